@@ -1,0 +1,350 @@
+//! The explicit-state checker: explores every interleaving of a scenario's threads under a
+//! design, breadth-first with state deduplication, so the first counterexample it finds for a
+//! property is a shortest one.
+//!
+//! The model says what can happen (`World::step`); this crate decides what to explore, keeps the
+//! statistics, and turns what it saw into a verdict (DESIGN §3): `unsafe(...)` if any execution
+//! violates a property, else `hang` if any execution waits forever, else `refused`, else
+//! `revoked`, else `safe` — and `incomplete` whenever a limit cut the search short.
+
+use pinlab_model::design::Design;
+use pinlab_model::property::{Property, PropertySet};
+use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};
+use pinlab_model::state::State;
+use pinlab_model::{Step, World};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::VecDeque;
+
+/// Limits of one check. Every limit that is hit makes the verdict `incomplete`.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_states: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_states: 5_000_000 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Some execution violates these properties (never `bounded-wait`).
+    Unsafe(PropertySet),
+    Hang,
+    Refused,
+    Revoked,
+    Safe,
+    /// A limit was hit before every execution was seen; `found` is what was violated so far.
+    Incomplete { found: PropertySet },
+}
+
+impl Verdict {
+    /// The herd-style cell text: `safe`, `unsafe(mkwrite-contract, durability)`, ...
+    pub fn text(&self) -> String {
+        match self {
+            Verdict::Unsafe(ps) => format!("unsafe({})", ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")),
+            Verdict::Hang => "hang".into(),
+            Verdict::Refused => "refused".into(),
+            Verdict::Revoked => "revoked".into(),
+            Verdict::Safe => "safe".into(),
+            Verdict::Incomplete { .. } => "incomplete".into(),
+        }
+    }
+
+    /// Does this verdict satisfy an `expect` line?
+    pub fn matches(&self, e: &pinlab_model::scenario::ExpectedVerdict) -> bool {
+        use pinlab_model::scenario::ExpectedVerdict as E;
+        match (self, e) {
+            (Verdict::Unsafe(_), E::UnsafeAny) => true,
+            (Verdict::Unsafe(ps), E::Unsafe(want)) => *ps == PropertySet::from_slice(want),
+            (Verdict::Hang, E::Hang) | (Verdict::Refused, E::Refused) | (Verdict::Revoked, E::Revoked) | (Verdict::Safe, E::Safe) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The herd-style answer to the final condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Always,
+    Sometimes,
+    Never,
+}
+
+impl Answer {
+    pub fn text(self) -> &'static str {
+        match self {
+            Answer::Always => "Always",
+            Answer::Sometimes => "Sometimes",
+            Answer::Never => "Never",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CondResult {
+    pub answer: Answer,
+    /// Distinct final outcomes (final states projected on the condition's locations) that
+    /// satisfy the condition's body, and in all.
+    pub positive: usize,
+    pub outcomes: usize,
+    /// Whether the quantified condition holds (exists: some; ~exists: none; forall: all).
+    pub holds: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Distinct states stored.
+    pub states: usize,
+    pub transitions: usize,
+    /// Depth of the deepest state (steps from the initial state).
+    pub max_depth: usize,
+    /// Distinct final states (every thread finished).
+    pub final_states: usize,
+    /// Distinct states where some thread waits forever.
+    pub hung_states: usize,
+}
+
+/// A path from the initial state: the thread that took each step.
+pub type Path = Vec<usize>;
+
+#[derive(Clone, Debug)]
+pub struct CheckResult {
+    pub verdict: Verdict,
+    pub violated: PropertySet,
+    /// Per violated property, a shortest execution that violates it (its last step does).
+    pub counterexamples: Vec<(Property, Path)>,
+    /// A shortest execution that ends with a thread waiting forever.
+    pub hang: Option<Path>,
+    /// A shortest execution in which the design refused a pin.
+    pub refused: Option<Path>,
+    pub revoked: Option<Path>,
+    pub condition: Option<CondResult>,
+    pub stats: Stats,
+    pub complete: bool,
+}
+
+impl CheckResult {
+    /// The shortest path that shows `p` (for `bounded-wait`, the hang).
+    pub fn path_for(&self, p: Property) -> Option<&Path> {
+        if p == Property::BoundedWait {
+            return self.hang.as_ref();
+        }
+        self.counterexamples.iter().find(|(q, _)| *q == p).map(|(_, path)| path)
+    }
+
+    /// The trace `explain` shows by default: the shortest violation, else the hang, else the
+    /// refusal, else the revocation.
+    pub fn most_relevant(&self) -> Option<(Option<Property>, &Path)> {
+        if let Some((p, path)) = self.counterexamples.iter().min_by_key(|(p, path)| (path.len(), *p)) {
+            return Some((Some(*p), path));
+        }
+        if let Some(h) = &self.hang {
+            return Some((Some(Property::BoundedWait), h));
+        }
+        self.refused.as_ref().or(self.revoked.as_ref()).map(|p| (None, p))
+    }
+}
+
+struct Node {
+    parent: u32,
+    thread: u8,
+    depth: u32,
+}
+
+fn path_to(nodes: &[Node], mut id: u32) -> Path {
+    let mut p = Vec::new();
+    while id != 0 {
+        let n = &nodes[id as usize];
+        p.push(n.thread as usize);
+        id = n.parent;
+    }
+    p.reverse();
+    p
+}
+
+/// Checks `sc` under `design`, exhaustively unless `limits` cut it short.
+pub fn check(sc: &Scenario, design: Design, limits: Limits) -> CheckResult {
+    let world = World::new(sc, design);
+    let init = world.init();
+    let mut seen: FxHashMap<State, u32> = FxHashMap::default();
+    let mut nodes = vec![Node { parent: 0, thread: 0, depth: 0 }];
+    let mut queue: VecDeque<(State, u32)> = VecDeque::new();
+    seen.insert(init.clone(), 0);
+    queue.push_back((init, 0));
+
+    let mut stats = Stats::default();
+    let mut violated = PropertySet::default();
+    let mut counterexamples: Vec<(Property, Path)> = Vec::new();
+    let mut hang = None;
+    let mut refused = None;
+    let mut revoked = None;
+    let mut complete = true;
+    let locs: Vec<Loc> = sc.condition.as_ref().map(|c| condition_locs(&c.expr)).unwrap_or_default();
+    let mut outcomes: FxHashSet<Vec<Observed>> = FxHashSet::default();
+    let nthreads = sc.threads.len();
+
+    while let Some((s, id)) = queue.pop_front() {
+        let depth = nodes[id as usize].depth;
+        stats.max_depth = stats.max_depth.max(depth as usize);
+        let mut moved = false;
+        for t in 0..nthreads {
+            let (next, info) = match world.step(&s, t, false) {
+                Step::Done(n, i) => (n, i),
+                Step::Blocked | Step::Finished => continue,
+            };
+            moved = true;
+            stats.transitions += 1;
+            if !info.violations.is_empty() {
+                for p in info.violations.iter() {
+                    if !violated.contains(p) {
+                        violated.insert(p);
+                        let mut path = path_to(&nodes, id);
+                        path.push(t);
+                        counterexamples.push((p, path));
+                    }
+                }
+            }
+            if info.refused && refused.is_none() {
+                let mut path = path_to(&nodes, id);
+                path.push(t);
+                refused = Some(path);
+            }
+            if info.revoked && revoked.is_none() {
+                let mut path = path_to(&nodes, id);
+                path.push(t);
+                revoked = Some(path);
+            }
+            if seen.contains_key(&next) {
+                continue;
+            }
+            if seen.len() >= limits.max_states {
+                complete = false;
+                continue;
+            }
+            let nid = nodes.len() as u32;
+            nodes.push(Node { parent: id, thread: t as u8, depth: depth + 1 });
+            seen.insert(next.clone(), nid);
+            queue.push_back((next, nid));
+        }
+        if !moved {
+            if world.finished(&s) {
+                stats.final_states += 1;
+                if !locs.is_empty() || sc.condition.is_some() {
+                    outcomes.insert(locs.iter().map(|l| world.observe(&s, *l)).collect());
+                }
+            } else {
+                stats.hung_states += 1;
+                violated.insert(Property::BoundedWait);
+                if hang.is_none() {
+                    hang = Some(path_to(&nodes, id));
+                }
+            }
+        }
+    }
+    stats.states = seen.len();
+    counterexamples.sort_by_key(|(p, _)| *p);
+
+    let condition = sc.condition.as_ref().map(|c| {
+        let total = outcomes.len();
+        let positive = outcomes.iter().filter(|o| eval(&c.expr, &locs, o)).count();
+        let answer = if total > 0 && positive == total {
+            Answer::Always
+        } else if positive > 0 {
+            Answer::Sometimes
+        } else {
+            Answer::Never
+        };
+        let holds = match c.quantifier {
+            Quantifier::Exists => positive > 0,
+            Quantifier::NotExists => positive == 0,
+            Quantifier::Forall => positive == total,
+        };
+        CondResult { answer, positive, outcomes: total, holds }
+    });
+
+    let mut unsafe_props = violated;
+    unsafe_props.0 &= !Property::BoundedWait.bit();
+    let verdict = if !complete {
+        Verdict::Incomplete { found: violated }
+    } else if !unsafe_props.is_empty() {
+        Verdict::Unsafe(unsafe_props)
+    } else if hang.is_some() {
+        Verdict::Hang
+    } else if refused.is_some() {
+        Verdict::Refused
+    } else if revoked.is_some() {
+        Verdict::Revoked
+    } else {
+        Verdict::Safe
+    };
+    CheckResult { verdict, violated, counterexamples, hang, refused, revoked, condition, stats, complete }
+}
+
+/// The locations a condition reads, in first-use order, without repeats.
+pub fn condition_locs(e: &CondExpr) -> Vec<Loc> {
+    fn walk(e: &CondExpr, out: &mut Vec<Loc>) {
+        match e {
+            CondExpr::Eq(l, _) => {
+                if !out.contains(l) {
+                    out.push(*l)
+                }
+            }
+            CondExpr::Not(x) => walk(x, out),
+            CondExpr::And(xs) | CondExpr::Or(xs) => xs.iter().for_each(|x| walk(x, out)),
+        }
+    }
+    let mut v = Vec::new();
+    walk(e, &mut v);
+    v
+}
+
+fn eval(e: &CondExpr, locs: &[Loc], o: &[Observed]) -> bool {
+    match e {
+        CondExpr::Eq(l, v) => {
+            let i = locs.iter().position(|x| x == l).expect("collected");
+            o[i] == *v
+        }
+        CondExpr::Not(x) => !eval(x, locs, o),
+        CondExpr::And(xs) => xs.iter().all(|x| eval(x, locs, o)),
+        CondExpr::Or(xs) => xs.iter().any(|x| eval(x, locs, o)),
+    }
+}
+
+/// One step of a replayed path, with everything `explain` shows.
+#[derive(Clone, Debug)]
+pub struct TraceStep {
+    pub thread: usize,
+    /// The litmus op this step belongs to (index into the thread's ops).
+    pub op: usize,
+    pub calls: Vec<String>,
+    pub changes: Vec<String>,
+    pub violations: Vec<(Property, String)>,
+    pub refused: bool,
+}
+
+/// Replays `path` with tracing on. Paths come from `check`, so every step is enabled.
+pub fn replay(sc: &Scenario, design: Design, path: &[usize]) -> (Vec<TraceStep>, State) {
+    let world = World::new(sc, design);
+    let mut s = world.init();
+    let mut out = Vec::new();
+    for &t in path {
+        let op = s.threads[t].pc as usize;
+        match world.step(&s, t, true) {
+            Step::Done(next, info) => {
+                let changes = world.describe_changes(&s, &next);
+                out.push(TraceStep { thread: t, op, calls: info.calls, changes, violations: info.why, refused: info.refused });
+                s = next;
+            }
+            Step::Blocked | Step::Finished => panic!("replayed path is not an execution of this scenario"),
+        }
+    }
+    (out, s)
+}
+
+/// Which threads are waiting (not finished, no step possible) in `s`.
+pub fn waiting_threads(sc: &Scenario, design: Design, s: &State) -> Vec<usize> {
+    let world = World::new(sc, design);
+    (0..sc.threads.len()).filter(|&t| matches!(world.step(s, t, false), Step::Blocked)).collect()
+}

@@ -1,0 +1,11 @@
+use super::{PinRef, Tracking};
+
+pub static GET: Tracking = Tracking {
+    name: "get",
+    summary: "FOLL_GET: ordinary page references released with put_page(); a pinned page looks like any other",
+    seed: "seed 002 (Kara, LSF/MM 2018): the state of get_user_pages() the problem statement starts from",
+    pin_ref: PinRef::Plain,
+    pin_fn: "get_user_pages",
+    unpin_fn: "put_page",
+    unpin_dirty_fn: "set_page_dirty_lock",
+};

@@ -1,0 +1,21 @@
+//! The model of the kernel: page frames, page tables, the page cache, filesystems, the disk and
+//! DMA devices, with every design as a pluggable policy. Names follow the kernel's.
+//!
+//! `World::new(scenario, design)` gives the initial state and `World::step`, which runs one
+//! thread's next atomic step; the checker (pinlab-check) interleaves them.
+
+pub mod design;
+pub mod device;
+pub mod fs;
+mod describe;
+mod mm;
+mod ops;
+pub mod property;
+pub mod scenario;
+pub mod state;
+mod truncate;
+mod vmscan;
+pub mod world;
+mod writeback;
+
+pub use world::{Step, StepInfo, World};

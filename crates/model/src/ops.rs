@@ -1,0 +1,166 @@
+//! The litmus operations as kernel entry points: one atomic step each (multi-step ops keep their
+//! progress in the thread's cursor/phase).
+
+use crate::property::Property;
+use crate::scenario::{Observed, Op};
+use crate::state::{pg, Owner, NONE};
+use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
+use crate::writeback::PassKind;
+
+impl Ctx<'_, '_> {
+    pub(crate) fn exec(&mut self, op: Op) -> Result<(), Stop> {
+        match op {
+            Op::Store { map, page, value } => self.store(map, page, value),
+            Op::Load { map, page, reg } => {
+                match self.handle_mm_fault(map, page, false, false) {
+                    Ok(fr) => {
+                        let c = self.s.frames[fr as usize].content;
+                        self.s.regs[reg] = Observed::Val(c.value);
+                    }
+                    Err(Stop::Blocked) => return Err(Stop::Blocked),
+                    Err(e) => {
+                        self.call(|| format!("load faults: {}", if e == Stop::Sigbus { "SIGBUS" } else { "SIGSEGV" }));
+                        self.s.regs[reg] = Observed::None;
+                    }
+                }
+                self.next_op();
+                Ok(())
+            }
+            Op::Write { file, page, value } => self.write_syscall(file, page, value),
+            Op::Read { file, page, reg } => {
+                self.s.regs[reg] = match self.filemap_get_folio(file, page) {
+                    Ok(fr) => Observed::Val(self.s.frames[fr as usize].content.value),
+                    Err(_) => Observed::None,
+                };
+                self.next_op();
+                Ok(())
+            }
+            Op::Pin { handle, device, map, start, end, write, longterm } => self.pin_user_pages(handle, device, map, start, end, write, longterm),
+            Op::DmaWrite { handle, page, value } => self.dma(handle, page, Some(value), None),
+            Op::DmaRead { handle, page, reg } => self.dma(handle, page, None, Some(reg)),
+            Op::Unpin { handle, dirty } => {
+                match self.s.handles[handle].result {
+                    crate::scenario::PinResult::Pending => return Err(Stop::Blocked),
+                    crate::scenario::PinResult::Err(_) => self.call(|| "the pin failed: nothing to unpin".into()),
+                    crate::scenario::PinResult::Ok => self.unpin_user_pages(handle, dirty),
+                }
+                self.next_op();
+                Ok(())
+            }
+            Op::Fsync { file } => self.writeback_pass(Some(file), PassKind::Integrity),
+            Op::Sync => self.writeback_pass(None, PassKind::Integrity),
+            Op::Writeback { file } => self.writeback_pass(Some(file), PassKind::Background),
+            Op::Truncate { file, pages } => self.truncate(file, pages),
+            Op::Punch { file, page } => self.truncate_step(file, page, page + 1, None),
+            Op::Reclaim => self.shrink_folio_list(),
+            Op::Freeze => self.writeback_pass(None, PassKind::Freeze),
+            Op::Thaw => {
+                self.s.frozen = false;
+                self.call(|| "thaw_super".into());
+                self.next_op();
+                Ok(())
+            }
+            Op::Munmap { map } => {
+                let n = self.w.map_pages(map);
+                for p in 0..n {
+                    let pi = self.w.pte(map, p);
+                    self.zap_pte(pi);
+                }
+                self.s.maps[map].mapped = false;
+                let name = self.w.sc.maps[map].name.clone();
+                self.call(|| format!("munmap({name})"));
+                self.next_op();
+                Ok(())
+            }
+            Op::Mprotect { map, writable } => {
+                self.s.maps[map].writable = writable;
+                if !writable {
+                    for p in 0..self.w.map_pages(map) {
+                        let pi = self.w.pte(map, p);
+                        self.s.ptes[pi].writable = false;
+                    }
+                }
+                let name = self.w.sc.maps[map].name.clone();
+                self.call(|| format!("mprotect({name}, {})", if writable { "PROT_READ|PROT_WRITE" } else { "PROT_READ" }));
+                self.next_op();
+                Ok(())
+            }
+        }
+    }
+
+    /// A CPU store: through the PTE if it is writable, else a write fault first.
+    fn store(&mut self, map: usize, page: u8, value: crate::scenario::Value) -> Result<(), Stop> {
+        let fr = match self.handle_mm_fault(map, page, true, false) {
+            Ok(fr) => fr,
+            Err(Stop::Blocked) => return Err(Stop::Blocked),
+            Err(e) => {
+                self.call(|| format!("store faults: {}", if e == Stop::Sigbus { "SIGBUS" } else { "SIGSEGV" }));
+                self.next_op();
+                return Ok(());
+            }
+        };
+        let f = self.s.frames[fr as usize];
+        if let Owner::Cache { file, page } = f.owner {
+            // Only reachable if something left a writable PTE on a page the filesystem cleaned.
+            if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
+                let name = self.w.sc.files[file as usize].name.clone();
+                self.violate(Property::MkwriteContract, || {
+                    format!("store through a writable PTE changed {name}[{page}] while the filesystem has it clean")
+                });
+            }
+        }
+        let c = self.content(value);
+        let old = self.val(f.content).to_string();
+        self.s.frames[fr as usize].content = c;
+        let new = self.val(c).to_string();
+        self.call(|| format!("store #{fr}: {old} -> {new}"));
+        self.ack(c.write);
+        self.next_op();
+        Ok(())
+    }
+
+    /// write(2): generic_perform_write() with ->write_begin / ->write_end.
+    fn write_syscall(&mut self, file: usize, page: u8, value: crate::scenario::Value) -> Result<(), Stop> {
+        // sb_start_write()
+        if self.s.frozen {
+            return Err(Stop::Blocked);
+        }
+        let old_size = self.s.sizes[file];
+        debug_assert!(page < MAX_FILE_PAGES);
+        if page >= old_size {
+            self.s.sizes[file] = page + 1;
+        }
+        let fr = self.filemap_get_folio(file, page).expect("within i_size");
+        if self.w.stable && self.s.frames[fr as usize].has(pg::WRITEBACK) {
+            return Err(Stop::Blocked);
+        }
+        if self.w.fs.page_mkwrite {
+            if let Err(e) = self.reserve_space(file, page) {
+                self.call(|| format!("write_begin: -{}", e.name()));
+                self.s.sizes[file] = old_size;
+                if self.s.frames[fr as usize].refcount == 1 && self.s.frames[fr as usize].mapcount == 0 {
+                    // Drop a page we only created for this write.
+                    let slot = self.slot(file, page);
+                    if page >= old_size {
+                        self.s.pages[slot].cache = NONE;
+                        self.folio_put(fr, 1);
+                    }
+                }
+                self.next_op();
+                return Ok(());
+            }
+            let f = &mut self.s.frames[fr as usize];
+            f.set(pg::PRIVATE, true);
+            f.set(pg::FS_CLEAN, false);
+        }
+        let c = self.content(value);
+        self.s.frames[fr as usize].content = c;
+        self.s.frames[fr as usize].set(pg::DIRTY, true);
+        let v = self.val(c).to_string();
+        let name = self.w.sc.files[file].name.clone();
+        self.call(|| format!("write_begin/copy/write_end: {name}[{page}] #{fr} = {v}, folio_mark_dirty"));
+        self.ack(c.write);
+        self.next_op();
+        Ok(())
+    }
+}

@@ -1,0 +1,118 @@
+//! truncate(2) and hole punching: truncate_inode_pages_range().
+
+use crate::design::OnPinned;
+use crate::scenario::MapKind;
+use crate::state::{pg, Owner, NONE};
+use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
+
+impl Ctx<'_, '_> {
+    /// Whether truncating `file`/`page` has anything to do.
+    fn truncate_wants(&self, file: usize, page: u8) -> bool {
+        let ps = self.s.pages[self.slot(file, page)];
+        ps.cache != NONE || ps.block != NONE || ps.reserved || self.file_ptes(file, page).any(|pi| self.s.ptes[pi].frame != NONE)
+    }
+
+    /// PTE slots of every mapping of `file` at `page` (private COW copies included, as
+    /// unmap_mapping_range(..., even_cows=1) does for truncate).
+    fn file_ptes(&self, file: usize, page: u8) -> impl Iterator<Item = usize> + '_ {
+        self.w.sc.maps.iter().enumerate().filter_map(move |(m, md)| match md.kind {
+            MapKind::File { file: f, .. } if f == file && page < self.w.map_pages(m) => Some(self.w.pte(m, page)),
+            _ => None,
+        })
+    }
+
+    /// One step of `truncate F N` (pages >= N) or `punch F i` (page i only): per page, unmap,
+    /// wait for writeback, remove from the page cache (a page still referenced survives as an
+    /// orphan), free the blocks.
+    pub(crate) fn truncate_step(&mut self, file: usize, from: u8, to: u8, set_size: Option<u8>) -> Result<(), Stop> {
+        let t = self.thread;
+        // sb_start_write(): truncate waits for a frozen filesystem.
+        if self.s.frozen {
+            return Err(Stop::Blocked);
+        }
+        if self.s.threads[t].phase == 0 {
+            self.s.threads[t].phase = 1;
+            self.s.threads[t].cursor = from;
+            if let Some(n) = set_size {
+                let name = self.w.sc.files[file].name.clone();
+                self.call(|| format!("truncate_setsize({name}, {n} pages)"));
+                self.s.sizes[file] = n;
+            }
+        }
+        loop {
+            let page = self.s.threads[t].cursor;
+            if page >= to {
+                self.call(|| "truncate done".into());
+                self.next_op();
+                return Ok(());
+            }
+            if self.truncate_wants(file, page) {
+                self.truncate_page(file, page)?;
+                self.s.threads[t].cursor += 1;
+                // Finish in this step when nothing more is left.
+                let rest = (page + 1..to).any(|p| self.truncate_wants(file, p));
+                if !rest {
+                    self.next_op();
+                }
+                return Ok(());
+            }
+            self.s.threads[t].cursor += 1;
+        }
+    }
+
+    fn truncate_page(&mut self, file: usize, page: u8) -> Result<(), Stop> {
+        let slot = self.slot(file, page);
+        let fr = self.s.pages[slot].cache;
+        if fr != NONE {
+            let f = &self.s.frames[fr as usize];
+            if f.has(pg::WRITEBACK) {
+                return Err(Stop::Blocked);
+            }
+            if self.w.design.handling.truncate_pinned == OnPinned::Wait && self.folio_maybe_dma_pinned(fr) {
+                return Err(Stop::Blocked);
+            }
+        }
+        let name = self.w.sc.files[file].name.clone();
+        let ptes: Vec<usize> = self.file_ptes(file, page).collect();
+        for pi in ptes {
+            self.zap_pte(pi);
+        }
+        self.call(|| format!("unmap_mapping_range({name}[{page}])"));
+        if fr != NONE {
+            let f = &mut self.s.frames[fr as usize];
+            f.set(pg::DIRTY, false);
+            f.set(pg::PRIVATE, false);
+            f.set(pg::FS_CLEAN, false);
+            f.owner = Owner::Orphan { file: file as u8, page };
+            self.s.pages[slot].cache = NONE;
+            let rc = f.refcount - 1;
+            self.call(|| format!("truncate_inode_folio(#{fr}): folio_invalidate, removed from page cache, refcount {rc}{}", if rc > 0 { ": still referenced, orphaned" } else { "" }));
+            self.folio_put(fr, 1);
+        }
+        let ps = &mut self.s.pages[slot];
+        let b = ps.block;
+        ps.block = NONE;
+        ps.reserved = false;
+        ps.durable = NONE;
+        if b != NONE {
+            self.s.blocks[b as usize].used = false;
+            self.call(|| format!("block {b} freed"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn truncate(&mut self, file: usize, pages: u8) -> Result<(), Stop> {
+        let old = self.s.sizes[file];
+        if pages >= old {
+            if self.s.frozen {
+                return Err(Stop::Blocked);
+            }
+            self.s.sizes[file] = pages;
+            let name = self.w.sc.files[file].name.clone();
+            self.call(|| format!("truncate_setsize({name}, {pages} pages): extended with holes"));
+            self.next_op();
+            return Ok(());
+        }
+        self.truncate_step(file, pages, MAX_FILE_PAGES, Some(pages))
+    }
+}

@@ -1,0 +1,344 @@
+//! A scenario under a design: the initial state and the atomic steps the checker interleaves.
+//!
+//! `World::step` runs one thread's next atomic step on a copy of the state. Everything inside a
+//! step is atomic, as under the folio lock; a step that would sleep (waiting for writeback, a
+//! pin, a thaw) reports `Blocked` and leaves the state alone.
+
+use crate::design::{Design, PinRef};
+use crate::fs::FsRules;
+use crate::property::{Property, PropertySet};
+use crate::scenario::{Loc, MapKind, Observed, Op, PinResult, Scenario};
+use crate::state::{Block, Content, Frame, HandleState, MapState, Owner, PageSlot, Pte, State, ThreadState, NONE};
+
+/// Most page slots a file can have (files grow by write(2) and truncate up to this).
+pub const MAX_FILE_PAGES: u8 = 8;
+
+pub struct World<'a> {
+    pub sc: &'a Scenario,
+    pub design: Design,
+    pub fs: &'static FsRules,
+    /// Pages must not change under writeback (data checksums, or an integrity device).
+    pub stable: bool,
+    file_base: Vec<usize>,
+    map_base: Vec<usize>,
+    handle_base: Vec<usize>,
+    handle_len: Vec<u8>,
+    /// Write id of each op (0 for ops that write nothing), per thread.
+    wids: Vec<Vec<u8>>,
+    n_writes: usize,
+}
+
+/// What a step did.
+#[derive(Debug, Default)]
+pub struct StepInfo {
+    pub violations: PropertySet,
+    /// A pin the application could otherwise have had was refused by the design.
+    pub refused: bool,
+    /// Device access was revoked.
+    pub revoked: bool,
+    /// With tracing on: the kernel functions called and what they decided, in order.
+    pub calls: Vec<String>,
+    /// With tracing on: each violation and why.
+    pub why: Vec<(Property, String)>,
+}
+
+pub enum Step {
+    Done(State, StepInfo),
+    Blocked,
+    Finished,
+}
+
+/// Why an operation stopped short inside a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The step would sleep: discard it.
+    Blocked,
+    /// VM_FAULT_SIGBUS (beyond EOF, or ENOSPC in ->page_mkwrite).
+    Sigbus,
+    /// VM_FAULT_SIGSEGV / -EFAULT: no mapping, or a write to a read-only VMA.
+    Segv,
+}
+
+/// The step under construction: the next state and what happened.
+pub(crate) struct Ctx<'w, 'a> {
+    pub w: &'w World<'a>,
+    pub s: State,
+    pub info: StepInfo,
+    pub trace: bool,
+    pub thread: usize,
+}
+
+impl<'w, 'a> Ctx<'w, 'a> {
+    pub fn call(&mut self, f: impl FnOnce() -> String) {
+        if self.trace {
+            self.info.calls.push(f());
+        }
+    }
+
+    pub fn violate(&mut self, p: Property, why: impl FnOnce() -> String) {
+        self.info.violations.insert(p);
+        if self.trace {
+            self.info.why.push((p, why()));
+        }
+    }
+
+    pub fn val(&self, c: Content) -> &str {
+        self.w.sc.value_name(c.value)
+    }
+
+    /// Allocates a frame (lowest free index, as a deterministic free list).
+    pub fn alloc_frame(&mut self, owner: Owner, content: Content) -> u8 {
+        let idx = match self.s.frames.iter().position(|f| f.owner == Owner::Free) {
+            Some(i) => i,
+            None => {
+                self.s.frames.push(Frame {
+                    owner: Owner::Free,
+                    content: Content::default(),
+                    refcount: 0,
+                    pincount: 0,
+                    mapcount: 0,
+                    flags: 0,
+                    gen: 0,
+                    wb_snapshot: Content::default(),
+                    wb_block: NONE,
+                });
+                self.s.frames.len() - 1
+            }
+        };
+        let f = &mut self.s.frames[idx];
+        f.owner = owner;
+        f.content = content;
+        f.refcount = 0;
+        f.pincount = 0;
+        f.mapcount = 0;
+        f.flags = 0;
+        f.gen = f.gen.wrapping_add(1);
+        f.wb_block = NONE;
+        f.wb_snapshot = Content::default();
+        idx as u8
+    }
+
+    /// folio_put(): drops `n` references and frees the frame at zero.
+    pub fn folio_put(&mut self, fr: u8, n: u16) {
+        let f = &mut self.s.frames[fr as usize];
+        f.refcount = f.refcount.saturating_sub(n);
+        if f.refcount == 0 {
+            f.owner = Owner::Free;
+            f.flags = 0;
+            f.mapcount = 0;
+            f.pincount = 0;
+            self.call(|| format!("free_frame(#{fr})"));
+        }
+    }
+
+    /// folio_maybe_dma_pinned(): what the design's tracking can tell about a frame.
+    pub fn folio_maybe_dma_pinned(&self, fr: u8) -> bool {
+        let f = &self.s.frames[fr as usize];
+        match self.w.design.tracking.pin_ref {
+            PinRef::Plain => false,
+            PinRef::Bias => f.refcount >= crate::design::GUP_PIN_COUNTING_BIAS,
+        }
+    }
+
+    /// Records that write `wid` completed (it is now acknowledged data).
+    pub fn ack(&mut self, wid: u8) {
+        self.s.next_ack += 1;
+        self.s.acks[wid as usize] = self.s.next_ack;
+    }
+
+    pub fn content(&self, value: crate::scenario::Value) -> Content {
+        let wid = self.w.wids[self.thread][self.s.threads[self.thread].pc as usize];
+        Content { value, write: wid }
+    }
+
+    /// Finishes the current op: the thread moves to its next one.
+    pub fn next_op(&mut self) {
+        let t = &mut self.s.threads[self.thread];
+        t.pc += 1;
+        t.cursor = 0;
+        t.phase = 0;
+    }
+
+    pub fn slot(&self, file: usize, page: u8) -> usize {
+        self.w.slot(file, page)
+    }
+}
+
+impl<'a> World<'a> {
+    pub fn new(sc: &'a Scenario, design: Design) -> World<'a> {
+        let fs = sc.fs.kind.rules();
+        let mut file_base = Vec::new();
+        let mut n = 0;
+        for _ in &sc.files {
+            file_base.push(n);
+            n += MAX_FILE_PAGES as usize;
+        }
+        let mut map_base = Vec::new();
+        let mut n = 0;
+        for m in &sc.maps {
+            map_base.push(n);
+            n += m.pages(&sc.files) as usize;
+        }
+        let mut handle_base = vec![0; sc.handles.len()];
+        let mut handle_len = vec![0; sc.handles.len()];
+        let mut wids = Vec::new();
+        let mut n_writes = 0usize;
+        let mut hb = 0;
+        for t in &sc.threads {
+            let mut tw = Vec::new();
+            for o in &t.ops {
+                match o.op {
+                    Op::Store { .. } | Op::Write { .. } | Op::DmaWrite { .. } => {
+                        n_writes += 1;
+                        tw.push(n_writes.min(254) as u8);
+                    }
+                    _ => tw.push(0),
+                }
+                if let Op::Pin { handle, start, end, .. } = o.op {
+                    handle_base[handle] = hb;
+                    handle_len[handle] = end - start;
+                    hb += (end - start) as usize;
+                }
+            }
+            wids.push(tw);
+        }
+        World { sc, design, fs, stable: fs.data_checksums || sc.fs.integrity, file_base, map_base, handle_base, handle_len, wids, n_writes }
+    }
+
+    pub fn slot(&self, file: usize, page: u8) -> usize {
+        self.file_base[file] + page as usize
+    }
+    pub fn pte(&self, map: usize, page: u8) -> usize {
+        self.map_base[map] + page as usize
+    }
+    pub fn handle_slot(&self, h: usize, k: u8) -> usize {
+        self.handle_base[h] + k as usize
+    }
+    pub fn handle_len(&self, h: usize) -> u8 {
+        self.handle_len[h]
+    }
+    pub fn map_pages(&self, m: usize) -> u8 {
+        self.sc.maps[m].pages(&self.sc.files)
+    }
+
+    /// The state before any thread runs: files on disk (tmpfs files in memory), nothing cached
+    /// or mapped.
+    pub fn init(&self) -> State {
+        let sc = self.sc;
+        let s = State {
+            threads: vec![ThreadState::default(); sc.threads.len()],
+            frames: Vec::new(),
+            sizes: sc.files.iter().map(|f| f.pages).collect(),
+            pages: vec![PageSlot { cache: NONE, block: NONE, reserved: false, durable: NONE }; sc.files.len() * MAX_FILE_PAGES as usize],
+            blocks: Vec::new(),
+            maps: sc
+                .maps
+                .iter()
+                .map(|m| MapState { mapped: true, writable: matches!(m.kind, MapKind::Anon { .. } | MapKind::File { writable: true, .. }) })
+                .collect(),
+            ptes: vec![Pte { frame: NONE, writable: false }; sc.maps.iter().map(|m| m.pages(&sc.files) as usize).sum()],
+            handles: vec![HandleState { result: PinResult::Pending, released: false }; sc.handles.len()],
+            pinned: vec![(NONE, 0); self.handle_base.last().map_or(0, |b| b + *self.handle_len.last().unwrap() as usize)],
+            regs: vec![Observed::None; sc.regs.len()],
+            acks: vec![0; self.n_writes.min(254) + 1],
+            next_ack: 0,
+            frozen: false,
+        };
+        let mut ctx = Ctx { w: self, s, info: StepInfo::default(), trace: false, thread: 0 };
+        for (fi, f) in sc.files.iter().enumerate() {
+            for (p, d) in f.data.iter().enumerate() {
+                let Some(v) = d else { continue };
+                let content = Content { value: *v, write: 0 };
+                let slot = self.slot(fi, p as u8);
+                if self.fs.backing {
+                    ctx.s.blocks.push(Block { content, used: true });
+                    ctx.s.pages[slot].block = (ctx.s.blocks.len() - 1) as u8;
+                } else {
+                    // Memory-only filesystems keep their data in the page cache.
+                    let fr = ctx.alloc_frame(Owner::Cache { file: fi as u8, page: p as u8 }, content);
+                    ctx.s.frames[fr as usize].refcount = 1;
+                    ctx.s.pages[slot].cache = fr;
+                }
+            }
+        }
+        if self.fs.backing {
+            for _ in 0..sc.fs.blocks {
+                ctx.s.blocks.push(Block { content: Content::default(), used: false });
+            }
+        }
+        ctx.s
+    }
+
+    /// True when every thread has run all its ops.
+    pub fn finished(&self, s: &State) -> bool {
+        s.threads.iter().zip(&self.sc.threads).all(|(t, d)| t.pc as usize >= d.ops.len())
+    }
+
+    pub fn thread_finished(&self, s: &State, t: usize) -> bool {
+        s.threads[t].pc as usize >= self.sc.threads[t].ops.len()
+    }
+
+    /// Runs thread `t`'s next atomic step.
+    pub fn step(&self, s: &State, t: usize, trace: bool) -> Step {
+        let pc = s.threads[t].pc as usize;
+        let Some(od) = self.sc.threads[t].ops.get(pc) else { return Step::Finished };
+        let mut ctx = Ctx { w: self, s: s.clone(), info: StepInfo::default(), trace, thread: t };
+        match ctx.exec(od.op) {
+            Ok(()) => Step::Done(ctx.s, ctx.info),
+            Err(Stop::Blocked) => Step::Blocked,
+            Err(Stop::Sigbus | Stop::Segv) => {
+                unreachable!("ops turn faults into results before returning")
+            }
+        }
+    }
+
+    /// What a location holds in state `s`.
+    pub fn observe(&self, s: &State, loc: Loc) -> Observed {
+        match loc {
+            Loc::Disk { file, page } => {
+                if page >= s.sizes[file] {
+                    return Observed::None;
+                }
+                let b = s.pages[self.slot(file, page)].block;
+                if b == NONE {
+                    Observed::Val(Default::default())
+                } else {
+                    Observed::Val(s.blocks[b as usize].content.value)
+                }
+            }
+            Loc::Cache { file, page } => {
+                let fr = s.pages[self.slot(file, page)].cache;
+                if fr == NONE {
+                    Observed::None
+                } else {
+                    Observed::Val(s.frames[fr as usize].content.value)
+                }
+            }
+            Loc::File { file, page } => {
+                if page >= s.sizes[file] {
+                    return Observed::None;
+                }
+                match self.observe(s, Loc::Cache { file, page }) {
+                    Observed::None if self.fs.backing => self.observe(s, Loc::Disk { file, page }),
+                    Observed::None => Observed::Val(Default::default()),
+                    v => v,
+                }
+            }
+            Loc::Mem { map, page } => {
+                if !s.maps[map].mapped {
+                    return Observed::None;
+                }
+                let pte = s.ptes[self.pte(map, page)];
+                if pte.frame != NONE {
+                    return Observed::Val(s.frames[pte.frame as usize].content.value);
+                }
+                match self.sc.maps[map].kind {
+                    MapKind::Anon { .. } => Observed::Val(Default::default()),
+                    MapKind::File { file, .. } => self.observe(s, Loc::File { file, page }),
+                }
+            }
+            Loc::Reg(r) => s.regs[r],
+            Loc::Pin(h) => Observed::Pin(s.handles[h].result),
+        }
+    }
+}
