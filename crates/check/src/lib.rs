@@ -104,6 +104,8 @@ pub struct Stats {
     pub final_states: usize,
     /// Distinct states where some thread waits forever.
     pub hung_states: usize,
+    /// Bytes the stored states take (states, their table entry and path node).
+    pub bytes: usize,
 }
 
 /// A path from the initial state: the thread that took each step.
@@ -166,15 +168,21 @@ fn path_to(nodes: &[Node], mut id: u32) -> Path {
 
 /// Checks `sc` under `design`, exhaustively unless `limits` cut it short.
 pub fn check(sc: &Scenario, design: Design, limits: Limits) -> CheckResult {
-    let world = World::new(sc, design);
+    check_world(&World::new(sc, design), limits)
+}
+
+/// Checks a world as built by the caller (the mutation tests build mutated ones).
+pub fn check_world(world: &World, limits: Limits) -> CheckResult {
+    let sc = world.sc;
     let init = world.init();
+    let mut stats = Stats::default();
     let mut seen: FxHashMap<State, u32> = FxHashMap::default();
     let mut nodes = vec![Node { parent: 0, thread: 0, depth: 0 }];
     let mut queue: VecDeque<(State, u32)> = VecDeque::new();
+    stats.bytes += init.bytes();
     seen.insert(init.clone(), 0);
     queue.push_back((init, 0));
 
-    let mut stats = Stats::default();
     let mut violated = PropertySet::default();
     let mut counterexamples: Vec<(Property, Path)> = Vec::new();
     let mut hang = None;
@@ -223,6 +231,7 @@ pub fn check(sc: &Scenario, design: Design, limits: Limits) -> CheckResult {
                 complete = false;
                 continue;
             }
+            stats.bytes += next.bytes() + std::mem::size_of::<(u32, Node)>() + 1;
             let nid = nodes.len() as u32;
             nodes.push(Node { parent: id, thread: t as u8, depth: depth + 1 });
             seen.insert(next.clone(), nid);

@@ -9,6 +9,7 @@ pub mod device;
 pub mod fs;
 mod describe;
 mod mm;
+mod invariants;
 mod ops;
 pub mod property;
 pub mod scenario;
@@ -18,4 +19,4 @@ mod vmscan;
 pub mod world;
 mod writeback;
 
-pub use world::{Step, StepInfo, World};
+pub use world::{Mutation, Step, StepInfo, World};

@@ -4,7 +4,7 @@ use crate::design::{PinRef, PinRequest, GUP_PIN_COUNTING_BIAS};
 use crate::property::Property;
 use crate::scenario::{Errno, MapKind, Observed, PinResult, Value};
 use crate::state::{pg, Content, Owner, NONE};
-use crate::world::{Ctx, Stop};
+use crate::world::{Ctx, Mutation, Stop};
 
 impl Ctx<'_, '_> {
     /// filemap_get_folio() / filemap_fault(): the page-cache folio of `file`/`page`, read in
@@ -40,7 +40,7 @@ impl Ctx<'_, '_> {
         let slot = self.slot(file, page);
         let ps = self.s.pages[slot];
         let needed = !ps.reserved && (self.w.fs.cow || ps.block == NONE);
-        if !needed {
+        if !needed || self.mutated(Mutation::NoReserve) {
             return Ok(());
         }
         if self.s.free_blocks() == 0 {
@@ -54,11 +54,11 @@ impl Ctx<'_, '_> {
     /// filesystem's notification that a clean page is about to be dirtied through a mapping.
     pub(crate) fn page_mkwrite(&mut self, fr: u8, file: usize, page: u8) -> Result<(), Stop> {
         // sb_start_pagefault(): write faults wait while the filesystem is frozen.
-        if self.s.frozen {
+        if self.s.frozen && !self.mutated(Mutation::NoFreezeWait) {
             return Err(Stop::Blocked);
         }
         // folio_wait_stable()
-        if self.w.stable && self.s.frames[fr as usize].has(pg::WRITEBACK) {
+        if self.w.stable && self.s.frames[fr as usize].has(pg::WRITEBACK) && !self.mutated(Mutation::NoStableWait) {
             return Err(Stop::Blocked);
         }
         let fsname = self.w.fs.name;
@@ -181,6 +181,9 @@ impl Ctx<'_, '_> {
     /// folio_mkclean(): write-protect every PTE that maps the frame (rmap walk).
     pub(crate) fn folio_mkclean(&mut self, fr: u8) {
         let mut n = 0;
+        if self.mutated(Mutation::NoMkclean) {
+            return;
+        }
         for p in self.s.ptes.iter_mut() {
             if p.frame == fr && p.writable {
                 p.writable = false;
@@ -220,6 +223,9 @@ impl Ctx<'_, '_> {
 
     /// The references a GUP of `handle`'s device takes under this design.
     fn gup_ref(&self, device: usize) -> u16 {
+        if self.mutated(Mutation::PinNoRef) {
+            return 0;
+        }
         let foll_pin = self.w.sc.devices[device].kind.rules().foll_pin;
         match self.w.design.tracking.pin_ref {
             PinRef::Bias if foll_pin => GUP_PIN_COUNTING_BIAS,

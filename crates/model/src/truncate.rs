@@ -3,7 +3,7 @@
 use crate::design::OnPinned;
 use crate::scenario::MapKind;
 use crate::state::{pg, Owner, NONE};
-use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
+use crate::world::{Ctx, Mutation, Stop, MAX_FILE_PAGES};
 
 impl Ctx<'_, '_> {
     /// Whether truncating `file`/`page` has anything to do.
@@ -65,7 +65,7 @@ impl Ctx<'_, '_> {
         let fr = self.s.pages[slot].cache;
         if fr != NONE {
             let f = &self.s.frames[fr as usize];
-            if f.has(pg::WRITEBACK) {
+            if f.has(pg::WRITEBACK) && !self.mutated(Mutation::TruncateNoWritebackWait) {
                 return Err(Stop::Blocked);
             }
             if self.w.design.handling.truncate_pinned == OnPinned::Wait && self.folio_maybe_dma_pinned(fr) {

@@ -26,6 +26,29 @@ pub struct World<'a> {
     /// Write id of each op (0 for ops that write nothing), per thread.
     wids: Vec<Vec<u8>>,
     n_writes: usize,
+    /// A deliberate bug, for mutation tests only (see `Mutation`).
+    pub mutation: Option<Mutation>,
+}
+
+/// Deliberate bugs at single points of the model. The mutation tests check that each one makes
+/// the checker report the property it breaks: a checker that cannot see these cannot be trusted
+/// to see the designs' failures either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mutation {
+    /// folio_mkclean() forgets to write-protect the PTEs.
+    NoMkclean,
+    /// folio_wait_stable() does not wait for writeback.
+    NoStableWait,
+    /// fsync does not wait for writeback already in flight.
+    IntegrityNoWait,
+    /// ->page_mkwrite and ->write_begin reserve no space.
+    NoReserve,
+    /// truncate does not wait for writeback.
+    TruncateNoWritebackWait,
+    /// GUP takes no reference on the pages it returns.
+    PinNoRef,
+    /// write faults do not wait for a frozen filesystem.
+    NoFreezeWait,
 }
 
 /// What a step did.
@@ -69,6 +92,10 @@ pub(crate) struct Ctx<'w, 'a> {
 }
 
 impl<'w, 'a> Ctx<'w, 'a> {
+    pub fn mutated(&self, m: Mutation) -> bool {
+        self.w.mutation == Some(m)
+    }
+
     pub fn call(&mut self, f: impl FnOnce() -> String) {
         if self.trace {
             self.info.calls.push(f());
@@ -157,6 +184,7 @@ impl<'w, 'a> Ctx<'w, 'a> {
         t.pc += 1;
         t.cursor = 0;
         t.phase = 0;
+        t.aux = 0;
     }
 
     pub fn slot(&self, file: usize, page: u8) -> usize {
@@ -202,7 +230,13 @@ impl<'a> World<'a> {
             }
             wids.push(tw);
         }
-        World { sc, design, fs, stable: fs.data_checksums || sc.fs.integrity, file_base, map_base, handle_base, handle_len, wids, n_writes }
+        World { sc, design, fs, stable: fs.data_checksums || sc.fs.integrity, file_base, map_base, handle_base, handle_len, wids, n_writes, mutation: None }
+    }
+
+    /// The same world with a deliberate bug (mutation tests).
+    pub fn mutated(mut self, m: Mutation) -> Self {
+        self.mutation = Some(m);
+        self
     }
 
     pub fn slot(&self, file: usize, page: u8) -> usize {

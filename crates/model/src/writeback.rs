@@ -9,7 +9,7 @@ use crate::design::OnPinned;
 use crate::fs::Unprepared;
 use crate::property::Property;
 use crate::state::{pg, NONE};
-use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
+use crate::world::{Ctx, Mutation, Stop, MAX_FILE_PAGES};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum PassKind {
@@ -73,7 +73,8 @@ impl Ctx<'_, '_> {
             self.s.threads[t].phase = SCAN;
         } else if self.s.threads[t].phase == IN_FLIGHT {
             let (file, page) = self.pass_target(scope, self.s.threads[t].cursor).expect("in-flight page");
-            self.folio_end_writeback(file, page);
+            let fr = self.s.threads[t].aux;
+            self.folio_end_writeback(fr, file, page);
             self.s.threads[t].cursor += 1;
             self.s.threads[t].phase = SCAN;
             self.skip_to_work(scope, kind);
@@ -86,10 +87,16 @@ impl Ctx<'_, '_> {
         let fr = self.s.pages[self.slot(file, page)].cache;
         if self.s.frames[fr as usize].has(pg::WRITEBACK) {
             // folio_wait_writeback(): integrity passes wait for writeback in flight.
-            return Err(Stop::Blocked);
+            if !self.mutated(Mutation::IntegrityNoWait) {
+                return Err(Stop::Blocked);
+            }
+            self.s.threads[t].cursor += 1;
+            self.skip_to_work(scope, kind);
+            return Ok(());
         }
         if self.writepage_submit(file, page)? {
             self.s.threads[t].phase = IN_FLIGHT;
+            self.s.threads[t].aux = fr;
         } else {
             self.s.threads[t].cursor += 1;
             self.skip_to_work(scope, kind);
@@ -260,9 +267,8 @@ impl Ctx<'_, '_> {
 
     /// Completion half: the block receives the frame's content as it is now; the checksum /
     /// integrity tag computed at submit is checked; folio_end_writeback().
-    pub(crate) fn folio_end_writeback(&mut self, file: usize, page: u8) {
+    pub(crate) fn folio_end_writeback(&mut self, fr: u8, file: usize, page: u8) {
         let slot = self.slot(file, page);
-        let fr = self.s.pages[slot].cache;
         let f = self.s.frames[fr as usize];
         let b = f.wb_block;
         let name = self.w.sc.files[file].name.clone();
@@ -280,7 +286,8 @@ impl Ctx<'_, '_> {
             self.violate(Property::FreezeConsistency, || format!("disk write to {name}[{page}] while the filesystem is frozen"));
         }
         self.s.blocks[b as usize].content = f.content;
-        if self.w.fs.cow {
+        let still_cached = self.s.pages[slot].cache == fr;
+        if self.w.fs.cow && still_cached {
             let old = self.s.pages[slot].block;
             if old != NONE && old != b {
                 self.s.blocks[old as usize].used = false;
@@ -292,6 +299,8 @@ impl Ctx<'_, '_> {
         fm.wb_block = NONE;
         let v = self.val(f.content).to_string();
         self.call(|| format!("bio completes: block {b} = {v}; folio_end_writeback(#{fr})"));
-        self.check_durable(file, page, "writeback completed");
+        if still_cached {
+            self.check_durable(file, page, "writeback completed");
+        }
     }
 }

@@ -1,0 +1,59 @@
+//! The whole catalog under every preset: states per second and bytes per stored state.
+//!
+//! `cargo bench -p pinlab-check` prints, besides criterion's timing, one line with the totals:
+//! states, states per second and bytes per stored state (targets: 1M states/s per core,
+//! < 100 bytes per state, the whole catalog x presets in < 2 s).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use pinlab_check::{check, Limits};
+use pinlab_model::design::Design;
+use pinlab_model::scenario::Scenario;
+use std::time::Instant;
+
+fn catalog() -> Vec<Scenario> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "litmus")).collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            pinlab_litmus::parse(&f.display().to_string(), &text).unwrap_or_else(|d| panic!("{}", d.render(&text)))
+        })
+        .collect()
+}
+
+fn run_all(scs: &[Scenario]) -> (usize, usize) {
+    let mut states = 0;
+    let mut bytes = 0;
+    for sc in scs {
+        for d in Design::presets() {
+            let r = check(sc, d, Limits::default());
+            states += r.stats.states;
+            bytes += r.stats.bytes;
+        }
+    }
+    (states, bytes)
+}
+
+fn bench(c: &mut Criterion) {
+    let scs = catalog();
+    let t = Instant::now();
+    let (states, bytes) = run_all(&scs);
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "catalog: {} scenarios x {} presets, {states} states in {secs:.3}s on one core: {:.0} states/s, {:.1} bytes per stored state",
+        scs.len(),
+        Design::presets().len(),
+        states as f64 / secs,
+        bytes as f64 / states.max(1) as f64
+    );
+    c.bench_function("catalog x presets (one core)", |b| b.iter(|| run_all(&scs)));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = bench
+}
+criterion_main!(benches);

@@ -1,0 +1,328 @@
+//! `pinlab`: the command line. Parses litmus files (or the built-in catalog), checks them under
+//! designs, and prints reports. Exit codes: 0 every verdict agrees with the `expect` lines,
+//! 1 a verdict disagrees, 2 bad input or usage.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use pinlab_check::{check, replay, waiting_threads, Limits};
+use pinlab_model::design::{Design, HANDLINGS, PRESETS, TRACKINGS};
+use pinlab_model::property::Property;
+use pinlab_model::scenario::Scenario;
+use pinlab_report::{Cell, Explanation, Row};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+mod catalog {
+    include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
+}
+
+#[derive(Parser)]
+#[command(name = "pinlab", version, about = "A laboratory for get_user_pages() pins on file-backed pages: every design, every scenario, a trace for each failure")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct CheckOpts {
+    /// Stop after this many distinct states per check; the verdict is then `incomplete`.
+    #[arg(long, default_value_t = Limits::default().max_states)]
+    max_states: usize,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The designs × scenarios matrix (of the built-in catalog unless paths are given).
+    Matrix {
+        /// Litmus files or directories (default: the built-in catalog).
+        paths: Vec<PathBuf>,
+        /// Designs to show: presets or TRACKING+HANDLING, repeatable (default: every preset).
+        #[arg(long = "design", short = 'd')]
+        designs: Vec<String>,
+        #[command(flatten)]
+        opts: CheckOpts,
+    },
+    /// Check litmus files: verdict, violated properties, final condition, states explored.
+    Check {
+        /// Litmus files or directories (`-` or nothing: the built-in catalog).
+        paths: Vec<PathBuf>,
+        /// Check under this design (repeatable); default: the designs the file's expect lines name.
+        #[arg(long = "design", short = 'd', conflicts_with = "all_designs")]
+        designs: Vec<String>,
+        /// Check under every preset.
+        #[arg(long)]
+        all_designs: bool,
+        #[command(flatten)]
+        opts: CheckOpts,
+    },
+    /// The shortest counterexample of a scenario under a design, one atomic step a line.
+    Explain {
+        file: PathBuf,
+        #[arg(long, short = 'd')]
+        design: String,
+        /// The property to explain (default: the one with the shortest counterexample).
+        #[arg(long, short = 'p')]
+        property: Option<String>,
+        #[command(flatten)]
+        opts: CheckOpts,
+    },
+    /// Tracking mechanisms, handlings and presets, with where in the seeds they come from.
+    Designs {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+/// A failure that ends the command with exit code 2 after printing `msg` to stderr.
+struct BadInput(String);
+
+fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), BadInput> {
+    let md = std::fs::metadata(p).map_err(|e| BadInput(format!("error: cannot read {}: {e}", p.display())))?;
+    if md.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+            .map_err(|e| BadInput(format!("error: cannot list {}: {e}", p.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() || e.extension().is_some_and(|x| x == "litmus") {
+                collect_files(&e, out)?;
+            }
+        }
+    } else {
+        out.push(p.to_path_buf());
+    }
+    Ok(())
+}
+
+/// Parses the inputs. Files that fail to parse are reported on stderr and skipped; the caller
+/// exits 2 if any did.
+fn load(paths: &[PathBuf]) -> (Vec<Scenario>, bool) {
+    let mut sources: Vec<(String, String)> = Vec::new();
+    let mut bad = false;
+    if paths.is_empty() || paths.iter().all(|p| p.as_os_str() == "-") {
+        for (name, text) in catalog::CATALOG {
+            sources.push((format!("litmus/{name}"), text.to_string()));
+        }
+    } else {
+        let mut files = Vec::new();
+        for p in paths {
+            if let Err(BadInput(m)) = collect_files(p, &mut files) {
+                eprintln!("{m}");
+                bad = true;
+            }
+        }
+        if files.is_empty() && !bad {
+            eprintln!("error: no .litmus files found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+            bad = true;
+        }
+        for f in files {
+            match std::fs::read_to_string(&f) {
+                Ok(t) => sources.push((f.display().to_string(), t)),
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", f.display());
+                    bad = true;
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, text) in sources {
+        match pinlab_litmus::parse(&name, &text) {
+            Ok(sc) => out.push(sc),
+            Err(d) => {
+                eprint!("{}", d.render(&text));
+                bad = true;
+            }
+        }
+    }
+    (out, bad)
+}
+
+fn parse_designs(names: &[String]) -> Result<Vec<Design>, BadInput> {
+    let mut out = Vec::new();
+    for n in names.iter().flat_map(|n| n.split(',')) {
+        out.push(Design::parse(n.trim()).map_err(|e| BadInput(format!("error: {e}")))?);
+    }
+    Ok(out)
+}
+
+/// Checks every (scenario, design) pair in parallel; rows come back in input order.
+fn run<'a>(scenarios: &'a [Scenario], designs_for: impl Fn(&Scenario) -> Vec<Design> + Sync, limits: Limits) -> Vec<Row<'a>> {
+    let start = Instant::now();
+    let jobs: Vec<(usize, Design)> = scenarios.iter().enumerate().flat_map(|(i, s)| designs_for(s).into_iter().map(move |d| (i, d))).collect();
+    let results: Vec<(usize, Cell)> = jobs
+        .par_iter()
+        .map(|&(i, d)| {
+            let sc = &scenarios[i];
+            (i, Cell { design: d, result: check(sc, d, limits), expect: pinlab_report::expect_for(sc, &d) })
+        })
+        .collect();
+    let mut rows: Vec<Row> = scenarios.iter().map(|s| Row { scenario: s, cells: Vec::new() }).collect();
+    for (i, c) in results {
+        rows[i].cells.push(c);
+    }
+    let (states, transitions) = pinlab_report::totals(&rows);
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "pinlab: {} checks, {states} states, {transitions} transitions in {secs:.3}s ({:.0} states/s)",
+        jobs.len(),
+        states as f64 / secs.max(1e-9)
+    );
+    rows
+}
+
+fn exit_for(rows: &[Row], bad: bool) -> ExitCode {
+    if bad {
+        ExitCode::from(2)
+    } else if rows.iter().flat_map(|r| &r.cells).any(|c| c.agrees() == Some(false)) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(BadInput(m)) => {
+            eprintln!("{m}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
+    match cli.cmd {
+        Cmd::Matrix { paths, designs, opts } => {
+            let designs = if designs.is_empty() { Design::presets() } else { parse_designs(&designs)? };
+            let (scenarios, bad) = load(&paths);
+            let rows = run(&scenarios, |_| designs.clone(), Limits { max_states: opts.max_states });
+            match opts.format {
+                Format::Text => print!("{}", pinlab_report::matrix_text(&rows, &designs)),
+                Format::Json => print!("{}", pinlab_report::results_json(&rows, &designs, pinlab_report::MATRIX_SCHEMA)),
+            }
+            Ok(exit_for(&rows, bad))
+        }
+        Cmd::Check { paths, designs, all_designs, opts } => {
+            let chosen = parse_designs(&designs)?;
+            let (scenarios, bad) = load(&paths);
+            let pick = |sc: &Scenario| -> Vec<Design> {
+                if all_designs {
+                    return Design::presets();
+                }
+                if !chosen.is_empty() {
+                    return chosen.clone();
+                }
+                let named: Vec<Design> = sc.expects.iter().filter_map(|e| Design::parse(&e.design).ok()).collect();
+                if named.is_empty() {
+                    Design::presets()
+                } else {
+                    named
+                }
+            };
+            let rows = run(&scenarios, pick, Limits { max_states: opts.max_states });
+            let all: Vec<Design> = if all_designs || chosen.is_empty() { Design::presets() } else { chosen.clone() };
+            match opts.format {
+                Format::Text => print!("{}", pinlab_report::check_text(&rows)),
+                Format::Json => print!("{}", pinlab_report::results_json(&rows, &all, pinlab_report::CHECK_SCHEMA)),
+            }
+            Ok(exit_for(&rows, bad))
+        }
+        Cmd::Explain { file, design, property, opts } => {
+            let design = Design::parse(&design).map_err(|e| BadInput(format!("error: {e}")))?;
+            let property = match property {
+                Some(p) => Some(Property::from_name(&p).ok_or_else(|| {
+                    BadInput(format!(
+                        "error: unknown property `{p}`; known: {}",
+                        Property::ALL.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+                    ))
+                })?),
+                None => None,
+            };
+            let (scenarios, bad) = load(std::slice::from_ref(&file));
+            if bad {
+                return Ok(ExitCode::from(2));
+            }
+            if scenarios.len() != 1 {
+                return Err(BadInput(format!("error: explain takes one litmus file; {} has {}", file.display(), scenarios.len())));
+            }
+            let sc = &scenarios[0];
+            let r = check(sc, design, Limits { max_states: opts.max_states });
+            let chosen = match property {
+                Some(p) => match r.path_for(p) {
+                    Some(path) => Some((Some(p), path)),
+                    None => {
+                        eprintln!("{} under {}: {} — {} is not violated in any execution", sc.name, design.name(), r.verdict.text(), p.name());
+                        return Ok(ExitCode::from(1));
+                    }
+                },
+                None => r.most_relevant(),
+            };
+            let Some((prop, path)) = chosen else {
+                println!("{} under {}: {} — nothing to explain: no execution violates a property, hangs or is refused", sc.name, design.name(), r.verdict.text());
+                return Ok(ExitCode::SUCCESS);
+            };
+            let (steps, last) = replay(sc, design, path);
+            let waiting = if prop == Some(Property::BoundedWait) {
+                waiting_threads(sc, design, &last).into_iter().map(|t| (t, last.threads[t].pc as usize)).collect()
+            } else {
+                Vec::new()
+            };
+            let x = Explanation { scenario: sc, design, verdict: r.verdict.clone(), property: prop, steps, waiting };
+            match opts.format {
+                Format::Text => print!("{}", pinlab_report::explain_text(&x)),
+                Format::Json => print!("{}", pinlab_report::explain_json(&x)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Designs { format } => {
+            print!("{}", designs_listing(format));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn designs_listing(format: Format) -> String {
+    use std::fmt::Write as _;
+    if format == Format::Json {
+        let v = serde_json::json!({
+            "schema": "pinlab.designs/1",
+            "tracking": TRACKINGS.iter().map(|t| serde_json::json!({"name": t.name, "summary": t.summary, "source": t.seed})).collect::<Vec<_>>(),
+            "handling": HANDLINGS.iter().map(|h| serde_json::json!({"name": h.name, "summary": h.summary, "source": h.seed, "preset_only": h.preset_only})).collect::<Vec<_>>(),
+            "presets": PRESETS.iter().map(|p| serde_json::json!({"name": p.name, "tracking": p.tracking, "handling": p.handling, "source": p.source})).collect::<Vec<_>>(),
+        });
+        return serde_json::to_string_pretty(&v).unwrap() + "\n";
+    }
+    let mut out = String::new();
+    out.push_str("Tracking (how the kernel knows a page is pinned):\n");
+    for t in TRACKINGS {
+        let _ = writeln!(out, "  {:16} {}\n  {:16} source: {}", t.name, t.summary, "", t.seed);
+    }
+    out.push_str("\nHandling (what the kernel does about a pinned page):\n");
+    for h in HANDLINGS {
+        let only = if h.preset_only { " (preset only)" } else { "" };
+        let _ = writeln!(out, "  {:16} {}{only}\n  {:16} source: {}", h.name, h.summary, "", h.seed);
+    }
+    out.push_str("\nPresets (any TRACKING+HANDLING pair is also a design):\n");
+    for p in PRESETS {
+        let _ = writeln!(out, "  {:16} {}+{}: {}", p.name, p.tracking, p.handling, p.source);
+    }
+    out
+}

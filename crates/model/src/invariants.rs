@@ -1,0 +1,82 @@
+//! Model invariants: facts every reachable state must satisfy whatever the design. The property
+//! tests drive random scenarios through the model and check these after every step.
+
+use crate::design::{PinRef, GUP_PIN_COUNTING_BIAS};
+use crate::scenario::{Op, PinResult};
+use crate::state::{Owner, State, NONE};
+use crate::world::World;
+
+impl World<'_> {
+    /// Returns the first broken invariant, if any:
+    /// - every frame's refcount is exactly page cache + PTEs + held GUP references (so it never
+    ///   goes negative and pins balance);
+    /// - mapcount is the number of PTEs mapping the frame;
+    /// - no PTE, page-cache slot or writeback points at a free frame;
+    /// - the page cache and frame owners agree;
+    /// - reservations never exceed the free blocks.
+    pub fn check_invariants(&self, s: &State) -> Result<(), String> {
+        let mut refs = vec![0u32; s.frames.len()];
+        let mut maps = vec![0u32; s.frames.len()];
+        for (i, p) in s.pages.iter().enumerate() {
+            if p.cache != NONE {
+                let f = &s.frames[p.cache as usize];
+                match f.owner {
+                    Owner::Cache { file, page } if self.slot(file as usize, page) == i => {}
+                    o => return Err(format!("page slot {i} caches #{} whose owner is {o:?}", p.cache)),
+                }
+                refs[p.cache as usize] += 1;
+            }
+        }
+        for (i, p) in s.ptes.iter().enumerate() {
+            if p.frame != NONE {
+                if s.frames[p.frame as usize].owner == Owner::Free {
+                    return Err(format!("PTE {i} maps free frame #{}", p.frame));
+                }
+                refs[p.frame as usize] += 1;
+                maps[p.frame as usize] += 1;
+            }
+        }
+        for (t, th) in self.sc.threads.iter().enumerate() {
+            let _ = t;
+            for od in &th.ops {
+                if let Op::Pin { handle, device, .. } = od.op {
+                    let hs = s.handles[handle];
+                    if hs.result != PinResult::Ok || hs.released {
+                        continue;
+                    }
+                    let r = match self.design.tracking.pin_ref {
+                        PinRef::Bias if self.sc.devices[device].kind.rules().foll_pin => GUP_PIN_COUNTING_BIAS as u32,
+                        _ => 1,
+                    };
+                    for k in 0..self.handle_len(handle) {
+                        let (fr, gen) = s.pinned[self.handle_slot(handle, k)];
+                        if s.frames[fr as usize].gen != gen || s.frames[fr as usize].owner == Owner::Free {
+                            return Err(format!("a held pin of {} points at a freed frame #{fr}", self.sc.handles[handle]));
+                        }
+                        refs[fr as usize] += r;
+                    }
+                }
+            }
+        }
+        for (i, f) in s.frames.iter().enumerate() {
+            if f.owner == Owner::Free {
+                continue;
+            }
+            if f.refcount as u32 != refs[i] {
+                return Err(format!("#{i} refcount {} but {} references are held", f.refcount, refs[i]));
+            }
+            if f.mapcount as u32 != maps[i] {
+                return Err(format!("#{i} mapcount {} but {} PTEs map it", f.mapcount, maps[i]));
+            }
+            if f.refcount == 0 {
+                return Err(format!("#{i} allocated with refcount 0"));
+            }
+        }
+        let unused = s.blocks.iter().filter(|b| !b.used).count();
+        let reserved = s.pages.iter().filter(|p| p.reserved).count();
+        if reserved > unused {
+            return Err(format!("{reserved} reservations but {unused} unused blocks"));
+        }
+        Ok(())
+    }
+}

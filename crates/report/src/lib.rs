@@ -1,0 +1,470 @@
+//! Reports: the designs × scenarios matrix, per-scenario check results and `explain` traces, as
+//! text a kernel developer reads in a terminal or a mail, and as JSON (schema in docs/json.md).
+//!
+//! Everything here is a pure function of its input: the same results print the same bytes.
+//! Wall-clock figures never appear here; the CLI prints them to stderr.
+
+use pinlab_check::{CheckResult, TraceStep, Verdict};
+use pinlab_model::design::Design;
+use pinlab_model::property::{Property, PropertySet};
+use pinlab_model::scenario::{Expect, Quantifier, Scenario};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+pub const MATRIX_SCHEMA: &str = "pinlab.matrix/1";
+pub const CHECK_SCHEMA: &str = "pinlab.check/1";
+pub const EXPLAIN_SCHEMA: &str = "pinlab.explain/1";
+
+/// One scenario checked under one design, with the `expect` line that judges it (if any).
+pub struct Cell<'a> {
+    pub design: Design,
+    pub result: CheckResult,
+    pub expect: Option<&'a Expect>,
+}
+
+impl Cell<'_> {
+    /// None when no expect line judges this cell.
+    pub fn agrees(&self) -> Option<bool> {
+        self.expect.map(|e| self.result.verdict.matches(&e.verdict))
+    }
+}
+
+pub struct Row<'a> {
+    pub scenario: &'a Scenario,
+    pub cells: Vec<Cell<'a>>,
+}
+
+/// The expect line of `sc` for `design`, matched by name (a preset or `tracking+handling`).
+pub fn expect_for<'a>(sc: &'a Scenario, design: &Design) -> Option<&'a Expect> {
+    let name = design.name();
+    sc.expects.iter().find(|e| {
+        e.design == name
+            || Design::parse(&e.design).is_ok_and(|d| std::ptr::eq(d.tracking, design.tracking) && std::ptr::eq(d.handling, design.handling))
+    })
+}
+
+/// Two-letter abbreviations for matrix cells (the legend spells them out).
+pub fn abbrev(p: Property) -> &'static str {
+    match p {
+        Property::MkwriteContract => "MC",
+        Property::StableWrites => "SW",
+        Property::Durability => "DU",
+        Property::NoLateEnospc => "EN",
+        Property::NoStorageUaf => "SU",
+        Property::NoFrameUaf => "FU",
+        Property::FreezeConsistency => "FZ",
+        Property::FsIntegrity => "FI",
+        Property::BoundedWait => "BW",
+    }
+}
+
+fn short_verdict(v: &Verdict) -> String {
+    match v {
+        Verdict::Unsafe(ps) => format!("unsafe({})", ps.iter().map(abbrev).collect::<Vec<_>>().join(",")),
+        other => other.text(),
+    }
+}
+
+fn expected_text(e: &Expect) -> String {
+    use pinlab_model::scenario::ExpectedVerdict as E;
+    match &e.verdict {
+        E::Safe => "safe".into(),
+        E::Refused => "refused".into(),
+        E::Revoked => "revoked".into(),
+        E::Hang => "hang".into(),
+        E::UnsafeAny => "unsafe".into(),
+        E::Unsafe(ps) => {
+            let mut ps = ps.clone();
+            ps.sort();
+            format!("unsafe({})", ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+fn condition_text(sc: &Scenario, r: &CheckResult) -> Option<String> {
+    let c = sc.condition.as_ref()?;
+    let cr = r.condition.as_ref()?;
+    let q = match c.quantifier {
+        Quantifier::Exists => "exists",
+        Quantifier::NotExists => "~exists",
+        Quantifier::Forall => "forall",
+    };
+    Some(format!("{q} ({}): {} ({} of {} outcomes)", c.text, cr.answer.text(), cr.positive, cr.outcomes))
+}
+
+/// A mismatch line: where the expect line is, what it says, what the model says.
+pub fn mismatch_line(sc: &Scenario, cell: &Cell) -> Option<String> {
+    let e = cell.expect?;
+    if cell.result.verdict.matches(&e.verdict) {
+        return None;
+    }
+    Some(format!(
+        "{}:{}:{}: expect {}: {}, but the model says {}",
+        sc.source,
+        e.pos.line,
+        e.pos.col,
+        e.design,
+        expected_text(e),
+        cell.result.verdict.text()
+    ))
+}
+
+/// The matrix as text: one row per scenario, one column per design, a legend and a footer.
+pub fn matrix_text(rows: &[Row], designs: &[Design]) -> String {
+    let mut out = String::new();
+    let name_w = rows.iter().map(|r| r.scenario.name.len()).max().unwrap_or(8).max(8);
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.cells
+                .iter()
+                .map(|c| {
+                    let mark = match c.agrees() {
+                        Some(false) => "!",
+                        None => "?",
+                        Some(true) => "",
+                    };
+                    format!("{}{mark}", short_verdict(&c.result.verdict))
+                })
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = designs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| cells.iter().map(|r| r[i].len()).chain([d.name().len()]).max().unwrap_or(4))
+        .collect();
+    let _ = write!(out, "{:name_w$}", "scenario");
+    for (d, w) in designs.iter().zip(&widths) {
+        let _ = write!(out, "  {:w$}", d.name());
+    }
+    out = out.trim_end().to_string();
+    out.push('\n');
+    for (r, row) in rows.iter().zip(&cells) {
+        let mut line = format!("{:name_w$}", r.scenario.name);
+        for (c, w) in row.iter().zip(&widths) {
+            let _ = write!(line, "  {c:w$}");
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str("legend: safe | refused (a pin the application could have had got an errno) | revoked | hang (a thread waits forever)\n");
+    out.push_str("        unsafe(...) with ");
+    out.push_str(
+        &Property::ALL
+            .iter()
+            .filter(|p| **p != Property::BoundedWait)
+            .map(|p| format!("{}={}", abbrev(*p), p.name()))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    out.push_str("\n        incomplete (a limit was hit; never read as safe)\n");
+    out.push_str("        a trailing ! disagrees with the scenario's expect line, ? has no expect line\n\n");
+    let mismatches: Vec<String> = rows.iter().flat_map(|r| r.cells.iter().filter_map(|c| mismatch_line(r.scenario, c))).collect();
+    let (states, transitions) = totals(rows);
+    let _ = writeln!(
+        out,
+        "{} scenarios x {} designs: {} states, {} transitions explored; {} verdicts disagree with expect lines",
+        rows.len(),
+        designs.len(),
+        states,
+        transitions,
+        mismatches.len()
+    );
+    for m in mismatches {
+        let _ = writeln!(out, "  {m}");
+    }
+    out
+}
+
+pub fn totals(rows: &[Row]) -> (usize, usize) {
+    rows.iter().flat_map(|r| &r.cells).fold((0, 0), |(s, t), c| (s + c.result.stats.states, t + c.result.stats.transitions))
+}
+
+/// Per-scenario results as text (`pinlab check`).
+pub fn check_text(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let sc = r.scenario;
+        let _ = writeln!(out, "{} ({})", sc.name, sc.source);
+        if let Some(d) = &sc.doc {
+            let _ = writeln!(out, "  {d}");
+        }
+        let dw = r.cells.iter().map(|c| c.design.name().len()).max().unwrap_or(6);
+        let vw = r.cells.iter().map(|c| c.result.verdict.text().len()).max().unwrap_or(4);
+        for c in &r.cells {
+            let judged = match c.agrees() {
+                Some(true) => "ok",
+                Some(false) => "MISMATCH",
+                None => "(no expect)",
+            };
+            let _ = write!(out, "  {:dw$}  {:vw$}  {judged:11}  {} states", c.design.name(), c.result.verdict.text(), c.result.stats.states);
+            if let Some(ct) = condition_text(sc, &c.result) {
+                let _ = write!(out, "  {ct}");
+            }
+            out.push('\n');
+        }
+        for c in &r.cells {
+            if let Some(m) = mismatch_line(sc, c) {
+                let _ = writeln!(out, "  {m}");
+            }
+        }
+        out.push('\n');
+    }
+    let cells: Vec<&Cell> = rows.iter().flat_map(|r| &r.cells).collect();
+    let mism = cells.iter().filter(|c| c.agrees() == Some(false)).count();
+    let judged = cells.iter().filter(|c| c.agrees().is_some()).count();
+    let _ = writeln!(out, "{} checks, {} judged by expect lines, {} disagree", cells.len(), judged, mism);
+    out
+}
+
+#[derive(Serialize)]
+struct JsonStats {
+    states: usize,
+    transitions: usize,
+    max_depth: usize,
+    final_states: usize,
+    hung_states: usize,
+    complete: bool,
+}
+
+#[derive(Serialize)]
+struct JsonCondition {
+    quantifier: &'static str,
+    text: String,
+    answer: &'static str,
+    positive: usize,
+    outcomes: usize,
+    holds: bool,
+}
+
+#[derive(Serialize)]
+struct JsonCell {
+    design: String,
+    tracking: &'static str,
+    handling: &'static str,
+    verdict: String,
+    kind: &'static str,
+    violated: Vec<&'static str>,
+    expected: Option<String>,
+    agrees: Option<bool>,
+    condition: Option<JsonCondition>,
+    stats: JsonStats,
+}
+
+#[derive(Serialize)]
+struct JsonRow {
+    scenario: String,
+    source: String,
+    doc: Option<String>,
+    fs: &'static str,
+    cells: Vec<JsonCell>,
+}
+
+#[derive(Serialize)]
+struct JsonReport {
+    schema: &'static str,
+    designs: Vec<String>,
+    scenarios: Vec<JsonRow>,
+    totals: JsonTotals,
+}
+
+#[derive(Serialize)]
+struct JsonTotals {
+    checks: usize,
+    states: usize,
+    transitions: usize,
+    mismatches: usize,
+}
+
+fn verdict_kind(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Unsafe(_) => "unsafe",
+        Verdict::Hang => "hang",
+        Verdict::Refused => "refused",
+        Verdict::Revoked => "revoked",
+        Verdict::Safe => "safe",
+        Verdict::Incomplete { .. } => "incomplete",
+    }
+}
+
+fn props(ps: PropertySet) -> Vec<&'static str> {
+    ps.iter().map(|p| p.name()).collect()
+}
+
+fn json_cell(sc: &Scenario, c: &Cell) -> JsonCell {
+    let r = &c.result;
+    JsonCell {
+        design: c.design.name(),
+        tracking: c.design.tracking.name,
+        handling: c.design.handling.name,
+        verdict: r.verdict.text(),
+        kind: verdict_kind(&r.verdict),
+        violated: props(r.violated),
+        expected: c.expect.map(expected_text),
+        agrees: c.agrees(),
+        condition: sc.condition.as_ref().zip(r.condition.as_ref()).map(|(cd, cr)| JsonCondition {
+            quantifier: match cd.quantifier {
+                Quantifier::Exists => "exists",
+                Quantifier::NotExists => "~exists",
+                Quantifier::Forall => "forall",
+            },
+            text: cd.text.clone(),
+            answer: cr.answer.text(),
+            positive: cr.positive,
+            outcomes: cr.outcomes,
+            holds: cr.holds,
+        }),
+        stats: JsonStats {
+            states: r.stats.states,
+            transitions: r.stats.transitions,
+            max_depth: r.stats.max_depth,
+            final_states: r.stats.final_states,
+            hung_states: r.stats.hung_states,
+            complete: r.complete,
+        },
+    }
+}
+
+/// The matrix or check results as JSON (`schema` names which).
+pub fn results_json(rows: &[Row], designs: &[Design], schema: &'static str) -> String {
+    let (states, transitions) = totals(rows);
+    let report = JsonReport {
+        schema,
+        designs: designs.iter().map(|d| d.name()).collect(),
+        scenarios: rows
+            .iter()
+            .map(|r| JsonRow {
+                scenario: r.scenario.name.clone(),
+                source: r.scenario.source.clone(),
+                doc: r.scenario.doc.clone(),
+                fs: r.scenario.fs.kind.name(),
+                cells: r.cells.iter().map(|c| json_cell(r.scenario, c)).collect(),
+            })
+            .collect(),
+        totals: JsonTotals {
+            checks: rows.iter().map(|r| r.cells.len()).sum(),
+            states,
+            transitions,
+            mismatches: rows.iter().flat_map(|r| &r.cells).filter(|c| c.agrees() == Some(false)).count(),
+        },
+    };
+    serde_json::to_string_pretty(&report).expect("serialisable") + "\n"
+}
+
+/// What `explain` shows: a path replayed with its steps.
+pub struct Explanation<'a> {
+    pub scenario: &'a Scenario,
+    pub design: Design,
+    pub verdict: Verdict,
+    /// The property the trace demonstrates (None: a refusal or revocation).
+    pub property: Option<Property>,
+    pub steps: Vec<TraceStep>,
+    /// Threads still waiting at the end of a hang, with the op each waits in.
+    pub waiting: Vec<(usize, usize)>,
+}
+
+pub fn explain_text(x: &Explanation) -> String {
+    let sc = x.scenario;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} under {}: {}", sc.name, x.design.name(), x.verdict.text());
+    match x.property {
+        Some(p) => {
+            let _ = writeln!(out, "shortest execution violating {}: {}", p.name(), p.meaning());
+        }
+        None => {
+            let _ = writeln!(out, "shortest execution in which the design refuses a pin");
+        }
+    }
+    out.push('\n');
+    let tw = sc.threads.iter().map(|t| t.name.len()).max().unwrap_or(6);
+    for (i, st) in x.steps.iter().enumerate() {
+        let t = &sc.threads[st.thread];
+        let od = &t.ops[st.op];
+        let _ = writeln!(out, "{:>3}  {:tw$}  {}    (line {})", i + 1, t.name, sc.op_text(&od.op), od.pos.line);
+        let pad = " ".repeat(tw + 7);
+        for c in &st.calls {
+            let _ = writeln!(out, "{pad}{c}");
+        }
+        for c in &st.changes {
+            let _ = writeln!(out, "{pad}  => {c}");
+        }
+        for (p, why) in &st.violations {
+            let _ = writeln!(out, "{pad}!! {}: {why}", p.name());
+        }
+    }
+    if !x.waiting.is_empty() {
+        out.push('\n');
+        for &(t, op) in &x.waiting {
+            let th = &sc.threads[t];
+            let od = &th.ops[op];
+            let _ = writeln!(out, "!! bounded-wait: thread {} waits forever in `{}` (line {})", th.name, sc.op_text(&od.op), od.pos.line);
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonStep {
+    step: usize,
+    thread: String,
+    op: String,
+    line: u32,
+    calls: Vec<String>,
+    changes: Vec<String>,
+    violations: Vec<JsonViolation>,
+}
+
+#[derive(Serialize)]
+struct JsonViolation {
+    property: &'static str,
+    why: String,
+}
+
+#[derive(Serialize)]
+struct JsonExplain {
+    schema: &'static str,
+    scenario: String,
+    source: String,
+    design: String,
+    verdict: String,
+    property: Option<&'static str>,
+    meaning: Option<&'static str>,
+    schedule: Vec<String>,
+    steps: Vec<JsonStep>,
+    waiting: Vec<String>,
+}
+
+pub fn explain_json(x: &Explanation) -> String {
+    let sc = x.scenario;
+    let j = JsonExplain {
+        schema: EXPLAIN_SCHEMA,
+        scenario: sc.name.clone(),
+        source: sc.source.clone(),
+        design: x.design.name(),
+        verdict: x.verdict.text(),
+        property: x.property.map(|p| p.name()),
+        meaning: x.property.map(|p| p.meaning()),
+        schedule: x.steps.iter().map(|s| sc.threads[s.thread].name.clone()).collect(),
+        steps: x
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let od = &sc.threads[s.thread].ops[s.op];
+                JsonStep {
+                    step: i + 1,
+                    thread: sc.threads[s.thread].name.clone(),
+                    op: sc.op_text(&od.op),
+                    line: od.pos.line,
+                    calls: s.calls.clone(),
+                    changes: s.changes.clone(),
+                    violations: s.violations.iter().map(|(p, w)| JsonViolation { property: p.name(), why: w.clone() }).collect(),
+                }
+            })
+            .collect(),
+        waiting: x.waiting.iter().map(|&(t, _)| sc.threads[t].name.clone()).collect(),
+    };
+    serde_json::to_string_pretty(&j).expect("serialisable") + "\n"
+}
