@@ -1,0 +1,93 @@
+//! "Did you mean ...?": the closest known word within a small edit distance.
+
+/// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), on chars.
+pub(crate) fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[b.len()]
+}
+
+/// The candidate closest to `word` (case-insensitively) if it is within distance 2 and the edit
+/// changes at most half of the longer word; the first one wins a tie.
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    if word.len() > 64 {
+        return None;
+    }
+    let lower = word.to_lowercase();
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        if c == word {
+            continue;
+        }
+        let d = distance(&lower, &c.to_lowercase());
+        let longer = word.chars().count().max(c.chars().count());
+        let better = match best {
+            None => true,
+            Some((bd, _)) => d < bd,
+        };
+        if d <= 2 && d * 2 <= longer && better {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// `did you mean `x`?` or nothing.
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// Joins a help sentence and an optional suggestion: "did you mean `x`? {rest}".
+pub(crate) fn with_suggestion(suggestion: Option<String>, rest: String) -> String {
+    match suggestion {
+        Some(s) => format!("{s} {rest}"),
+        None => rest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        assert_eq!(distance("", ""), 0);
+        assert_eq!(distance("abc", ""), 3);
+        assert_eq!(distance("ext5", "ext4"), 1);
+        assert_eq!(distance("sharde", "shared"), 1);
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn closest_picks_near_words_only() {
+        let fs = ["ext4", "xfs", "btrfs", "tmpfs", "hugetlbfs"];
+        assert_eq!(closest("ext5", fs), Some("ext4"));
+        assert_eq!(closest("EXT4", fs), Some("ext4"));
+        assert_eq!(closest("btrsf", fs), Some("btrfs"));
+        assert_eq!(closest("zfs", fs), Some("xfs"));
+        assert_eq!(closest("ntfs3", fs), None);
+        // one letter is too short to guess from
+        assert_eq!(closest("x", ["f"]), None);
+        assert_eq!(closest("r1", ["r2"]), Some("r2"));
+    }
+}

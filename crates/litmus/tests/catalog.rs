@@ -1,0 +1,32 @@
+//! Every scenario of the catalog (`litmus/` at the repository root) parses: the grammar may grow,
+//! but it must keep accepting the catalog (DESIGN §4).
+
+#[test]
+fn every_catalog_file_parses() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../litmus");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return; // no catalog in this checkout
+    };
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "litmus"))
+        .collect();
+    paths.sort();
+    let mut failures = String::new();
+    for p in &paths {
+        let text = std::fs::read_to_string(p).expect("readable catalog file");
+        let name = format!(
+            "litmus/{}",
+            p.file_name().unwrap_or_default().to_string_lossy()
+        );
+        match pinlab_litmus::parse(&name, &text) {
+            Ok(s) => assert_eq!(s.source, name),
+            Err(d) => failures.push_str(&d.render(&text)),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "catalog files that do not parse:\n{failures}"
+    );
+}
