@@ -24,8 +24,8 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// Builds a diagnostic and computes its line and column from `span.start`. Out-of-range or
-    /// non-boundary spans are clamped, so a caller bug can never make rendering panic.
+    /// Builds a diagnostic. Out-of-range or non-boundary spans are clamped, so a caller bug can
+    /// never make rendering panic. `line` and `col` are filled in by `fix_positions`.
     pub(crate) fn new(
         text: &str,
         span: Range<usize>,
@@ -33,12 +33,10 @@ impl Diagnostic {
         label: String,
         help: Option<String>,
     ) -> Diagnostic {
-        let span = clamp_span(text, span);
-        let (line, col) = line_col(text, span.start);
         Diagnostic {
-            line,
-            col,
-            span,
+            line: 0,
+            col: 0,
+            span: clamp_span(text, span),
             message,
             label,
             help,
@@ -46,27 +44,78 @@ impl Diagnostic {
     }
 }
 
-/// Clamps a span to the text, to char boundaries, and to the line of its start.
+fn floor_boundary(text: &str, offset: usize) -> usize {
+    let mut i = offset.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Clamps a span to the text, to char boundaries, and to the line of its start (in time
+/// proportional to the span, not to the line).
 fn clamp_span(text: &str, span: Range<usize>) -> Range<usize> {
-    let mut start = span.start.min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let mut end = span.end.clamp(start, line_end);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let start = floor_boundary(text, span.start);
+    let end = floor_boundary(text, span.end.max(start));
+    let end = text[start..end].find('\n').map_or(end, |i| start + i);
     start..end
 }
 
-/// 1-based line and character column of a byte offset (which must be a char boundary).
-pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = text[line_start..offset].chars().count() + 1;
-    (saturating_u32(line), saturating_u32(col))
+/// Start offsets of the lines of a text, for line numbers by binary search.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// 1-based line and character column of a byte offset (clamped to the text). The column
+    /// costs the length of the line up to the offset.
+    pub(crate) fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = floor_boundary(text, offset);
+        let idx = self.starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = self.starts[idx].min(offset);
+        let col = text[start..offset].chars().count() + 1;
+        (saturating_u32(idx + 1), saturating_u32(col))
+    }
+}
+
+/// Line, column and line start of each offset, in one pass over the text whatever the number
+/// of offsets (which may come in any order).
+fn walk(text: &str, offsets: &[usize]) -> Vec<(u32, u32, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut out = vec![(1, 1, 0); offsets.len()];
+    let (mut pos, mut line, mut col, mut line_start) = (0usize, 1usize, 1usize, 0usize);
+    for i in order {
+        let target = floor_boundary(text, offsets[i]).max(pos);
+        for (j, c) in text[pos..target].char_indices() {
+            if c == '\n' {
+                line += 1;
+                col = 1;
+                line_start = pos + j + 1;
+            } else {
+                col += 1;
+            }
+        }
+        pos = target;
+        out[i] = (saturating_u32(line), saturating_u32(col), line_start);
+    }
+    out
+}
+
+/// Fills in `line` and `col` of every diagnostic from its span.
+pub(crate) fn fix_positions(text: &str, errors: &mut [Diagnostic]) {
+    let offsets: Vec<usize> = errors.iter().map(|e| e.span.start).collect();
+    for (e, (line, col, _)) in errors.iter_mut().zip(walk(text, &offsets)) {
+        e.line = line;
+        e.col = col;
+    }
 }
 
 fn saturating_u32(n: usize) -> u32 {
@@ -137,48 +186,101 @@ impl Diagnostics {
     ///
     /// `text` should be the text that was parsed; a different text renders without panicking.
     pub fn render(&self, text: &str) -> String {
+        let spans: Vec<Range<usize>> = self
+            .errors
+            .iter()
+            .map(|e| clamp_span(text, e.span.clone()))
+            .collect();
+        let starts: Vec<usize> = spans.iter().map(|s| s.start).collect();
         let blocks: Vec<String> = self
             .errors
             .iter()
-            .map(|e| render_one(&self.source_name, text, e))
+            .zip(spans)
+            .zip(walk(text, &starts))
+            .map(|((e, span), (line, col, line_start))| {
+                render_one(&self.source_name, text, e, span, line, col, line_start)
+            })
             .collect();
         blocks.join("\n")
     }
 }
 
 /// Display width and printed form of one source character in a rendered snippet: tabs become
-/// four spaces and control characters a replacement character, so carets stay aligned.
-fn shown(c: char) -> (usize, String) {
+/// four spaces, a carriage return nothing, and other control characters a replacement
+/// character, so carets stay aligned.
+fn shown(c: char) -> (usize, &'static str) {
     match c {
-        '\t' => (4, "    ".to_string()),
-        c if c.is_control() => (1, "\u{FFFD}".to_string()),
-        c => (1, c.to_string()),
+        '\t' => (4, "    "),
+        '\r' => (0, ""),
+        c if c.is_control() => (1, "\u{FFFD}"),
+        _ => (1, ""),
     }
 }
 
-fn render_one(source_name: &str, text: &str, e: &Diagnostic) -> String {
-    let span = clamp_span(text, e.span.clone());
-    let (line_no, col) = line_col(text, span.start);
-    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[span.start..]
-        .find('\n')
-        .map_or(text.len(), |i| span.start + i);
-    let line = text[line_start..line_end]
-        .strip_suffix('\r')
-        .unwrap_or(&text[line_start..line_end]);
+/// At most this many characters of a long line are shown on each side of the span, and of the
+/// span itself.
+const WINDOW: usize = 80;
 
+fn push_shown(out: &mut String, c: char) -> usize {
+    let (w, s) = shown(c);
+    if s.is_empty() && w == 1 {
+        out.push(c);
+    } else {
+        out.push_str(s);
+    }
+    w
+}
+
+fn render_one(
+    source_name: &str,
+    text: &str,
+    e: &Diagnostic,
+    span: Range<usize>,
+    line_no: u32,
+    col: u32,
+    line_start: usize,
+) -> String {
+    // The line around the span, cut to a window on long lines.
+    let before = &text[line_start.min(span.start)..span.start];
+    let cut = before
+        .char_indices()
+        .rev()
+        .nth(WINDOW)
+        .map(|(i, c)| i + c.len_utf8());
     let mut shown_line = String::new();
     let mut pad = 0;
-    let mut carets = 0;
-    for (i, c) in line.char_indices() {
-        let (w, s) = shown(c);
-        shown_line.push_str(&s);
-        let at = line_start + i;
-        if at < span.start {
-            pad += w;
-        } else if at < span.end {
-            carets += w;
+    if let Some(i) = cut {
+        shown_line.push_str("...");
+        pad += 3;
+        for c in before[i..].chars() {
+            pad += push_shown(&mut shown_line, c);
         }
+    } else {
+        for c in before.chars() {
+            pad += push_shown(&mut shown_line, c);
+        }
+    }
+    let mut carets = 0;
+    let mut after = 0;
+    let mut truncated = false;
+    for (i, c) in text[span.start..].char_indices() {
+        if c == '\n' {
+            break;
+        }
+        let in_span = span.start + i < span.end;
+        if (in_span && carets >= WINDOW) || (!in_span && after >= WINDOW) {
+            truncated = true;
+            break;
+        }
+        let w = push_shown(&mut shown_line, c);
+        if in_span {
+            carets += w;
+        } else {
+            after += 1;
+        }
+    }
+    if truncated {
+        shown_line.push_str("...");
     }
     let carets = carets.max(1);
     let num = line_no.to_string();
@@ -271,11 +373,18 @@ mod tests {
     #[test]
     fn line_col_counts_chars() {
         let t = "ab\nçd ef\n";
-        assert_eq!(line_col(t, 0), (1, 1));
-        assert_eq!(line_col(t, 3), (2, 1));
+        let ix = LineIndex::new(t);
+        assert_eq!(ix.line_col(t, 0), (1, 1));
+        assert_eq!(ix.line_col(t, 3), (2, 1));
         // 'ç' is two bytes, one column
-        assert_eq!(line_col(t, 6), (2, 3));
-        assert_eq!(line_col(t, t.len()), (3, 1));
+        assert_eq!(ix.line_col(t, 6), (2, 3));
+        assert_eq!(ix.line_col(t, t.len()), (3, 1));
+        assert_eq!(ix.line_col(t, 1000), (3, 1));
+        // the same from the one-pass walk, offsets in any order
+        assert_eq!(
+            walk(t, &[6, 0, t.len(), 3]),
+            vec![(2, 3, 3), (1, 1, 0), (3, 1, 10), (2, 1, 3)]
+        );
     }
 
     #[test]
@@ -288,6 +397,9 @@ mod tests {
             "expected `shared` or `private`".into(),
             Some("did you mean `shared`?".into()),
         );
+        let mut ds = [d];
+        fix_positions(text, &mut ds);
+        let [d] = ds;
         assert_eq!((d.line, d.col), (2, 12));
         let ds = Diagnostics::new("f.litmus", text, vec![d.clone(), d]);
         let block = "error: expected `shared` or `private` after the file name\n  --> f.litmus:2:12\n   |\n 2 | mmap m = f sharde rw\n   |            ^^^^^^ expected `shared` or `private`\n   = help: did you mean `shared`?\n";
@@ -303,10 +415,17 @@ mod tests {
         let text = "é\nb";
         let d = Diagnostic::new(text, 1..100, "m".into(), String::new(), None);
         assert_eq!(d.span, 0..2);
-        let d = Diagnostic::new(text, 50..60, "m".into(), String::new(), None);
-        assert_eq!(d.span, 4..4);
-        assert_eq!((d.line, d.col), (2, 2));
-        let ds = Diagnostics::new("x", text, vec![d]);
+        let mut d = [Diagnostic::new(
+            text,
+            50..60,
+            "m".into(),
+            String::new(),
+            None,
+        )];
+        fix_positions(text, &mut d);
+        assert_eq!(d[0].span, 4..4);
+        assert_eq!((d[0].line, d[0].col), (2, 2));
+        let ds = Diagnostics::new("x", text, d.to_vec());
         assert!(ds.render("").contains("error: m"));
     }
 
@@ -319,6 +438,20 @@ mod tests {
             r.contains(" 1 |     foo bar\n   |         ^^^ here\n"),
             "{r}"
         );
+    }
+
+    #[test]
+    fn long_lines_are_shown_in_a_window() {
+        let text = format!("{}@{}", "a ".repeat(200), "b".repeat(500));
+        let d = Diagnostic::new(&text, 400..401, "m".into(), "l".into(), None);
+        let r = Diagnostics::new("x", &text, vec![d]).render(&text);
+        let lines: Vec<&str> = r.lines().collect();
+        assert!(lines[3].starts_with(" 1 | ..."), "{r}");
+        assert!(lines[3].ends_with("bbb..."), "{r}");
+        assert!(lines[3].len() < 200, "{r}");
+        // the caret is under the `@`
+        let caret = lines[4].find('^').unwrap();
+        assert_eq!(&lines[3][caret..caret + 1], "@");
     }
 
     #[test]

@@ -123,7 +123,7 @@ fn lex_line(text: &str, line: &str, base: usize, errors: &mut Vec<Diagnostic>) -
             break;
         }
         // The NAME after a leading `litmus`: raw up to whitespace or a comment.
-        if tokens.len() == 1 && tokens[0].tok == Tok::Word("litmus".to_string()) {
+        if tokens.len() == 1 && matches!(&tokens[0].tok, Tok::Word(w) if w == "litmus") {
             let len = line[i..]
                 .find(|c: char| c.is_ascii_whitespace() || c == '#')
                 .unwrap_or(line.len() - i);
@@ -315,6 +315,7 @@ mod tests {
     fn toks(s: &str) -> (Vec<Tok>, Vec<Diagnostic>) {
         let mut errors = Vec::new();
         let lines = lex(s, &mut errors);
+        crate::diag::fix_positions(s, &mut errors);
         (
             lines
                 .into_iter()

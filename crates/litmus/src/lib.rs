@@ -52,9 +52,10 @@ use pinlab_model::scenario::Scenario;
 /// Return: the scenario, or every error found (at least one), sorted by position.
 pub fn parse(source_name: &str, text: &str) -> Result<Scenario, Diagnostics> {
     let mut errors = Vec::new();
+    let index = diag::LineIndex::new(text);
     let lines = lexer::lex(text, &mut errors);
-    let parsed = parser::parse(text, &lines, &mut errors);
-    let scenario = lower::lower(source_name, text, &parsed, &mut errors);
+    let parsed = parser::parse(text, &index, &lines, &mut errors);
+    let scenario = lower::lower(source_name, text, &index, &parsed, &mut errors);
     match scenario {
         Some(s) if errors.is_empty() => Ok(s),
         _ => {
@@ -70,6 +71,7 @@ pub fn parse(source_name: &str, text: &str) -> Result<Scenario, Diagnostics> {
                     None,
                 ));
             }
+            diag::fix_positions(text, &mut errors);
             Err(Diagnostics::new(source_name, text, errors))
         }
     }

@@ -18,7 +18,7 @@ use pinlab_model::scenario::{
 };
 
 use crate::ast::*;
-use crate::diag::{line_col, Diagnostic};
+use crate::diag::{Diagnostic, LineIndex};
 use crate::lexer::{shorten, Span};
 use crate::suggest::{closest, did_you_mean, with_suggestion};
 
@@ -91,6 +91,7 @@ struct MapInfo {
 
 struct Lower<'a> {
     text: &'a str,
+    index: &'a LineIndex,
     errors: &'a mut Vec<Diagnostic>,
     poisoned: &'a HashSet<String>,
     names: HashMap<String, Decl>,
@@ -117,11 +118,13 @@ struct Lower<'a> {
 pub(crate) fn lower(
     source_name: &str,
     text: &str,
+    index: &LineIndex,
     parsed: &Parsed,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<Scenario> {
     let mut l = Lower {
         text,
+        index,
         errors,
         poisoned: &parsed.poisoned,
         names: HashMap::new(),
@@ -154,7 +157,7 @@ impl Lower<'_> {
     }
 
     fn pos(&self, span: &Span) -> Pos {
-        let (line, col) = line_col(self.text, span.start.min(self.text.len()));
+        let (line, col) = self.index.line_col(self.text, span.start);
         Pos { line, col }
     }
 

@@ -12,7 +12,7 @@ use pinlab_model::property::Property;
 use pinlab_model::scenario::{Errno, Quantifier};
 
 use crate::ast::*;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, LineIndex};
 use crate::lexer::{shorten, Line, Span, Tok, Token};
 use crate::suggest::{did_you_mean, with_suggestion};
 
@@ -180,6 +180,7 @@ impl<'t> Cur<'t> {
 
 struct Parser<'a> {
     text: &'a str,
+    index: &'a LineIndex,
     errors: &'a mut Vec<Diagnostic>,
     out: Parsed,
     /// Line of the first `litmus` statement, for the duplicate message.
@@ -187,9 +188,15 @@ struct Parser<'a> {
 }
 
 /// Parses the lexed lines. Syntax errors go to `errors`.
-pub(crate) fn parse(text: &str, lines: &[Line], errors: &mut Vec<Diagnostic>) -> Parsed {
+pub(crate) fn parse(
+    text: &str,
+    index: &LineIndex,
+    lines: &[Line],
+    errors: &mut Vec<Diagnostic>,
+) -> Parsed {
     let mut p = Parser {
         text,
+        index,
         errors,
         out: Parsed::default(),
         litmus_line: None,
@@ -266,7 +273,7 @@ impl Parser<'_> {
     }
 
     fn line_of(&self, span: &Span) -> u32 {
-        crate::diag::line_col(self.text, span.start.min(self.text.len())).0
+        self.index.line_col(self.text, span.start).0
     }
 
     // ----- terminals -----
@@ -1134,7 +1141,7 @@ impl Parser<'_> {
                 let msg = format!("expected `/\\`, `\\/` or `)`, found {}", cur.found());
                 let help = format!(
                     "to close the `(` at column {}",
-                    crate::diag::line_col(self.text, open.start).1
+                    self.index.line_col(self.text, open.start).1
                 );
                 return Err(self.err(cur, msg, "expected `)`", Some(help)));
             }
@@ -1606,7 +1613,8 @@ mod tests {
     fn run(src: &str) -> (Parsed, Vec<Diagnostic>) {
         let mut errors = Vec::new();
         let lines = lex(src, &mut errors);
-        let parsed = parse(src, &lines, &mut errors);
+        let parsed = parse(src, &LineIndex::new(src), &lines, &mut errors);
+        crate::diag::fix_positions(src, &mut errors);
         (parsed, errors)
     }
 
