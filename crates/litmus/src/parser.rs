@@ -730,10 +730,18 @@ impl Parser<'_> {
                     return Err(self.err(cur, format!("`{w}` is given twice"), "given twice", None))
                 }
                 _ => {
-                    let help = with_suggestion(
-                        did_you_mean(w, ["pages", "data"]),
-                        "a file takes `pages=N` and optionally `data=V,V,...`".to_string(),
-                    );
+                    // A value right after the `data=` list: a missing comma.
+                    let after_data = data
+                        .as_ref()
+                        .is_some_and(|(_, s)| s.end == cur.prev_span().end);
+                    let help = if after_data {
+                        "separate the values of `data=` with commas: `data=A,B`".to_string()
+                    } else {
+                        with_suggestion(
+                            did_you_mean(w, ["pages", "data"]),
+                            "a file takes `pages=N` and optionally `data=V,V,...`".to_string(),
+                        )
+                    };
                     return Err(self.err(
                         cur,
                         format!("unknown file option `{}`", shorten(w)),
@@ -892,20 +900,31 @@ impl Parser<'_> {
             "expected `:` after the design",
             "expected `:`",
         )?;
-        let verdict =
-            match self.choice(cur, VERDICTS, "expected a verdict", "expected a verdict")? {
-                "safe" => VerdictAst::Safe,
-                "refused" => VerdictAst::Refused,
-                "revoked" => VerdictAst::Revoked,
-                "hang" => VerdictAst::Hang,
-                _ => {
-                    if cur.eat(&Tok::LParen) {
-                        VerdictAst::Unsafe(self.properties(cur)?)
-                    } else {
-                        VerdictAst::UnsafeAny
-                    }
+        let verdict = match self.choice(
+            cur,
+            VERDICTS,
+            "expected a verdict",
+            "expected a verdict",
+        )? {
+            "safe" => VerdictAst::Safe,
+            "refused" => VerdictAst::Refused,
+            "revoked" => VerdictAst::Revoked,
+            "hang" => VerdictAst::Hang,
+            _ => {
+                if cur.eat(&Tok::LParen) {
+                    VerdictAst::Unsafe(self.properties(cur)?)
+                } else if cur.peek_word().is_some() {
+                    let msg = format!(
+                        "expected `(` or end of line after `unsafe`, found {}",
+                        cur.found()
+                    );
+                    let help = "list the properties in parentheses, `unsafe(P, Q)`, or write `unsafe` alone";
+                    return Err(self.err(cur, msg, "expected `(`", Some(help.to_string())));
+                } else {
+                    VerdictAst::UnsafeAny
                 }
-            };
+            }
+        };
         Ok(Stmt::Expect {
             design,
             key,
@@ -1732,6 +1751,11 @@ mod tests {
             e.help.as_deref(),
             Some("did you mean `data`? a file takes `pages=N` and optionally `data=V,V,...`")
         );
+        let e = one_error("litmus t\nfile f pages=2 data=A B");
+        assert_eq!(
+            e.help.as_deref(),
+            Some("separate the values of `data=` with commas: `data=A,B`")
+        );
         let e = one_error("litmus t\nfile none pages=1");
         assert_eq!(e.message, "expected a file name, found the keyword `none`");
     }
@@ -1825,6 +1849,11 @@ mod tests {
         assert_eq!(e.message, "property `durability` is listed twice");
         let e = one_error("litmus t\nexpect legacy: unsafe(bounded-wait)");
         assert!(e.message.contains("bounded-wait"));
+        let e = one_error("litmus t\nexpect legacy: unsafe durability");
+        assert_eq!(
+            e.message,
+            "expected `(` or end of line after `unsafe`, found `durability`"
+        );
         let e = one_error("litmus t\nexpect legacy: saf");
         assert_eq!(e.help.as_deref(), Some("did you mean `safe`?"));
     }
