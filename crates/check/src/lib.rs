@@ -11,9 +11,10 @@ use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};
 use pinlab_model::state::State;
-use pinlab_model::{Step, World};
-use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::VecDeque;
+use pinlab_model::{Step, StepInto, World};
+use rustc_hash::FxHashSet;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Limits of one check. Every limit that is hit makes the verdict `incomplete`.
 #[derive(Clone, Copy, Debug)]
@@ -104,7 +105,7 @@ pub struct Stats {
     pub final_states: usize,
     /// Distinct states where some thread waits forever.
     pub hung_states: usize,
-    /// Bytes the stored states take (states, their table entry and path node).
+    /// Bytes the stored states take: fingerprint table and path nodes.
     pub bytes: usize,
 }
 
@@ -155,6 +156,30 @@ struct Node {
     depth: u32,
 }
 
+/// Fingerprints are already uniformly distributed: their low 64 bits are the hash.
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ *b as u64;
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
+}
+
+fn push_record(arena: &mut Vec<u8>, id: u32, state: &[u8]) {
+    arena.extend_from_slice(&id.to_le_bytes());
+    arena.extend_from_slice(&(state.len() as u16).to_le_bytes());
+    arena.extend_from_slice(state);
+}
+
 fn path_to(nodes: &[Node], mut id: u32) -> Path {
     let mut p = Vec::new();
     while id != 0 {
@@ -176,12 +201,19 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     let sc = world.sc;
     let init = world.init();
     let mut stats = Stats::default();
-    let mut seen: FxHashMap<State, u32> = FxHashMap::default();
+    // States are deduplicated by a 128-bit fingerprint of their flat encoding (xxh3-128), as
+    // stateright and SPIN's hash compaction do: two distinct states merge only on a 128-bit
+    // collision (probability about n^2 / 2^129 for n states: below 1e-20 for a billion states).
+    let mut seen: HashSet<u128, BuildHasherDefault<FingerprintHasher>> = HashSet::default();
     let mut nodes = vec![Node { parent: 0, thread: 0, depth: 0 }];
-    let mut queue: VecDeque<(State, u32)> = VecDeque::new();
-    stats.bytes += init.bytes();
-    seen.insert(init.clone(), 0);
-    queue.push_back((init, 0));
+    // The frontier is breadth-first by levels, each level one byte arena of
+    // (node id: u32, length: u16, encoded state) records: no allocation per state.
+    let mut level: Vec<u8> = Vec::new();
+    let mut next_level: Vec<u8> = Vec::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(256);
+    init.encode(&mut buf);
+    seen.insert(xxhash_rust::xxh3::xxh3_128(&buf));
+    push_record(&mut level, 0, &buf);
 
     let mut violated = PropertySet::default();
     let mut counterexamples: Vec<(Property, Path)> = Vec::new();
@@ -192,19 +224,26 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     let locs: Vec<Loc> = sc.condition.as_ref().map(|c| condition_locs(&c.expr)).unwrap_or_default();
     let mut outcomes: FxHashSet<Vec<Observed>> = FxHashSet::default();
     let nthreads = sc.threads.len();
+    let mut s = init.clone();
+    let mut next = init;
 
-    while let Some((s, id)) = queue.pop_front() {
-        let depth = nodes[id as usize].depth;
-        stats.max_depth = stats.max_depth.max(depth as usize);
-        let mut moved = false;
-        for t in 0..nthreads {
-            let (next, info) = match world.step(&s, t, false) {
-                Step::Done(n, i) => (n, i),
-                Step::Blocked | Step::Finished => continue,
-            };
-            moved = true;
-            stats.transitions += 1;
-            if !info.violations.is_empty() {
+    while !level.is_empty() {
+        let mut at = 0;
+        while at < level.len() {
+            let id = u32::from_le_bytes(level[at..at + 4].try_into().unwrap());
+            let len = u16::from_le_bytes([level[at + 4], level[at + 5]]) as usize;
+            s.decode_from(&level[at + 6..at + 6 + len]);
+            at += 6 + len;
+            let depth = nodes[id as usize].depth;
+            stats.max_depth = stats.max_depth.max(depth as usize);
+            let mut moved = false;
+            for t in 0..nthreads {
+                let info = match world.step_into(&s, t, &mut next, false) {
+                    StepInto::Done(i) => i,
+                    StepInto::Blocked | StepInto::Finished => continue,
+                };
+                moved = true;
+                stats.transitions += 1;
                 for p in info.violations.iter() {
                     if !violated.contains(p) {
                         violated.insert(p);
@@ -213,46 +252,54 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
                         counterexamples.push((p, path));
                     }
                 }
-            }
-            if info.refused && refused.is_none() {
-                let mut path = path_to(&nodes, id);
-                path.push(t);
-                refused = Some(path);
-            }
-            if info.revoked && revoked.is_none() {
-                let mut path = path_to(&nodes, id);
-                path.push(t);
-                revoked = Some(path);
-            }
-            if seen.contains_key(&next) {
-                continue;
-            }
-            if seen.len() >= limits.max_states {
-                complete = false;
-                continue;
-            }
-            stats.bytes += next.bytes() + std::mem::size_of::<(u32, Node)>() + 1;
-            let nid = nodes.len() as u32;
-            nodes.push(Node { parent: id, thread: t as u8, depth: depth + 1 });
-            seen.insert(next.clone(), nid);
-            queue.push_back((next, nid));
-        }
-        if !moved {
-            if world.finished(&s) {
-                stats.final_states += 1;
-                if !locs.is_empty() || sc.condition.is_some() {
-                    outcomes.insert(locs.iter().map(|l| world.observe(&s, *l)).collect());
+                if info.refused && refused.is_none() {
+                    let mut path = path_to(&nodes, id);
+                    path.push(t);
+                    refused = Some(path);
                 }
-            } else {
-                stats.hung_states += 1;
-                violated.insert(Property::BoundedWait);
-                if hang.is_none() {
-                    hang = Some(path_to(&nodes, id));
+                if info.revoked && revoked.is_none() {
+                    let mut path = path_to(&nodes, id);
+                    path.push(t);
+                    revoked = Some(path);
+                }
+                buf.clear();
+                next.encode(&mut buf);
+                let fp = xxhash_rust::xxh3::xxh3_128(&buf);
+                if seen.len() >= limits.max_states {
+                    if !seen.contains(&fp) {
+                        complete = false;
+                    }
+                    continue;
+                }
+                if !seen.insert(fp) {
+                    continue;
+                }
+                let nid = nodes.len() as u32;
+                nodes.push(Node { parent: id, thread: t as u8, depth: depth + 1 });
+                push_record(&mut next_level, nid, &buf);
+            }
+            if !moved {
+                if world.finished(&s) {
+                    stats.final_states += 1;
+                    if sc.condition.is_some() {
+                        outcomes.insert(locs.iter().map(|l| world.observe(&s, *l)).collect());
+                    }
+                } else {
+                    stats.hung_states += 1;
+                    violated.insert(Property::BoundedWait);
+                    if hang.is_none() {
+                        hang = Some(path_to(&nodes, id));
+                    }
                 }
             }
         }
+        std::mem::swap(&mut level, &mut next_level);
+        next_level.clear();
     }
     stats.states = seen.len();
+    // What the stored states cost: the fingerprint table (at its real capacity, one control
+    // byte per bucket) and the path nodes. Frontier states are transient and not counted.
+    stats.bytes = seen.capacity() * (std::mem::size_of::<u128>() + 1) + nodes.capacity() * std::mem::size_of::<Node>();
     counterexamples.sort_by_key(|(p, _)| *p);
 
     let condition = sc.condition.as_ref().map(|c| {

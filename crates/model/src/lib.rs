@@ -19,4 +19,4 @@ mod vmscan;
 pub mod world;
 mod writeback;
 
-pub use world::{Mutation, Step, StepInfo, World};
+pub use world::{StepInto, Mutation, Step, StepInfo, World};

@@ -6,7 +6,7 @@ use crate::scenario::{Errno, MapKind, Observed, PinResult, Value};
 use crate::state::{pg, Content, Owner, NONE};
 use crate::world::{Ctx, Mutation, Stop};
 
-impl Ctx<'_, '_> {
+impl Ctx<'_, '_, '_> {
     /// filemap_get_folio() / filemap_fault(): the page-cache folio of `file`/`page`, read in
     /// (->read_folio) when absent. Beyond EOF is SIGBUS.
     pub(crate) fn filemap_get_folio(&mut self, file: usize, page: u8) -> Result<u8, Stop> {

@@ -7,7 +7,7 @@ use crate::state::{pg, Owner, NONE};
 use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
 use crate::writeback::PassKind;
 
-impl Ctx<'_, '_> {
+impl Ctx<'_, '_, '_> {
     pub(crate) fn exec(&mut self, op: Op) -> Result<(), Stop> {
         match op {
             Op::Store { map, page, value } => self.store(map, page, value),

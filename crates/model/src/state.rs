@@ -125,7 +125,7 @@ pub struct ThreadState {
     pub aux: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub struct State {
     pub threads: Vec<ThreadState>,
     pub frames: Vec<Frame>,
@@ -185,5 +185,257 @@ impl State {
         } else {
             self.acks[w as usize]
         }
+    }
+}
+
+impl Clone for State {
+    fn clone(&self) -> Self {
+        State {
+            threads: self.threads.clone(),
+            frames: self.frames.clone(),
+            sizes: self.sizes.clone(),
+            pages: self.pages.clone(),
+            blocks: self.blocks.clone(),
+            maps: self.maps.clone(),
+            ptes: self.ptes.clone(),
+            handles: self.handles.clone(),
+            pinned: self.pinned.clone(),
+            regs: self.regs.clone(),
+            acks: self.acks.clone(),
+            next_ack: self.next_ack,
+            frozen: self.frozen,
+        }
+    }
+
+    /// Field by field, so the checker's scratch states reuse their allocations.
+    fn clone_from(&mut self, o: &Self) {
+        self.threads.clone_from(&o.threads);
+        self.frames.clone_from(&o.frames);
+        self.sizes.clone_from(&o.sizes);
+        self.pages.clone_from(&o.pages);
+        self.blocks.clone_from(&o.blocks);
+        self.maps.clone_from(&o.maps);
+        self.ptes.clone_from(&o.ptes);
+        self.handles.clone_from(&o.handles);
+        self.pinned.clone_from(&o.pinned);
+        self.regs.clone_from(&o.regs);
+        self.acks.clone_from(&o.acks);
+        self.next_ack = o.next_ack;
+        self.frozen = o.frozen;
+    }
+}
+
+/// A fixed-size byte form of a state element, for the flat encoding.
+trait Pack: Sized {
+    const N: usize;
+    fn pack(&self, out: &mut Vec<u8>);
+    fn unpack(b: &[u8]) -> Self;
+}
+
+impl Pack for u8 {
+    const N: usize = 1;
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.push(*self)
+    }
+    fn unpack(b: &[u8]) -> Self {
+        b[0]
+    }
+}
+
+impl Pack for ThreadState {
+    const N: usize = 4;
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.pc, self.cursor, self.phase, self.aux])
+    }
+    fn unpack(b: &[u8]) -> Self {
+        ThreadState { pc: b[0], cursor: b[1], phase: b[2], aux: b[3] }
+    }
+}
+
+impl Pack for Frame {
+    const N: usize = 14;
+    fn pack(&self, out: &mut Vec<u8>) {
+        let (o, a, b) = match self.owner {
+            Owner::Free => (0, 0, 0),
+            Owner::Cache { file, page } => (1, file, page),
+            Owner::Orphan { file, page } => (2, file, page),
+            Owner::Anon => (3, 0, 0),
+        };
+        let rc = self.refcount.to_le_bytes();
+        out.extend_from_slice(&[
+            o,
+            a,
+            b,
+            self.content.value.0,
+            self.content.write,
+            rc[0],
+            rc[1],
+            self.pincount,
+            self.mapcount,
+            self.flags,
+            self.gen,
+            self.wb_snapshot.value.0,
+            self.wb_snapshot.write,
+            self.wb_block,
+        ])
+    }
+    fn unpack(b: &[u8]) -> Self {
+        let owner = match b[0] {
+            0 => Owner::Free,
+            1 => Owner::Cache { file: b[1], page: b[2] },
+            2 => Owner::Orphan { file: b[1], page: b[2] },
+            _ => Owner::Anon,
+        };
+        Frame {
+            owner,
+            content: Content { value: Value(b[3]), write: b[4] },
+            refcount: u16::from_le_bytes([b[5], b[6]]),
+            pincount: b[7],
+            mapcount: b[8],
+            flags: b[9],
+            gen: b[10],
+            wb_snapshot: Content { value: Value(b[11]), write: b[12] },
+            wb_block: b[13],
+        }
+    }
+}
+
+impl Pack for PageSlot {
+    const N: usize = 4;
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.cache, self.block, self.reserved as u8, self.durable])
+    }
+    fn unpack(b: &[u8]) -> Self {
+        PageSlot { cache: b[0], block: b[1], reserved: b[2] != 0, durable: b[3] }
+    }
+}
+
+impl Pack for Block {
+    const N: usize = 3;
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.content.value.0, self.content.write, self.used as u8])
+    }
+    fn unpack(b: &[u8]) -> Self {
+        Block { content: Content { value: Value(b[0]), write: b[1] }, used: b[2] != 0 }
+    }
+}
+
+impl Pack for MapState {
+    const N: usize = 1;
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.push(self.mapped as u8 | (self.writable as u8) << 1)
+    }
+    fn unpack(b: &[u8]) -> Self {
+        MapState { mapped: b[0] & 1 != 0, writable: b[0] & 2 != 0 }
+    }
+}
+
+impl Pack for Pte {
+    const N: usize = 2;
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.frame, self.writable as u8])
+    }
+    fn unpack(b: &[u8]) -> Self {
+        Pte { frame: b[0], writable: b[1] != 0 }
+    }
+}
+
+impl Pack for HandleState {
+    const N: usize = 1;
+    fn pack(&self, out: &mut Vec<u8>) {
+        let r = match self.result {
+            PinResult::Pending => 0,
+            PinResult::Ok => 1,
+            PinResult::Err(e) => 2 + e as u8,
+        };
+        out.push(r | (self.released as u8) << 7)
+    }
+    fn unpack(b: &[u8]) -> Self {
+        let result = match b[0] & 0x7f {
+            0 => PinResult::Pending,
+            1 => PinResult::Ok,
+            n => PinResult::Err(crate::scenario::Errno::ALL[(n - 2) as usize]),
+        };
+        HandleState { result, released: b[0] & 0x80 != 0 }
+    }
+}
+
+impl Pack for (u8, u8) {
+    const N: usize = 2;
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.0, self.1])
+    }
+    fn unpack(b: &[u8]) -> Self {
+        (b[0], b[1])
+    }
+}
+
+impl Pack for Observed {
+    const N: usize = 2;
+    fn pack(&self, out: &mut Vec<u8>) {
+        match self {
+            Observed::None => out.extend_from_slice(&[0, 0]),
+            Observed::Val(v) => out.extend_from_slice(&[1, v.0]),
+            // Registers only ever hold values or nothing.
+            Observed::Pin(_) => out.extend_from_slice(&[2, 0]),
+        }
+    }
+    fn unpack(b: &[u8]) -> Self {
+        match b[0] {
+            1 => Observed::Val(Value(b[1])),
+            _ => Observed::None,
+        }
+    }
+}
+
+fn put<T: Pack>(v: &[T], out: &mut Vec<u8>) {
+    out.extend_from_slice(&(v.len() as u16).to_le_bytes());
+    for x in v {
+        x.pack(out);
+    }
+}
+
+fn get<T: Pack>(v: &mut Vec<T>, b: &mut &[u8]) {
+    let n = u16::from_le_bytes([b[0], b[1]]) as usize;
+    *b = &b[2..];
+    v.clear();
+    v.extend(b[..n * T::N].chunks_exact(T::N).map(T::unpack));
+    *b = &b[n * T::N..];
+}
+
+impl State {
+    /// Appends a flat encoding of the state to `out`. Equal states encode equally and the
+    /// encoding is injective (every vector carries its length), so the checker fingerprints the
+    /// bytes and keeps the frontier in this form.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        put(&self.threads, out);
+        put(&self.frames, out);
+        put(&self.sizes, out);
+        put(&self.pages, out);
+        put(&self.blocks, out);
+        put(&self.maps, out);
+        put(&self.ptes, out);
+        put(&self.handles, out);
+        put(&self.pinned, out);
+        put(&self.regs, out);
+        put(&self.acks, out);
+        out.extend_from_slice(&[self.next_ack, self.frozen as u8]);
+    }
+
+    /// Overwrites `self` with the state `encode` wrote to `b`, reusing allocations.
+    pub fn decode_from(&mut self, mut b: &[u8]) {
+        get(&mut self.threads, &mut b);
+        get(&mut self.frames, &mut b);
+        get(&mut self.sizes, &mut b);
+        get(&mut self.pages, &mut b);
+        get(&mut self.blocks, &mut b);
+        get(&mut self.maps, &mut b);
+        get(&mut self.ptes, &mut b);
+        get(&mut self.handles, &mut b);
+        get(&mut self.pinned, &mut b);
+        get(&mut self.regs, &mut b);
+        get(&mut self.acks, &mut b);
+        self.next_ack = b[0];
+        self.frozen = b[1] != 0;
     }
 }

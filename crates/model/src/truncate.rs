@@ -5,7 +5,7 @@ use crate::scenario::MapKind;
 use crate::state::{pg, Owner, NONE};
 use crate::world::{Ctx, Mutation, Stop, MAX_FILE_PAGES};
 
-impl Ctx<'_, '_> {
+impl Ctx<'_, '_, '_> {
     /// Whether truncating `file`/`page` has anything to do.
     fn truncate_wants(&self, file: usize, page: u8) -> bool {
         let ps = self.s.pages[self.slot(file, page)];

@@ -4,7 +4,7 @@ use crate::design::OnPinned;
 use crate::state::{pg, Owner, NONE};
 use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
 
-impl Ctx<'_, '_> {
+impl Ctx<'_, '_, '_> {
     fn reclaim_wants(&self, fr: u8) -> bool {
         let f = &self.s.frames[fr as usize];
         if f.has(pg::DIRTY) || f.has(pg::WRITEBACK) {

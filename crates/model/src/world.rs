@@ -71,6 +71,13 @@ pub enum Step {
     Finished,
 }
 
+/// What `step_into` did.
+pub enum StepInto {
+    Done(StepInfo),
+    Blocked,
+    Finished,
+}
+
 /// Why an operation stopped short inside a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stop {
@@ -83,15 +90,15 @@ pub(crate) enum Stop {
 }
 
 /// The step under construction: the next state and what happened.
-pub(crate) struct Ctx<'w, 'a> {
+pub(crate) struct Ctx<'w, 'a, 's> {
     pub w: &'w World<'a>,
-    pub s: State,
+    pub s: &'s mut State,
     pub info: StepInfo,
     pub trace: bool,
     pub thread: usize,
 }
 
-impl<'w, 'a> Ctx<'w, 'a> {
+impl Ctx<'_, '_, '_> {
     pub fn mutated(&self, m: Mutation) -> bool {
         self.w.mutation == Some(m)
     }
@@ -278,7 +285,8 @@ impl<'a> World<'a> {
             next_ack: 0,
             frozen: false,
         };
-        let mut ctx = Ctx { w: self, s, info: StepInfo::default(), trace: false, thread: 0 };
+        let mut s = s;
+        let mut ctx = Ctx { w: self, s: &mut s, info: StepInfo::default(), trace: false, thread: 0 };
         for (fi, f) in sc.files.iter().enumerate() {
             for (p, d) in f.data.iter().enumerate() {
                 let Some(v) = d else { continue };
@@ -300,7 +308,7 @@ impl<'a> World<'a> {
                 ctx.s.blocks.push(Block { content: Content::default(), used: false });
             }
         }
-        ctx.s
+        s
     }
 
     /// True when every thread has run all its ops.
@@ -314,12 +322,24 @@ impl<'a> World<'a> {
 
     /// Runs thread `t`'s next atomic step.
     pub fn step(&self, s: &State, t: usize, trace: bool) -> Step {
+        let mut next = s.clone();
+        match self.step_into(s, t, &mut next, trace) {
+            StepInto::Done(info) => Step::Done(next, info),
+            StepInto::Blocked => Step::Blocked,
+            StepInto::Finished => Step::Finished,
+        }
+    }
+
+    /// Like `step`, writing the next state into `next` (whose allocations are reused; its
+    /// content is meaningless unless the result is `Done`).
+    pub fn step_into(&self, s: &State, t: usize, next: &mut State, trace: bool) -> StepInto {
         let pc = s.threads[t].pc as usize;
-        let Some(od) = self.sc.threads[t].ops.get(pc) else { return Step::Finished };
-        let mut ctx = Ctx { w: self, s: s.clone(), info: StepInfo::default(), trace, thread: t };
+        let Some(od) = self.sc.threads[t].ops.get(pc) else { return StepInto::Finished };
+        next.clone_from(s);
+        let mut ctx = Ctx { w: self, s: next, info: StepInfo::default(), trace, thread: t };
         match ctx.exec(od.op) {
-            Ok(()) => Step::Done(ctx.s, ctx.info),
-            Err(Stop::Blocked) => Step::Blocked,
+            Ok(()) => StepInto::Done(ctx.info),
+            Err(Stop::Blocked) => StepInto::Blocked,
             Err(Stop::Sigbus | Stop::Segv) => {
                 unreachable!("ops turn faults into results before returning")
             }

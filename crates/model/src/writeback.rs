@@ -26,7 +26,7 @@ const START: u8 = 0;
 const SCAN: u8 = 1;
 const IN_FLIGHT: u8 = 2;
 
-impl Ctx<'_, '_> {
+impl Ctx<'_, '_, '_> {
     /// The (file, page) of the flattened pass cursor, for a pass over `scope` (None: all files).
     fn pass_target(&self, scope: Option<usize>, cursor: u8) -> Option<(usize, u8)> {
         let (first, n) = match scope {

@@ -97,6 +97,7 @@ fn explore(sc: &Scenario, d: Design, limit: usize) -> Result<usize, String> {
     let w = World::new(sc, d);
     let init = w.init();
     w.check_invariants(&init).map_err(|e| format!("initial state: {e}"))?;
+    let init_copy = init.clone();
     let mut seen = HashSet::new();
     let mut q = VecDeque::new();
     seen.insert(init.clone());
@@ -104,6 +105,13 @@ fn explore(sc: &Scenario, d: Design, limit: usize) -> Result<usize, String> {
     while let Some(s) = q.pop_front() {
         for t in 0..sc.threads.len() {
             if let Step::Done(n, _) = w.step(&s, t, false) {
+                let mut bytes = Vec::new();
+                n.encode(&mut bytes);
+                let mut back = init_copy.clone();
+                back.decode_from(&bytes);
+                if back != n {
+                    return Err("decode(encode(state)) differs from the state".into());
+                }
                 if let Err(e) = w.check_invariants(&n) {
                     return Err(format!("after a step of thread {t} ({}): {e}", sc.op_text(&sc.threads[t].ops[s.threads[t].pc as usize].op)));
                 }
@@ -117,7 +125,7 @@ fn explore(sc: &Scenario, d: Design, limit: usize) -> Result<usize, String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
     #[test]
     fn random_scenarios_keep_the_invariants(sc in scenario()) {

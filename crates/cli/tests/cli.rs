@@ -1,0 +1,148 @@
+//! The command line as a user runs it: exit codes, determinism, bad input, and snapshots of the
+//! matrix and of `explain` traces.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn pinlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pinlab")).args(args).current_dir(root()).output().expect("run pinlab")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// Writes a litmus file under target/ and returns its path relative to the workspace root.
+fn scratch(name: &str, text: &str) -> String {
+    let dir = root().join("target/cli-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    format!("target/cli-tests/{name}")
+}
+
+const EXAMPLE: &str = "litmus ex\nfs ext4 blocks=4\nfile f pages=1\nmmap m = f shared rw\ndevice nic rdma\nthread app {\n  store m[0] = A\n  pin p = nic m[0..1] write longterm\n  dma p[0] = B\n  fsync f\n  dma p[0] = C\n  fsync f\n  unpin p dirty\n}\nthread flusher {\n  writeback f\n}\nexists (disk f[0] = B)\n";
+
+#[test]
+fn matrix_of_the_catalog_agrees_with_every_expect_line_and_is_deterministic() {
+    let a = pinlab(&["matrix"]);
+    assert_eq!(a.status.code(), Some(0), "stdout:\n{}\nstderr:\n{}", stdout(&a), stderr(&a));
+    let b = pinlab(&["matrix"]);
+    assert_eq!(a.stdout, b.stdout, "two runs printed different bytes");
+    assert!(stderr(&a).contains("states/s"), "timings go to stderr");
+    assert!(!stdout(&a).contains("states/s"), "stdout must not carry timings");
+    insta::assert_snapshot!("matrix", stdout(&a));
+}
+
+#[test]
+fn matrix_json_has_the_schema_and_every_cell() {
+    let o = pinlab(&["matrix", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema"], "pinlab.matrix/1");
+    let designs = v["designs"].as_array().unwrap().len();
+    assert_eq!(designs, 5);
+    for row in v["scenarios"].as_array().unwrap() {
+        assert_eq!(row["cells"].as_array().unwrap().len(), designs, "{}", row["scenario"]);
+        for c in row["cells"].as_array().unwrap() {
+            assert_eq!(c["agrees"], true, "{} under {}", row["scenario"], c["design"]);
+        }
+    }
+    assert_eq!(v["totals"]["mismatches"], 0);
+}
+
+#[test]
+fn explain_traces_name_kernel_functions() {
+    let f = "litmus/ext4-rdma-redirty-after-writeback.litmus";
+    let o = pinlab(&["explain", f, "--design", "legacy"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = stdout(&o);
+    for name in ["page_mkwrite", "folio_mkclean", "folio_clear_dirty_for_io", "get_user_pages", "!! mkwrite-contract"] {
+        assert!(t.contains(name), "trace lacks {name}:\n{t}");
+    }
+    insta::assert_snapshot!("explain-redirty-legacy", t);
+
+    let o = pinlab(&["explain", f, "--design", "legacy", "--property", "durability"]);
+    assert_eq!(o.status.code(), Some(0));
+    insta::assert_snapshot!("explain-redirty-legacy-durability", stdout(&o));
+
+    let o = pinlab(&["explain", f, "--design", "pin-wait"]);
+    assert_eq!(o.status.code(), Some(0));
+    let t = stdout(&o);
+    assert!(t.contains("bounded-wait") && t.contains("waits forever"), "{t}");
+    insta::assert_snapshot!("explain-redirty-pin-wait", t);
+
+    let o = pinlab(&["explain", f, "--design", "upstream", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema"], "pinlab.explain/1");
+    assert_eq!(v["verdict"], "refused");
+    assert!(v["steps"].as_array().unwrap().last().unwrap()["calls"][0].as_str().unwrap().contains("EFAULT"));
+}
+
+#[test]
+fn check_exit_1_names_the_disagreeing_expect_line() {
+    let f = scratch("wrong-expect.litmus", &format!("{EXAMPLE}expect legacy: safe\nexpect upstream: refused\n"));
+    let o = pinlab(&["check", &f]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let t = stdout(&o);
+    assert!(t.contains(&format!("{f}:19:1: expect legacy: safe, but the model says unsafe(mkwrite-contract, durability)")), "{t}");
+    assert!(!t.contains("expect upstream"), "agreeing lines are not mismatches:\n{t}");
+}
+
+#[test]
+fn check_reports_the_final_condition_herd_style() {
+    let f = scratch("cond.litmus", &format!("{EXAMPLE}expect legacy: unsafe(mkwrite-contract, durability)\n"));
+    let o = pinlab(&["check", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("exists (disk f[0] = B): Sometimes"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_input_exits_2_with_a_located_error_and_no_verdict() {
+    let f = scratch("bad.litmus", "litmus bad\nfs ext5\nfile f pages=1\n");
+    let o = pinlab(&["check", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(&format!("{f}:2:4")), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("bad ("), "no verdict for a bad file:\n{}", stdout(&o));
+
+    let o = pinlab(&["matrix", "--design", "pincount+teleport"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown handling `teleport`"), "{}", stderr(&o));
+
+    let o = pinlab(&["explain", "litmus/ext4-rdma-redirty-after-writeback.litmus", "--design", "legacy", "--property", "speed"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown property `speed`"));
+
+    let o = pinlab(&["check", "no/such/file.litmus"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = pinlab(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_state_limit_gives_incomplete_never_safe() {
+    let f = scratch("limit.litmus", &format!("{EXAMPLE}expect upstream: refused\n"));
+    let o = pinlab(&["check", &f, "--design", "upstream", "--max-states", "3"]);
+    let t = stdout(&o);
+    assert!(t.contains("incomplete"), "{t}");
+    assert!(!t.contains(" safe "), "{t}");
+    assert_eq!(o.status.code(), Some(1), "incomplete does not satisfy an expect line");
+}
+
+#[test]
+fn designs_lists_every_axis_with_its_source() {
+    let o = pinlab(&["designs"]);
+    assert_eq!(o.status.code(), Some(0));
+    let t = stdout(&o);
+    for name in ["get", "put-user-page", "pincount", "none", "wait", "refuse-longterm", "legacy", "pin-wait", "longterm-refuse", "upstream", "seed 00"] {
+        assert!(t.contains(name), "designs lacks {name}");
+    }
+}
