@@ -15,13 +15,18 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn catalog() -> Vec<Scenario> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "litmus")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "litmus"))
+        .collect();
     files.sort();
     files
         .iter()
         .map(|f| {
             let text = std::fs::read_to_string(f).unwrap();
-            pinlab_litmus::parse(&f.display().to_string(), &text).unwrap_or_else(|d| panic!("{}", d.render(&text)))
+            pinlab_litmus::parse(&f.display().to_string(), &text)
+                .unwrap_or_else(|d| panic!("{}", d.render(&text)))
         })
         .collect()
 }

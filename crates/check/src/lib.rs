@@ -24,7 +24,9 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_states: 5_000_000 }
+        Limits {
+            max_states: 5_000_000,
+        }
     }
 }
 
@@ -37,14 +39,19 @@ pub enum Verdict {
     Revoked,
     Safe,
     /// A limit was hit before every execution was seen; `found` is what was violated so far.
-    Incomplete { found: PropertySet },
+    Incomplete {
+        found: PropertySet,
+    },
 }
 
 impl Verdict {
     /// The herd-style cell text: `safe`, `unsafe(mkwrite-contract, durability)`, ...
     pub fn text(&self) -> String {
         match self {
-            Verdict::Unsafe(ps) => format!("unsafe({})", ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")),
+            Verdict::Unsafe(ps) => format!(
+                "unsafe({})",
+                ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+            ),
             Verdict::Hang => "hang".into(),
             Verdict::Refused => "refused".into(),
             Verdict::Revoked => "revoked".into(),
@@ -59,7 +66,10 @@ impl Verdict {
         match (self, e) {
             (Verdict::Unsafe(_), E::UnsafeAny) => true,
             (Verdict::Unsafe(ps), E::Unsafe(want)) => *ps == PropertySet::from_slice(want),
-            (Verdict::Hang, E::Hang) | (Verdict::Refused, E::Refused) | (Verdict::Revoked, E::Revoked) | (Verdict::Safe, E::Safe) => true,
+            (Verdict::Hang, E::Hang)
+            | (Verdict::Refused, E::Refused)
+            | (Verdict::Revoked, E::Revoked)
+            | (Verdict::Safe, E::Safe) => true,
             _ => false,
         }
     }
@@ -134,19 +144,29 @@ impl CheckResult {
         if p == Property::BoundedWait {
             return self.hang.as_ref();
         }
-        self.counterexamples.iter().find(|(q, _)| *q == p).map(|(_, path)| path)
+        self.counterexamples
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map(|(_, path)| path)
     }
 
     /// The trace `explain` shows by default: the shortest violation, else the hang, else the
     /// refusal, else the revocation.
     pub fn most_relevant(&self) -> Option<(Option<Property>, &Path)> {
-        if let Some((p, path)) = self.counterexamples.iter().min_by_key(|(p, path)| (path.len(), *p)) {
+        if let Some((p, path)) = self
+            .counterexamples
+            .iter()
+            .min_by_key(|(p, path)| (path.len(), *p))
+        {
             return Some((Some(*p), path));
         }
         if let Some(h) = &self.hang {
             return Some((Some(Property::BoundedWait), h));
         }
-        self.refused.as_ref().or(self.revoked.as_ref()).map(|p| (None, p))
+        self.refused
+            .as_ref()
+            .or(self.revoked.as_ref())
+            .map(|p| (None, p))
     }
 }
 
@@ -205,7 +225,11 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     // stateright and SPIN's hash compaction do: two distinct states merge only on a 128-bit
     // collision (probability about n^2 / 2^129 for n states: below 1e-20 for a billion states).
     let mut seen: HashSet<u128, BuildHasherDefault<FingerprintHasher>> = HashSet::default();
-    let mut nodes = vec![Node { parent: 0, thread: 0, depth: 0 }];
+    let mut nodes = vec![Node {
+        parent: 0,
+        thread: 0,
+        depth: 0,
+    }];
     // The frontier is breadth-first by levels, each level one byte arena of
     // (node id: u32, length: u16, encoded state) records: no allocation per state.
     let mut level: Vec<u8> = Vec::new();
@@ -221,7 +245,11 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     let mut refused = None;
     let mut revoked = None;
     let mut complete = true;
-    let locs: Vec<Loc> = sc.condition.as_ref().map(|c| condition_locs(&c.expr)).unwrap_or_default();
+    let locs: Vec<Loc> = sc
+        .condition
+        .as_ref()
+        .map(|c| condition_locs(&c.expr))
+        .unwrap_or_default();
     let mut outcomes: FxHashSet<Vec<Observed>> = FxHashSet::default();
     let nthreads = sc.threads.len();
     let mut s = init.clone();
@@ -275,7 +303,11 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
                     continue;
                 }
                 let nid = nodes.len() as u32;
-                nodes.push(Node { parent: id, thread: t as u8, depth: depth + 1 });
+                nodes.push(Node {
+                    parent: id,
+                    thread: t as u8,
+                    depth: depth + 1,
+                });
                 push_record(&mut next_level, nid, &buf);
             }
             if !moved {
@@ -299,7 +331,8 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     stats.states = seen.len();
     // What the stored states cost: the fingerprint table (at its real capacity, one control
     // byte per bucket) and the path nodes. Frontier states are transient and not counted.
-    stats.bytes = seen.capacity() * (std::mem::size_of::<u128>() + 1) + nodes.capacity() * std::mem::size_of::<Node>();
+    stats.bytes = seen.capacity() * (std::mem::size_of::<u128>() + 1)
+        + nodes.capacity() * std::mem::size_of::<Node>();
     counterexamples.sort_by_key(|(p, _)| *p);
 
     let condition = sc.condition.as_ref().map(|c| {
@@ -317,7 +350,12 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
             Quantifier::NotExists => positive == 0,
             Quantifier::Forall => positive == total,
         };
-        CondResult { answer, positive, outcomes: total, holds }
+        CondResult {
+            answer,
+            positive,
+            outcomes: total,
+            holds,
+        }
     });
 
     let mut unsafe_props = violated;
@@ -335,7 +373,17 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     } else {
         Verdict::Safe
     };
-    CheckResult { verdict, violated, counterexamples, hang, refused, revoked, condition, stats, complete }
+    CheckResult {
+        verdict,
+        violated,
+        counterexamples,
+        hang,
+        refused,
+        revoked,
+        condition,
+        stats,
+        complete,
+    }
 }
 
 /// The locations a condition reads, in first-use order, without repeats.
@@ -390,10 +438,19 @@ pub fn replay(sc: &Scenario, design: Design, path: &[usize]) -> (Vec<TraceStep>,
         match world.step(&s, t, true) {
             Step::Done(next, info) => {
                 let changes = world.describe_changes(&s, &next);
-                out.push(TraceStep { thread: t, op, calls: info.calls, changes, violations: info.why, refused: info.refused });
+                out.push(TraceStep {
+                    thread: t,
+                    op,
+                    calls: info.calls,
+                    changes,
+                    violations: info.why,
+                    refused: info.refused,
+                });
                 s = next;
             }
-            Step::Blocked | Step::Finished => panic!("replayed path is not an execution of this scenario"),
+            Step::Blocked | Step::Finished => {
+                panic!("replayed path is not an execution of this scenario")
+            }
         }
     }
     (out, s)
@@ -402,5 +459,7 @@ pub fn replay(sc: &Scenario, design: Design, path: &[usize]) -> (Vec<TraceStep>,
 /// Which threads are waiting (not finished, no step possible) in `s`.
 pub fn waiting_threads(sc: &Scenario, design: Design, s: &State) -> Vec<usize> {
     let world = World::new(sc, design);
-    (0..sc.threads.len()).filter(|&t| matches!(world.step(s, t, false), Step::Blocked)).collect()
+    (0..sc.threads.len())
+        .filter(|&t| matches!(world.step(s, t, false), Step::Blocked))
+        .collect()
 }

@@ -27,32 +27,60 @@ fn assert_mutant_breaks(text: &str, design: &str, m: Mutation, p: Property) {
     let sc = parse(text);
     let d = Design::parse(design).unwrap();
     let (_, v0, good) = violated(&sc, d, None);
-    assert!(!good.contains(&p), "the correct model already violates {} ({})", p.name(), v0.text());
+    assert!(
+        !good.contains(&p),
+        "the correct model already violates {} ({})",
+        p.name(),
+        v0.text()
+    );
     let (_, v1, bad) = violated(&sc, d, Some(m));
-    assert!(bad.contains(&p), "mutant {m:?} was not caught: verdict {}", v1.text());
+    assert!(
+        bad.contains(&p),
+        "mutant {m:?} was not caught: verdict {}",
+        v1.text()
+    );
 }
 
 /// A broken copy of a handling, as a design with the given tracking.
 fn broken(tracking: &str, h: Handling) -> Design {
-    Design { tracking: design::tracking(tracking).unwrap(), handling: Box::leak(Box::new(h)), preset: None }
+    Design {
+        tracking: design::tracking(tracking).unwrap(),
+        handling: Box::leak(Box::new(h)),
+        preset: None,
+    }
 }
 
 #[test]
 fn mkwrite_contract_needs_folio_mkclean() {
     let text = "litmus m\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\nthread a {\n  store m[0] = A\n  writeback f\n  store m[0] = B\n}\n";
-    assert_mutant_breaks(text, "legacy", Mutation::NoMkclean, Property::MkwriteContract);
+    assert_mutant_breaks(
+        text,
+        "legacy",
+        Mutation::NoMkclean,
+        Property::MkwriteContract,
+    );
 }
 
 #[test]
 fn stable_writes_needs_folio_wait_stable() {
     let text = "litmus m\nfs btrfs\nfile f pages=1 data=0\nmmap m = f shared rw\nthread a {\n  store m[0] = A\n  store m[0] = B\n}\nthread b {\n  writeback f\n}\n";
-    assert_mutant_breaks(text, "legacy", Mutation::NoStableWait, Property::StableWrites);
+    assert_mutant_breaks(
+        text,
+        "legacy",
+        Mutation::NoStableWait,
+        Property::StableWrites,
+    );
 }
 
 #[test]
 fn durability_needs_fsync_to_wait_for_writeback_in_flight() {
     let text = "litmus m\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\nthread a {\n  store m[0] = A\n  writeback f\n}\nthread b {\n  fsync f\n}\n";
-    assert_mutant_breaks(text, "legacy", Mutation::IntegrityNoWait, Property::Durability);
+    assert_mutant_breaks(
+        text,
+        "legacy",
+        Mutation::IntegrityNoWait,
+        Property::Durability,
+    );
 }
 
 #[test]
@@ -64,7 +92,12 @@ fn no_late_enospc_needs_reservation_at_page_mkwrite() {
 #[test]
 fn no_storage_uaf_needs_truncate_to_wait_for_writeback() {
     let text = "litmus m\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\nthread a {\n  store m[0] = A\n  writeback f\n}\nthread b {\n  truncate f 0\n}\n";
-    assert_mutant_breaks(text, "legacy", Mutation::TruncateNoWritebackWait, Property::NoStorageUaf);
+    assert_mutant_breaks(
+        text,
+        "legacy",
+        Mutation::TruncateNoWritebackWait,
+        Property::NoStorageUaf,
+    );
 }
 
 #[test]
@@ -76,7 +109,12 @@ fn no_frame_uaf_needs_gup_to_take_a_reference() {
 #[test]
 fn freeze_consistency_needs_write_faults_to_wait_for_thaw() {
     let text = "litmus m\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\nthread a {\n  freeze\n  thaw\n}\nthread b {\n  store m[0] = A\n}\n";
-    assert_mutant_breaks(text, "legacy", Mutation::NoFreezeWait, Property::FreezeConsistency);
+    assert_mutant_breaks(
+        text,
+        "legacy",
+        Mutation::NoFreezeWait,
+        Property::FreezeConsistency,
+    );
 }
 
 #[test]
@@ -87,10 +125,24 @@ fn fs_integrity_needs_reclaim_to_keep_pinned_buffers() {
     let sc = parse(text);
     let good = Design::parse("upstream").unwrap();
     let (_, v0, ok) = violated(&sc, good, None);
-    assert!(!ok.contains(&Property::FsIntegrity), "upstream already violates fs-integrity: {}", v0.text());
-    let bad = broken("pincount", Handling { reclaim_pinned: OnPinned::Proceed, ..*design::handling("upstream").unwrap() });
+    assert!(
+        !ok.contains(&Property::FsIntegrity),
+        "upstream already violates fs-integrity: {}",
+        v0.text()
+    );
+    let bad = broken(
+        "pincount",
+        Handling {
+            reclaim_pinned: OnPinned::Proceed,
+            ..*design::handling("upstream").unwrap()
+        },
+    );
     let (_, v1, b) = violated(&sc, bad, None);
-    assert!(b.contains(&Property::FsIntegrity), "broken upstream not caught: {}", v1.text());
+    assert!(
+        b.contains(&Property::FsIntegrity),
+        "broken upstream not caught: {}",
+        v1.text()
+    );
 }
 
 #[test]
@@ -101,7 +153,17 @@ fn bounded_wait_is_reported_as_hang() {
     let sc = parse(text);
     let (_, v0, ok) = violated(&sc, Design::parse("pincount+none").unwrap(), None);
     assert!(!ok.contains(&Property::BoundedWait), "{}", v0.text());
-    let bad = broken("pincount", Handling { writeback_pinned: OnPinned::Wait, ..*design::handling("none").unwrap() });
+    let bad = broken(
+        "pincount",
+        Handling {
+            writeback_pinned: OnPinned::Wait,
+            ..*design::handling("none").unwrap()
+        },
+    );
     let (_, v1, b) = violated(&sc, bad, None);
-    assert!(b.contains(&Property::BoundedWait) && v1 == Verdict::Hang, "{}", v1.text());
+    assert!(
+        b.contains(&Property::BoundedWait) && v1 == Verdict::Hang,
+        "{}",
+        v1.text()
+    );
 }

@@ -22,7 +22,11 @@ mod catalog {
 }
 
 #[derive(Parser)]
-#[command(name = "pinlab", version, about = "A laboratory for get_user_pages() pins on file-backed pages: every design, every scenario, a trace for each failure")]
+#[command(
+    name = "pinlab",
+    version,
+    about = "A laboratory for get_user_pages() pins on file-backed pages: every design, every scenario, a trace for each failure"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -90,7 +94,8 @@ enum Cmd {
 struct BadInput(String);
 
 fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), BadInput> {
-    let md = std::fs::metadata(p).map_err(|e| BadInput(format!("error: cannot read {}: {e}", p.display())))?;
+    let md = std::fs::metadata(p)
+        .map_err(|e| BadInput(format!("error: cannot read {}: {e}", p.display())))?;
     if md.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
             .map_err(|e| BadInput(format!("error: cannot list {}: {e}", p.display())))?
@@ -126,7 +131,14 @@ fn load(paths: &[PathBuf]) -> (Vec<Scenario>, bool) {
             }
         }
         if files.is_empty() && !bad {
-            eprintln!("error: no .litmus files found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+            eprintln!(
+                "error: no .litmus files found in {}",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             bad = true;
         }
         for f in files {
@@ -161,17 +173,38 @@ fn parse_designs(names: &[String]) -> Result<Vec<Design>, BadInput> {
 }
 
 /// Checks every (scenario, design) pair in parallel; rows come back in input order.
-fn run<'a>(scenarios: &'a [Scenario], designs_for: impl Fn(&Scenario) -> Vec<Design> + Sync, limits: Limits) -> Vec<Row<'a>> {
+fn run<'a>(
+    scenarios: &'a [Scenario],
+    designs_for: impl Fn(&Scenario) -> Vec<Design> + Sync,
+    limits: Limits,
+) -> Vec<Row<'a>> {
     let start = Instant::now();
-    let jobs: Vec<(usize, Design)> = scenarios.iter().enumerate().flat_map(|(i, s)| designs_for(s).into_iter().map(move |d| (i, d))).collect();
+    let jobs: Vec<(usize, Design)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| designs_for(s).into_iter().map(move |d| (i, d)))
+        .collect();
     let results: Vec<(usize, Cell)> = jobs
         .par_iter()
         .map(|&(i, d)| {
             let sc = &scenarios[i];
-            (i, Cell { design: d, result: check(sc, d, limits), expect: pinlab_report::expect_for(sc, &d) })
+            (
+                i,
+                Cell {
+                    design: d,
+                    result: check(sc, d, limits),
+                    expect: pinlab_report::expect_for(sc, &d),
+                },
+            )
         })
         .collect();
-    let mut rows: Vec<Row> = scenarios.iter().map(|s| Row { scenario: s, cells: Vec::new() }).collect();
+    let mut rows: Vec<Row> = scenarios
+        .iter()
+        .map(|s| Row {
+            scenario: s,
+            cells: Vec::new(),
+        })
+        .collect();
     for (i, c) in results {
         rows[i].cells.push(c);
     }
@@ -188,7 +221,11 @@ fn run<'a>(scenarios: &'a [Scenario], designs_for: impl Fn(&Scenario) -> Vec<Des
 fn exit_for(rows: &[Row], bad: bool) -> ExitCode {
     if bad {
         ExitCode::from(2)
-    } else if rows.iter().flat_map(|r| &r.cells).any(|c| c.agrees() == Some(false)) {
+    } else if rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .any(|c| c.agrees() == Some(false))
+    {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -200,7 +237,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match real_main(cli) {
@@ -214,17 +255,39 @@ fn main() -> ExitCode {
 
 fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
     match cli.cmd {
-        Cmd::Matrix { paths, designs, opts } => {
-            let designs = if designs.is_empty() { Design::presets() } else { parse_designs(&designs)? };
+        Cmd::Matrix {
+            paths,
+            designs,
+            opts,
+        } => {
+            let designs = if designs.is_empty() {
+                Design::presets()
+            } else {
+                parse_designs(&designs)?
+            };
             let (scenarios, bad) = load(&paths);
-            let rows = run(&scenarios, |_| designs.clone(), Limits { max_states: opts.max_states });
+            let rows = run(
+                &scenarios,
+                |_| designs.clone(),
+                Limits {
+                    max_states: opts.max_states,
+                },
+            );
             match opts.format {
                 Format::Text => print!("{}", pinlab_report::matrix_text(&rows, &designs)),
-                Format::Json => print!("{}", pinlab_report::results_json(&rows, &designs, pinlab_report::MATRIX_SCHEMA)),
+                Format::Json => print!(
+                    "{}",
+                    pinlab_report::results_json(&rows, &designs, pinlab_report::MATRIX_SCHEMA)
+                ),
             }
             Ok(exit_for(&rows, bad))
         }
-        Cmd::Check { paths, designs, all_designs, opts } => {
+        Cmd::Check {
+            paths,
+            designs,
+            all_designs,
+            opts,
+        } => {
             let chosen = parse_designs(&designs)?;
             let (scenarios, bad) = load(&paths);
             let pick = |sc: &Scenario| -> Vec<Design> {
@@ -234,28 +297,54 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 if !chosen.is_empty() {
                     return chosen.clone();
                 }
-                let named: Vec<Design> = sc.expects.iter().filter_map(|e| Design::parse(&e.design).ok()).collect();
+                let named: Vec<Design> = sc
+                    .expects
+                    .iter()
+                    .filter_map(|e| Design::parse(&e.design).ok())
+                    .collect();
                 if named.is_empty() {
                     Design::presets()
                 } else {
                     named
                 }
             };
-            let rows = run(&scenarios, pick, Limits { max_states: opts.max_states });
-            let all: Vec<Design> = if all_designs || chosen.is_empty() { Design::presets() } else { chosen.clone() };
+            let rows = run(
+                &scenarios,
+                pick,
+                Limits {
+                    max_states: opts.max_states,
+                },
+            );
+            let all: Vec<Design> = if all_designs || chosen.is_empty() {
+                Design::presets()
+            } else {
+                chosen.clone()
+            };
             match opts.format {
                 Format::Text => print!("{}", pinlab_report::check_text(&rows)),
-                Format::Json => print!("{}", pinlab_report::results_json(&rows, &all, pinlab_report::CHECK_SCHEMA)),
+                Format::Json => print!(
+                    "{}",
+                    pinlab_report::results_json(&rows, &all, pinlab_report::CHECK_SCHEMA)
+                ),
             }
             Ok(exit_for(&rows, bad))
         }
-        Cmd::Explain { file, design, property, opts } => {
+        Cmd::Explain {
+            file,
+            design,
+            property,
+            opts,
+        } => {
             let design = Design::parse(&design).map_err(|e| BadInput(format!("error: {e}")))?;
             let property = match property {
                 Some(p) => Some(Property::from_name(&p).ok_or_else(|| {
                     BadInput(format!(
                         "error: unknown property `{p}`; known: {}",
-                        Property::ALL.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+                        Property::ALL
+                            .iter()
+                            .map(|p| p.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 })?),
                 None => None,
@@ -265,15 +354,31 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 return Ok(ExitCode::from(2));
             }
             if scenarios.len() != 1 {
-                return Err(BadInput(format!("error: explain takes one litmus file; {} has {}", file.display(), scenarios.len())));
+                return Err(BadInput(format!(
+                    "error: explain takes one litmus file; {} has {}",
+                    file.display(),
+                    scenarios.len()
+                )));
             }
             let sc = &scenarios[0];
-            let r = check(sc, design, Limits { max_states: opts.max_states });
+            let r = check(
+                sc,
+                design,
+                Limits {
+                    max_states: opts.max_states,
+                },
+            );
             let chosen = match property {
                 Some(p) => match r.path_for(p) {
                     Some(path) => Some((Some(p), path)),
                     None => {
-                        eprintln!("{} under {}: {} — {} is not violated in any execution", sc.name, design.name(), r.verdict.text(), p.name());
+                        eprintln!(
+                            "{} under {}: {} — {} is not violated in any execution",
+                            sc.name,
+                            design.name(),
+                            r.verdict.text(),
+                            p.name()
+                        );
                         return Ok(ExitCode::from(1));
                     }
                 },
@@ -285,11 +390,21 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             };
             let (steps, last) = replay(sc, design, path);
             let waiting = if prop == Some(Property::BoundedWait) {
-                waiting_threads(sc, design, &last).into_iter().map(|t| (t, last.threads[t].pc as usize)).collect()
+                waiting_threads(sc, design, &last)
+                    .into_iter()
+                    .map(|t| (t, last.threads[t].pc as usize))
+                    .collect()
             } else {
                 Vec::new()
             };
-            let x = Explanation { scenario: sc, design, verdict: r.verdict.clone(), property: prop, steps, waiting };
+            let x = Explanation {
+                scenario: sc,
+                design,
+                verdict: r.verdict.clone(),
+                property: prop,
+                steps,
+                waiting,
+            };
             match opts.format {
                 Format::Text => print!("{}", pinlab_report::explain_text(&x)),
                 Format::Json => print!("{}", pinlab_report::explain_json(&x)),
@@ -317,16 +432,28 @@ fn designs_listing(format: Format) -> String {
     let mut out = String::new();
     out.push_str("Tracking (how the kernel knows a page is pinned):\n");
     for t in TRACKINGS {
-        let _ = writeln!(out, "  {:16} {}\n  {:16} source: {}", t.name, t.summary, "", t.seed);
+        let _ = writeln!(
+            out,
+            "  {:16} {}\n  {:16} source: {}",
+            t.name, t.summary, "", t.seed
+        );
     }
     out.push_str("\nHandling (what the kernel does about a pinned page):\n");
     for h in HANDLINGS {
         let only = if h.preset_only { " (preset only)" } else { "" };
-        let _ = writeln!(out, "  {:16} {}{only}\n  {:16} source: {}", h.name, h.summary, "", h.seed);
+        let _ = writeln!(
+            out,
+            "  {:16} {}{only}\n  {:16} source: {}",
+            h.name, h.summary, "", h.seed
+        );
     }
     out.push_str("\nPresets (any TRACKING+HANDLING pair is also a design):\n");
     for p in PRESETS {
-        let _ = writeln!(out, "  {:16} {}+{}: {}", p.name, p.tracking, p.handling, p.source);
+        let _ = writeln!(
+            out,
+            "  {:16} {}+{}: {}",
+            p.name, p.tracking, p.handling, p.source
+        );
     }
     out
 }

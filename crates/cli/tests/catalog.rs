@@ -8,9 +8,17 @@ use std::path::PathBuf;
 #[test]
 fn every_catalog_file_is_sourced_judged_and_argued() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "litmus")).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "litmus"))
+        .collect();
     files.sort();
-    assert!(files.len() >= 14, "the catalog has {} scenarios; issue 2 asks for at least 14", files.len());
+    assert!(
+        files.len() >= 14,
+        "the catalog has {} scenarios; issue 2 asks for at least 14",
+        files.len()
+    );
     let mut problems = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
@@ -23,11 +31,16 @@ fn every_catalog_file_is_sourced_judged_and_argued() {
             }
         };
         if sc.name != name {
-            problems.push(format!("{name}: `litmus {}` does not match the file name", sc.name));
+            problems.push(format!(
+                "{name}: `litmus {}` does not match the file name",
+                sc.name
+            ));
         }
         match &sc.doc {
             Some(d) if d.contains("seed") || d.contains("research") => {}
-            _ => problems.push(format!("{name}: the doc line must name its source (a seed or a research note)")),
+            _ => problems.push(format!(
+                "{name}: the doc line must name its source (a seed or a research note)"
+            )),
         }
         for p in PRESETS {
             if !sc.expects.iter().any(|e| e.design == p.name) {
@@ -36,9 +49,15 @@ fn every_catalog_file_is_sourced_judged_and_argued() {
         }
         let lines: Vec<&str> = text.lines().collect();
         for e in &sc.expects {
-            let above = lines.get((e.pos.line as usize).wrapping_sub(2)).map(|l| l.trim_start()).unwrap_or("");
+            let above = lines
+                .get((e.pos.line as usize).wrapping_sub(2))
+                .map(|l| l.trim_start())
+                .unwrap_or("");
             if !above.starts_with('#') {
-                problems.push(format!("{name}:{}: `expect {}` has no argument comment right above it", e.pos.line, e.design));
+                problems.push(format!(
+                    "{name}:{}: `expect {}` has no argument comment right above it",
+                    e.pos.line, e.design
+                ));
             }
         }
     }

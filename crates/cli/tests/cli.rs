@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn pinlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pinlab")).args(args).current_dir(root()).output().expect("run pinlab")
+    Command::new(env!("CARGO_BIN_EXE_pinlab"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run pinlab")
 }
 
 fn root() -> PathBuf {
@@ -34,11 +38,20 @@ const EXAMPLE: &str = "litmus ex\nfs ext4 blocks=4\nfile f pages=1\nmmap m = f s
 #[test]
 fn matrix_of_the_catalog_agrees_with_every_expect_line_and_is_deterministic() {
     let a = pinlab(&["matrix"]);
-    assert_eq!(a.status.code(), Some(0), "stdout:\n{}\nstderr:\n{}", stdout(&a), stderr(&a));
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(&a),
+        stderr(&a)
+    );
     let b = pinlab(&["matrix"]);
     assert_eq!(a.stdout, b.stdout, "two runs printed different bytes");
     assert!(stderr(&a).contains("states/s"), "timings go to stderr");
-    assert!(!stdout(&a).contains("states/s"), "stdout must not carry timings");
+    assert!(
+        !stdout(&a).contains("states/s"),
+        "stdout must not carry timings"
+    );
     insta::assert_snapshot!("matrix", stdout(&a));
 }
 
@@ -51,9 +64,18 @@ fn matrix_json_has_the_schema_and_every_cell() {
     let designs = v["designs"].as_array().unwrap().len();
     assert_eq!(designs, 5);
     for row in v["scenarios"].as_array().unwrap() {
-        assert_eq!(row["cells"].as_array().unwrap().len(), designs, "{}", row["scenario"]);
+        assert_eq!(
+            row["cells"].as_array().unwrap().len(),
+            designs,
+            "{}",
+            row["scenario"]
+        );
         for c in row["cells"].as_array().unwrap() {
-            assert_eq!(c["agrees"], true, "{} under {}", row["scenario"], c["design"]);
+            assert_eq!(
+                c["agrees"], true,
+                "{} under {}",
+                row["scenario"], c["design"]
+            );
         }
     }
     assert_eq!(v["totals"]["mismatches"], 0);
@@ -65,44 +87,76 @@ fn explain_traces_name_kernel_functions() {
     let o = pinlab(&["explain", f, "--design", "legacy"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let t = stdout(&o);
-    for name in ["page_mkwrite", "folio_mkclean", "folio_clear_dirty_for_io", "get_user_pages", "!! mkwrite-contract"] {
+    for name in [
+        "page_mkwrite",
+        "folio_mkclean",
+        "folio_clear_dirty_for_io",
+        "get_user_pages",
+        "!! mkwrite-contract",
+    ] {
         assert!(t.contains(name), "trace lacks {name}:\n{t}");
     }
     insta::assert_snapshot!("explain-redirty-legacy", t);
 
-    let o = pinlab(&["explain", f, "--design", "legacy", "--property", "durability"]);
+    let o = pinlab(&[
+        "explain",
+        f,
+        "--design",
+        "legacy",
+        "--property",
+        "durability",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     insta::assert_snapshot!("explain-redirty-legacy-durability", stdout(&o));
 
     let o = pinlab(&["explain", f, "--design", "pin-wait"]);
     assert_eq!(o.status.code(), Some(0));
     let t = stdout(&o);
-    assert!(t.contains("bounded-wait") && t.contains("waits forever"), "{t}");
+    assert!(
+        t.contains("bounded-wait") && t.contains("waits forever"),
+        "{t}"
+    );
     insta::assert_snapshot!("explain-redirty-pin-wait", t);
 
     let o = pinlab(&["explain", f, "--design", "upstream", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["schema"], "pinlab.explain/1");
     assert_eq!(v["verdict"], "refused");
-    assert!(v["steps"].as_array().unwrap().last().unwrap()["calls"][0].as_str().unwrap().contains("EFAULT"));
+    assert!(v["steps"].as_array().unwrap().last().unwrap()["calls"][0]
+        .as_str()
+        .unwrap()
+        .contains("EFAULT"));
 }
 
 #[test]
 fn check_exit_1_names_the_disagreeing_expect_line() {
-    let f = scratch("wrong-expect.litmus", &format!("{EXAMPLE}expect legacy: safe\nexpect upstream: refused\n"));
+    let f = scratch(
+        "wrong-expect.litmus",
+        &format!("{EXAMPLE}expect legacy: safe\nexpect upstream: refused\n"),
+    );
     let o = pinlab(&["check", &f]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     let t = stdout(&o);
     assert!(t.contains(&format!("{f}:19:1: expect legacy: safe, but the model says unsafe(mkwrite-contract, durability)")), "{t}");
-    assert!(!t.contains("expect upstream"), "agreeing lines are not mismatches:\n{t}");
+    assert!(
+        !t.contains("expect upstream"),
+        "agreeing lines are not mismatches:\n{t}"
+    );
 }
 
 #[test]
 fn check_reports_the_final_condition_herd_style() {
-    let f = scratch("cond.litmus", &format!("{EXAMPLE}expect legacy: unsafe(mkwrite-contract, durability)\n"));
+    let f = scratch(
+        "cond.litmus",
+        &format!("{EXAMPLE}expect legacy: unsafe(mkwrite-contract, durability)\n"),
+    );
     let o = pinlab(&["check", &f]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).contains("exists (disk f[0] = B): Sometimes"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("exists (disk f[0] = B): Sometimes"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -111,13 +165,28 @@ fn bad_input_exits_2_with_a_located_error_and_no_verdict() {
     let o = pinlab(&["check", &f]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains(&format!("{f}:2:4")), "{}", stderr(&o));
-    assert!(!stdout(&o).contains("bad ("), "no verdict for a bad file:\n{}", stdout(&o));
+    assert!(
+        !stdout(&o).contains("bad ("),
+        "no verdict for a bad file:\n{}",
+        stdout(&o)
+    );
 
     let o = pinlab(&["matrix", "--design", "pincount+teleport"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown handling `teleport`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown handling `teleport`"),
+        "{}",
+        stderr(&o)
+    );
 
-    let o = pinlab(&["explain", "litmus/ext4-rdma-redirty-after-writeback.litmus", "--design", "legacy", "--property", "speed"]);
+    let o = pinlab(&[
+        "explain",
+        "litmus/ext4-rdma-redirty-after-writeback.litmus",
+        "--design",
+        "legacy",
+        "--property",
+        "speed",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown property `speed`"));
 
@@ -129,12 +198,19 @@ fn bad_input_exits_2_with_a_located_error_and_no_verdict() {
 
 #[test]
 fn a_state_limit_gives_incomplete_never_safe() {
-    let f = scratch("limit.litmus", &format!("{EXAMPLE}expect upstream: refused\n"));
+    let f = scratch(
+        "limit.litmus",
+        &format!("{EXAMPLE}expect upstream: refused\n"),
+    );
     let o = pinlab(&["check", &f, "--design", "upstream", "--max-states", "3"]);
     let t = stdout(&o);
     assert!(t.contains("incomplete"), "{t}");
     assert!(!t.contains(" safe "), "{t}");
-    assert_eq!(o.status.code(), Some(1), "incomplete does not satisfy an expect line");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "incomplete does not satisfy an expect line"
+    );
 }
 
 #[test]
@@ -142,7 +218,19 @@ fn designs_lists_every_axis_with_its_source() {
     let o = pinlab(&["designs"]);
     assert_eq!(o.status.code(), Some(0));
     let t = stdout(&o);
-    for name in ["get", "put-user-page", "pincount", "none", "wait", "refuse-longterm", "legacy", "pin-wait", "longterm-refuse", "upstream", "seed 00"] {
+    for name in [
+        "get",
+        "put-user-page",
+        "pincount",
+        "none",
+        "wait",
+        "refuse-longterm",
+        "legacy",
+        "pin-wait",
+        "longterm-refuse",
+        "upstream",
+        "seed 00",
+    ] {
         assert!(t.contains(name), "designs lacks {name}");
     }
 }

@@ -10,11 +10,28 @@ impl Scenario {
     pub fn op_text(&self, op: &Op) -> String {
         let v = |x: crate::scenario::Value| self.value_name(x).to_string();
         match *op {
-            Op::Store { map, page, value } => format!("store {}[{page}] = {}", self.maps[map].name, v(value)),
-            Op::Load { map, page, reg } => format!("load {}[{page}] -> {}", self.maps[map].name, self.regs[reg]),
-            Op::Write { file, page, value } => format!("write {}[{page}] = {}", self.files[file].name, v(value)),
-            Op::Read { file, page, reg } => format!("read {}[{page}] -> {}", self.files[file].name, self.regs[reg]),
-            Op::Pin { handle, device, map, start, end, write, longterm } => format!(
+            Op::Store { map, page, value } => {
+                format!("store {}[{page}] = {}", self.maps[map].name, v(value))
+            }
+            Op::Load { map, page, reg } => {
+                format!("load {}[{page}] -> {}", self.maps[map].name, self.regs[reg])
+            }
+            Op::Write { file, page, value } => {
+                format!("write {}[{page}] = {}", self.files[file].name, v(value))
+            }
+            Op::Read { file, page, reg } => format!(
+                "read {}[{page}] -> {}",
+                self.files[file].name, self.regs[reg]
+            ),
+            Op::Pin {
+                handle,
+                device,
+                map,
+                start,
+                end,
+                write,
+                longterm,
+            } => format!(
                 "pin {} = {} {}[{start}..{end}]{}{}",
                 self.handles[handle],
                 self.devices[device].name,
@@ -22,9 +39,19 @@ impl Scenario {
                 if write { " write" } else { "" },
                 if longterm { " longterm" } else { "" }
             ),
-            Op::DmaWrite { handle, page, value } => format!("dma {}[{page}] = {}", self.handles[handle], v(value)),
-            Op::DmaRead { handle, page, reg } => format!("dma {}[{page}] -> {}", self.handles[handle], self.regs[reg]),
-            Op::Unpin { handle, dirty } => format!("unpin {}{}", self.handles[handle], if dirty { " dirty" } else { "" }),
+            Op::DmaWrite {
+                handle,
+                page,
+                value,
+            } => format!("dma {}[{page}] = {}", self.handles[handle], v(value)),
+            Op::DmaRead { handle, page, reg } => {
+                format!("dma {}[{page}] -> {}", self.handles[handle], self.regs[reg])
+            }
+            Op::Unpin { handle, dirty } => format!(
+                "unpin {}{}",
+                self.handles[handle],
+                if dirty { " dirty" } else { "" }
+            ),
             Op::Fsync { file } => format!("fsync {}", self.files[file].name),
             Op::Sync => "sync".into(),
             Op::Writeback { file } => format!("writeback {}", self.files[file].name),
@@ -34,7 +61,11 @@ impl Scenario {
             Op::Freeze => "freeze".into(),
             Op::Thaw => "thaw".into(),
             Op::Munmap { map } => format!("munmap {}", self.maps[map].name),
-            Op::Mprotect { map, writable } => format!("mprotect {} {}", self.maps[map].name, if writable { "rw" } else { "ro" }),
+            Op::Mprotect { map, writable } => format!(
+                "mprotect {} {}",
+                self.maps[map].name,
+                if writable { "rw" } else { "ro" }
+            ),
         }
     }
 
@@ -51,7 +82,12 @@ impl Scenario {
 
 fn flag_names(flags: u8) -> Vec<&'static str> {
     let mut v = Vec::new();
-    for (bit, name) in [(pg::DIRTY, "dirty"), (pg::WRITEBACK, "writeback"), (pg::PRIVATE, "private"), (pg::FS_CLEAN, "fs-clean")] {
+    for (bit, name) in [
+        (pg::DIRTY, "dirty"),
+        (pg::WRITEBACK, "writeback"),
+        (pg::PRIVATE, "private"),
+        (pg::FS_CLEAN, "fs-clean"),
+    ] {
         if flags & bit != 0 {
             v.push(name);
         }
@@ -67,8 +103,14 @@ impl World<'_> {
     fn owner_text(&self, o: Owner) -> String {
         match o {
             Owner::Free => "free".into(),
-            Owner::Cache { file, page } => format!("{}[{page}] in the page cache", self.sc.files[file as usize].name),
-            Owner::Orphan { file, page } => format!("orphan of {}[{page}] (mapping NULL)", self.sc.files[file as usize].name),
+            Owner::Cache { file, page } => format!(
+                "{}[{page}] in the page cache",
+                self.sc.files[file as usize].name
+            ),
+            Owner::Orphan { file, page } => format!(
+                "orphan of {}[{page}] (mapping NULL)",
+                self.sc.files[file as usize].name
+            ),
             Owner::Anon => "anonymous".into(),
         }
     }
@@ -79,7 +121,11 @@ impl World<'_> {
             self.owner_text(f.owner),
             self.content_text(f.content),
             f.refcount,
-            if f.flags == 0 { "clean".to_string() } else { flag_names(f.flags).join("|") }
+            if f.flags == 0 {
+                "clean".to_string()
+            } else {
+                flag_names(f.flags).join("|")
+            }
         )
     }
 
@@ -97,16 +143,27 @@ impl World<'_> {
         for (i, fb) in b.frames.iter().enumerate() {
             match a.frames.get(i) {
                 Some(fa) if fa == fb => {}
-                Some(fa) if fb.owner == Owner::Free && fa.owner != Owner::Free => out.push(format!("#{i} freed")),
+                Some(fa) if fb.owner == Owner::Free && fa.owner != Owner::Free => {
+                    out.push(format!("#{i} freed"))
+                }
                 Some(fa) if fa.owner != Owner::Free && fa.gen == fb.gen => {
                     let mut parts = Vec::new();
                     if fa.owner != fb.owner {
                         parts.push(self.owner_text(fb.owner));
                     }
                     if fa.content != fb.content {
-                        parts.push(format!("content {} -> {}", self.content_text(fa.content), self.content_text(fb.content)));
+                        parts.push(format!(
+                            "content {} -> {}",
+                            self.content_text(fa.content),
+                            self.content_text(fb.content)
+                        ));
                     }
-                    for (bit, name) in [(pg::DIRTY, "dirty"), (pg::WRITEBACK, "writeback"), (pg::PRIVATE, "private"), (pg::FS_CLEAN, "fs-clean")] {
+                    for (bit, name) in [
+                        (pg::DIRTY, "dirty"),
+                        (pg::WRITEBACK, "writeback"),
+                        (pg::PRIVATE, "private"),
+                        (pg::FS_CLEAN, "fs-clean"),
+                    ] {
                         match (fa.flags & bit != 0, fb.flags & bit != 0) {
                             (false, true) => parts.push(format!("+{name}")),
                             (true, false) => parts.push(format!("-{name}")),
@@ -127,43 +184,95 @@ impl World<'_> {
             for p in 0..self.map_pages(m) {
                 let i = self.pte(m, p);
                 if a.ptes[i] != b.ptes[i] {
-                    out.push(format!("PTE {}[{p}]: {} -> {}", md.name, self.pte_text(a.ptes[i]), self.pte_text(b.ptes[i])));
+                    out.push(format!(
+                        "PTE {}[{p}]: {} -> {}",
+                        md.name,
+                        self.pte_text(a.ptes[i]),
+                        self.pte_text(b.ptes[i])
+                    ));
                 }
             }
             if a.maps[m] != b.maps[m] {
-                out.push(format!("VMA {}: {}", md.name, if !b.maps[m].mapped { "unmapped".into() } else if b.maps[m].writable { "PROT_READ|PROT_WRITE".to_string() } else { "PROT_READ".into() }));
+                out.push(format!(
+                    "VMA {}: {}",
+                    md.name,
+                    if !b.maps[m].mapped {
+                        "unmapped".into()
+                    } else if b.maps[m].writable {
+                        "PROT_READ|PROT_WRITE".to_string()
+                    } else {
+                        "PROT_READ".into()
+                    }
+                ));
             }
         }
         for (f, fd) in self.sc.files.iter().enumerate() {
             if a.sizes[f] != b.sizes[f] {
-                out.push(format!("i_size({}) {} -> {} pages", fd.name, a.sizes[f], b.sizes[f]));
+                out.push(format!(
+                    "i_size({}) {} -> {} pages",
+                    fd.name, a.sizes[f], b.sizes[f]
+                ));
             }
             for p in 0..crate::world::MAX_FILE_PAGES {
                 let i = self.slot(f, p);
                 let (x, y) = (a.pages[i], b.pages[i]);
                 if x.block != y.block {
-                    let bt = |b: u8| if b == NONE { "hole".to_string() } else { format!("block {b}") };
-                    out.push(format!("extent {}[{p}]: {} -> {}", fd.name, bt(x.block), bt(y.block)));
+                    let bt = |b: u8| {
+                        if b == NONE {
+                            "hole".to_string()
+                        } else {
+                            format!("block {b}")
+                        }
+                    };
+                    out.push(format!(
+                        "extent {}[{p}]: {} -> {}",
+                        fd.name,
+                        bt(x.block),
+                        bt(y.block)
+                    ));
                 }
                 if x.reserved != y.reserved {
-                    out.push(format!("{}[{p}]: reservation {}", fd.name, if y.reserved { "taken" } else { "consumed/released" }));
+                    out.push(format!(
+                        "{}[{p}]: reservation {}",
+                        fd.name,
+                        if y.reserved {
+                            "taken"
+                        } else {
+                            "consumed/released"
+                        }
+                    ));
                 }
             }
         }
         for (i, (x, y)) in a.blocks.iter().zip(&b.blocks).enumerate() {
             if x.content != y.content {
-                out.push(format!("disk block {i}: {} -> {}", self.content_text(x.content), self.content_text(y.content)));
+                out.push(format!(
+                    "disk block {i}: {} -> {}",
+                    self.content_text(x.content),
+                    self.content_text(y.content)
+                ));
             }
             if x.used != y.used {
-                out.push(format!("disk block {i} {}", if y.used { "allocated" } else { "freed" }));
+                out.push(format!(
+                    "disk block {i} {}",
+                    if y.used { "allocated" } else { "freed" }
+                ));
             }
         }
         if a.free_blocks() != b.free_blocks() {
-            out.push(format!("free blocks {} -> {}", a.free_blocks(), b.free_blocks()));
+            out.push(format!(
+                "free blocks {} -> {}",
+                a.free_blocks(),
+                b.free_blocks()
+            ));
         }
         for (h, (x, y)) in a.handles.iter().zip(&b.handles).enumerate() {
             if x.result != y.result {
-                out.push(format!("{} = {}", self.sc.handles[h], self.sc.observed_text(Observed::Pin(y.result))));
+                out.push(format!(
+                    "{} = {}",
+                    self.sc.handles[h],
+                    self.sc.observed_text(Observed::Pin(y.result))
+                ));
             }
             if x.released != y.released {
                 out.push(format!("{} released", self.sc.handles[h]));
@@ -171,11 +280,19 @@ impl World<'_> {
         }
         for (r, (x, y)) in a.regs.iter().zip(&b.regs).enumerate() {
             if x != y {
-                out.push(format!("{} = {}", self.sc.regs[r], self.sc.observed_text(*y)));
+                out.push(format!(
+                    "{} = {}",
+                    self.sc.regs[r],
+                    self.sc.observed_text(*y)
+                ));
             }
         }
         if a.frozen != b.frozen {
-            out.push(if b.frozen { "filesystem frozen".into() } else { "filesystem thawed".into() });
+            out.push(if b.frozen {
+                "filesystem frozen".into()
+            } else {
+                "filesystem thawed".into()
+            });
         }
         out
     }

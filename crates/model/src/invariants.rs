@@ -22,7 +22,12 @@ impl World<'_> {
                 let f = &s.frames[p.cache as usize];
                 match f.owner {
                     Owner::Cache { file, page } if self.slot(file as usize, page) == i => {}
-                    o => return Err(format!("page slot {i} caches #{} whose owner is {o:?}", p.cache)),
+                    o => {
+                        return Err(format!(
+                            "page slot {i} caches #{} whose owner is {o:?}",
+                            p.cache
+                        ))
+                    }
                 }
                 refs[p.cache as usize] += 1;
             }
@@ -45,13 +50,20 @@ impl World<'_> {
                         continue;
                     }
                     let r = match self.design.tracking.pin_ref {
-                        PinRef::Bias if self.sc.devices[device].kind.rules().foll_pin => GUP_PIN_COUNTING_BIAS as u32,
+                        PinRef::Bias if self.sc.devices[device].kind.rules().foll_pin => {
+                            GUP_PIN_COUNTING_BIAS as u32
+                        }
                         _ => 1,
                     };
                     for k in 0..self.handle_len(handle) {
                         let (fr, gen) = s.pinned[self.handle_slot(handle, k)];
-                        if s.frames[fr as usize].gen != gen || s.frames[fr as usize].owner == Owner::Free {
-                            return Err(format!("a held pin of {} points at a freed frame #{fr}", self.sc.handles[handle]));
+                        if s.frames[fr as usize].gen != gen
+                            || s.frames[fr as usize].owner == Owner::Free
+                        {
+                            return Err(format!(
+                                "a held pin of {} points at a freed frame #{fr}",
+                                self.sc.handles[handle]
+                            ));
                         }
                         refs[fr as usize] += r;
                     }
@@ -63,10 +75,16 @@ impl World<'_> {
                 continue;
             }
             if f.refcount as u32 != refs[i] {
-                return Err(format!("#{i} refcount {} but {} references are held", f.refcount, refs[i]));
+                return Err(format!(
+                    "#{i} refcount {} but {} references are held",
+                    f.refcount, refs[i]
+                ));
             }
             if f.mapcount as u32 != maps[i] {
-                return Err(format!("#{i} mapcount {} but {} PTEs map it", f.mapcount, maps[i]));
+                return Err(format!(
+                    "#{i} mapcount {} but {} PTEs map it",
+                    f.mapcount, maps[i]
+                ));
             }
             if f.refcount == 0 {
                 return Err(format!("#{i} allocated with refcount 0"));
@@ -75,7 +93,9 @@ impl World<'_> {
         let unused = s.blocks.iter().filter(|b| !b.used).count();
         let reserved = s.pages.iter().filter(|p| p.reserved).count();
         if reserved > unused {
-            return Err(format!("{reserved} reservations but {unused} unused blocks"));
+            return Err(format!(
+                "{reserved} reservations but {unused} unused blocks"
+            ));
         }
         Ok(())
     }

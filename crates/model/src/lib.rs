@@ -4,12 +4,12 @@
 //! `World::new(scenario, design)` gives the initial state and `World::step`, which runs one
 //! thread's next atomic step; the checker (pinlab-check) interleaves them.
 
+mod describe;
 pub mod design;
 pub mod device;
 pub mod fs;
-mod describe;
-mod mm;
 mod invariants;
+mod mm;
 mod ops;
 pub mod property;
 pub mod scenario;
@@ -19,4 +19,4 @@ mod vmscan;
 pub mod world;
 mod writeback;
 
-pub use world::{StepInto, Mutation, Step, StepInfo, World};
+pub use world::{Mutation, Step, StepInfo, StepInto, World};

@@ -22,7 +22,13 @@ impl Ctx<'_, '_, '_> {
             NONE => Content::default(),
             b => self.s.blocks[b as usize].content,
         };
-        let fr = self.alloc_frame(Owner::Cache { file: file as u8, page }, content);
+        let fr = self.alloc_frame(
+            Owner::Cache {
+                file: file as u8,
+                page,
+            },
+            content,
+        );
         let needs_mkwrite = self.w.fs.page_mkwrite;
         let f = &mut self.s.frames[fr as usize];
         f.refcount = 1;
@@ -30,24 +36,30 @@ impl Ctx<'_, '_, '_> {
         f.set(pg::FS_CLEAN, needs_mkwrite);
         self.s.pages[slot].cache = fr;
         let v = self.val(content).to_string();
-        self.call(|| format!("filemap_fault: read_folio({}) -> #{fr} = {v}", self.w.sc.files[file].name));
+        self.call(|| {
+            format!(
+                "filemap_fault: read_folio({}) -> #{fr} = {v}",
+                self.w.sc.files[file].name
+            )
+        });
         Ok(fr)
     }
 
     /// Reserves what the filesystem needs to write `file`/`page` back later (delalloc
-    /// reservation; btrfs: a new COW extent). Err(ENOSPC) when the disk is full.
-    pub(crate) fn reserve_space(&mut self, file: usize, page: u8) -> Result<(), Errno> {
+    /// reservation; btrfs: a new COW extent). Ok(true) when a block was reserved, Ok(false) when
+    /// none was needed, Err(ENOSPC) when the disk is full.
+    pub(crate) fn reserve_space(&mut self, file: usize, page: u8) -> Result<bool, Errno> {
         let slot = self.slot(file, page);
         let ps = self.s.pages[slot];
         let needed = !ps.reserved && (self.w.fs.cow || ps.block == NONE);
         if !needed || self.mutated(Mutation::NoReserve) {
-            return Ok(());
+            return Ok(false);
         }
         if self.s.free_blocks() == 0 {
             return Err(Errno::ENOSPC);
         }
         self.s.pages[slot].reserved = true;
-        Ok(())
+        Ok(true)
     }
 
     /// ->page_mkwrite (ext4_page_mkwrite, iomap_page_mkwrite, btrfs_page_mkwrite): the
@@ -58,18 +70,34 @@ impl Ctx<'_, '_, '_> {
             return Err(Stop::Blocked);
         }
         // folio_wait_stable()
-        if self.w.stable && self.s.frames[fr as usize].has(pg::WRITEBACK) && !self.mutated(Mutation::NoStableWait) {
+        if self.w.stable
+            && self.s.frames[fr as usize].has(pg::WRITEBACK)
+            && !self.mutated(Mutation::NoStableWait)
+        {
             return Err(Stop::Blocked);
         }
         let fsname = self.w.fs.name;
-        if let Err(e) = self.reserve_space(file, page) {
-            self.call(|| format!("page_mkwrite [{fsname}]: reserve -> {} => VM_FAULT_SIGBUS", e.name()));
-            return Err(Stop::Sigbus);
-        }
+        let reserved = match self.reserve_space(file, page) {
+            Ok(r) => r,
+            Err(e) => {
+                self.call(|| {
+                    format!(
+                        "page_mkwrite [{fsname}]: reserve -> {} => VM_FAULT_SIGBUS",
+                        e.name()
+                    )
+                });
+                return Err(Stop::Sigbus);
+            }
+        };
         let f = &mut self.s.frames[fr as usize];
         f.set(pg::PRIVATE, true);
         f.set(pg::FS_CLEAN, false);
-        self.call(|| format!("page_mkwrite [{fsname}]: space reserved, buffers attached"));
+        let what = if reserved {
+            "one block reserved"
+        } else {
+            "blocks already allocated"
+        };
+        self.call(|| format!("page_mkwrite [{fsname}]: {what}, buffers attached"));
         Ok(())
     }
 
@@ -90,7 +118,9 @@ impl Ctx<'_, '_, '_> {
         }
         if self.s.frozen && self.w.fs.backing {
             let name = self.w.sc.files[file as usize].name.clone();
-            self.violate(Property::FreezeConsistency, || format!("{name}[{page}] dirtied while the filesystem is frozen"));
+            self.violate(Property::FreezeConsistency, || {
+                format!("{name}[{page}] dirtied while the filesystem is frozen")
+            });
         }
         if !f.has(pg::DIRTY) {
             self.s.frames[fr as usize].set(pg::DIRTY, true);
@@ -101,7 +131,13 @@ impl Ctx<'_, '_, '_> {
     /// handle_mm_fault(): makes `map`[`page`] present (and writable when `write`), running
     /// filemap_fault, ->page_mkwrite (do_shared_fault / wp_page_shared) or the COW copy
     /// (wp_page_copy) as the kernel would. `unshare` is FAULT_FLAG_UNSHARE.
-    pub(crate) fn handle_mm_fault(&mut self, map: usize, page: u8, write: bool, unshare: bool) -> Result<u8, Stop> {
+    pub(crate) fn handle_mm_fault(
+        &mut self,
+        map: usize,
+        page: u8,
+        write: bool,
+        unshare: bool,
+    ) -> Result<u8, Stop> {
         let ms = self.s.maps[map];
         if !ms.mapped || (write && !ms.writable) {
             return Err(Stop::Segv);
@@ -117,7 +153,10 @@ impl Ctx<'_, '_, '_> {
                 let f = &mut self.s.frames[fr as usize];
                 f.refcount = 1;
                 f.mapcount = 1;
-                self.s.ptes[pi] = crate::state::Pte { frame: fr, writable: true };
+                self.s.ptes[pi] = crate::state::Pte {
+                    frame: fr,
+                    writable: true,
+                };
                 self.call(|| format!("do_anonymous_page -> #{fr}"));
                 Ok(fr)
             }
@@ -131,12 +170,20 @@ impl Ctx<'_, '_, '_> {
                     // Without write notification (tmpfs) a shared writable mapping is mapped
                     // writable at once; otherwise read-only until the write fault.
                     let writable = shared && ms.writable && !self.w.fs.page_mkwrite;
-                    self.s.ptes[pi] = crate::state::Pte { frame: fr, writable };
+                    self.s.ptes[pi] = crate::state::Pte {
+                        frame: fr,
+                        writable,
+                    };
                     let f = &mut self.s.frames[fr as usize];
                     f.refcount += 1;
                     f.mapcount += 1;
                     let m = self.w.sc.maps[map].name.clone();
-                    self.call(|| format!("map {m}[{page}] -> #{fr} ({})", if writable { "rw" } else { "ro" }));
+                    self.call(|| {
+                        format!(
+                            "map {m}[{page}] -> #{fr} ({})",
+                            if writable { "rw" } else { "ro" }
+                        )
+                    });
                 }
                 if !(write || unshare) || self.s.ptes[pi].writable {
                     return Ok(fr);
@@ -149,12 +196,16 @@ impl Ctx<'_, '_, '_> {
                     if !self.s.frames[fr as usize].has(pg::DIRTY) {
                         self.s.frames[fr as usize].set(pg::DIRTY, true);
                         if self.s.frozen && self.w.fs.backing {
-                            self.violate(Property::FreezeConsistency, || format!("#{fr} dirtied by a write fault while frozen"));
+                            self.violate(Property::FreezeConsistency, || {
+                                format!("#{fr} dirtied by a write fault while frozen")
+                            });
                         }
                     }
                     self.s.ptes[pi].writable = true;
                     let m = self.w.sc.maps[map].name.clone();
-                    self.call(|| format!("wp_page_shared: folio_mark_dirty(#{fr}), {m}[{page}] writable"));
+                    self.call(|| {
+                        format!("wp_page_shared: folio_mark_dirty(#{fr}), {m}[{page}] writable")
+                    });
                     Ok(fr)
                 } else if self.s.frames[fr as usize].owner == Owner::Anon {
                     // Already our exclusive COW copy: reuse it (wp_page_reuse).
@@ -169,8 +220,15 @@ impl Ctx<'_, '_, '_> {
                     nf.mapcount = 1;
                     self.s.frames[fr as usize].mapcount -= 1;
                     self.folio_put(fr, 1);
-                    self.s.ptes[pi] = crate::state::Pte { frame: new, writable: write };
-                    let why = if unshare && !write { "FAULT_FLAG_UNSHARE" } else { "write" };
+                    self.s.ptes[pi] = crate::state::Pte {
+                        frame: new,
+                        writable: write,
+                    };
+                    let why = if unshare && !write {
+                        "FAULT_FLAG_UNSHARE"
+                    } else {
+                        "write"
+                    };
                     self.call(|| format!("wp_page_copy ({why}): #{fr} -> anonymous copy #{new}"));
                     Ok(new)
                 }
@@ -216,7 +274,10 @@ impl Ctx<'_, '_, '_> {
         if fr == NONE {
             return;
         }
-        self.s.ptes[pi] = crate::state::Pte { frame: NONE, writable: false };
+        self.s.ptes[pi] = crate::state::Pte {
+            frame: NONE,
+            writable: false,
+        };
         self.s.frames[fr as usize].mapcount -= 1;
         self.folio_put(fr, 1);
     }
@@ -237,11 +298,26 @@ impl Ctx<'_, '_, '_> {
     /// (FOLL_WRITE: a write fault, so ->page_mkwrite) and take the reference. The design's veto
     /// (`check_vma_flags`) runs before the first page.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn pin_user_pages(&mut self, handle: usize, device: usize, map: usize, start: u8, end: u8, write: bool, longterm: bool) -> Result<(), Stop> {
+    pub(crate) fn pin_user_pages(
+        &mut self,
+        handle: usize,
+        device: usize,
+        map: usize,
+        start: u8,
+        end: u8,
+        write: bool,
+        longterm: bool,
+    ) -> Result<(), Stop> {
         let cursor = self.s.threads[self.thread].cursor;
         let pin_fn = self.w.design.tracking.pin_fn;
         let dev = self.w.sc.devices[device].kind.rules();
-        let flags = || format!("{}{}", if write { "FOLL_WRITE" } else { "0" }, if longterm { "|FOLL_LONGTERM" } else { "" });
+        let flags = || {
+            format!(
+                "{}{}",
+                if write { "FOLL_WRITE" } else { "0" },
+                if longterm { "|FOLL_LONGTERM" } else { "" }
+            )
+        };
         if cursor == 0 {
             let ms = self.s.maps[map];
             let (fs, shared) = match self.w.sc.maps[map].kind {
@@ -250,15 +326,32 @@ impl Ctx<'_, '_, '_> {
             };
             if !ms.mapped || (write && !ms.writable) {
                 let f = flags();
-                self.call(|| format!("{} -> {pin_fn}({f}): check_vma_flags -> -EFAULT", dev.gup_caller));
+                self.call(|| {
+                    format!(
+                        "{} -> {pin_fn}({f}): check_vma_flags -> -EFAULT",
+                        dev.gup_caller
+                    )
+                });
                 self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
                 self.next_op();
                 return Ok(());
             }
-            let req = PinRequest { fs, shared, vma_writable: ms.writable, write, longterm };
+            let req = PinRequest {
+                fs,
+                shared,
+                vma_writable: ms.writable,
+                write,
+                longterm,
+            };
             if let Some(e) = (self.w.design.handling.refuse)(&req) {
                 let (f, h) = (flags(), self.w.design.handling.name);
-                self.call(|| format!("{} -> {pin_fn}({f}): refused by `{h}` -> -{}", dev.gup_caller, e.name()));
+                self.call(|| {
+                    format!(
+                        "{} -> {pin_fn}({f}): refused by `{h}` -> -{}",
+                        dev.gup_caller,
+                        e.name()
+                    )
+                });
                 self.s.handles[handle].result = PinResult::Err(e);
                 self.info.refused = true;
                 self.next_op();
@@ -266,8 +359,14 @@ impl Ctx<'_, '_, '_> {
             }
         }
         let page = start + cursor;
-        let private_file = matches!(self.w.sc.maps[map].kind, MapKind::File { shared: false, .. });
-        let unshare = self.w.design.handling.unshare_ro_longterm_private && private_file && longterm && !write;
+        let private_file = matches!(
+            self.w.sc.maps[map].kind,
+            MapKind::File { shared: false, .. }
+        );
+        let unshare = self.w.design.handling.unshare_ro_longterm_private
+            && private_file
+            && longterm
+            && !write;
         match self.handle_mm_fault(map, page, write, unshare) {
             Ok(fr) => {
                 let r = self.gup_ref(device);
@@ -278,7 +377,12 @@ impl Ctx<'_, '_, '_> {
                 let hs = self.w.handle_slot(handle, cursor);
                 self.s.pinned[hs] = (fr, gen);
                 let (fl, rc) = (flags(), f.refcount);
-                self.call(|| format!("{} -> {pin_fn}({fl}) page {page}: #{fr} refcount +{r} = {rc}", dev.gup_caller));
+                self.call(|| {
+                    format!(
+                        "{} -> {pin_fn}({fl}) page {page}: #{fr} refcount +{r} = {rc}",
+                        dev.gup_caller
+                    )
+                });
                 if cursor + 1 == end - start {
                     self.s.handles[handle].result = PinResult::Ok;
                     self.next_op();
@@ -296,7 +400,12 @@ impl Ctx<'_, '_, '_> {
                     self.folio_put(fr, r);
                 }
                 let f = flags();
-                self.call(|| format!("{} -> {pin_fn}({f}) page {page}: fault failed -> -EFAULT", dev.gup_caller));
+                self.call(|| {
+                    format!(
+                        "{} -> {pin_fn}({f}) page {page}: fault failed -> -EFAULT",
+                        dev.gup_caller
+                    )
+                });
                 self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
                 self.next_op();
             }
@@ -311,7 +420,9 @@ impl Ctx<'_, '_, '_> {
         let r = self.gup_ref(device);
         for k in 0..self.w.handle_len(handle) {
             let (fr, gen) = self.s.pinned[self.w.handle_slot(handle, k)];
-            if self.s.frames[fr as usize].gen != gen || self.s.frames[fr as usize].owner == Owner::Free {
+            if self.s.frames[fr as usize].gen != gen
+                || self.s.frames[fr as usize].owner == Owner::Free
+            {
                 continue;
             }
             if dirty {
@@ -335,14 +446,22 @@ impl Ctx<'_, '_, '_> {
             .iter()
             .flat_map(|t| &t.ops)
             .find_map(|o| match o.op {
-                crate::scenario::Op::Pin { handle: h, device, .. } if h == handle => Some(device),
+                crate::scenario::Op::Pin {
+                    handle: h, device, ..
+                } if h == handle => Some(device),
                 _ => None,
             })
             .expect("the litmus front end guarantees every handle is pinned")
     }
 
     /// The device writes (`Some(value)`) or reads the k-th page of a handle: no PTE, no fault.
-    pub(crate) fn dma(&mut self, handle: usize, k: u8, write: Option<Value>, reg: Option<usize>) -> Result<(), Stop> {
+    pub(crate) fn dma(
+        &mut self,
+        handle: usize,
+        k: u8,
+        write: Option<Value>,
+        reg: Option<usize>,
+    ) -> Result<(), Stop> {
         match self.s.handles[handle].result {
             PinResult::Pending => return Err(Stop::Blocked),
             PinResult::Err(_) => {
@@ -357,7 +476,14 @@ impl Ctx<'_, '_, '_> {
         if f.gen != gen || f.owner == Owner::Free {
             let h = self.w.sc.handles[handle].clone();
             self.violate(Property::NoFrameUaf, || {
-                format!("DMA through {h}[{k}] reached frame #{fr} after it was freed{}", if f.owner == Owner::Free { "" } else { " and reused" })
+                format!(
+                    "DMA through {h}[{k}] reached frame #{fr} after it was freed{}",
+                    if f.owner == Owner::Free {
+                        ""
+                    } else {
+                        " and reused"
+                    }
+                )
             });
             if f.owner == Owner::Free {
                 if let Some(r) = reg {

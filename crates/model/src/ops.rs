@@ -19,7 +19,16 @@ impl Ctx<'_, '_, '_> {
                     }
                     Err(Stop::Blocked) => return Err(Stop::Blocked),
                     Err(e) => {
-                        self.call(|| format!("load faults: {}", if e == Stop::Sigbus { "SIGBUS" } else { "SIGSEGV" }));
+                        self.call(|| {
+                            format!(
+                                "load faults: {}",
+                                if e == Stop::Sigbus {
+                                    "SIGBUS"
+                                } else {
+                                    "SIGSEGV"
+                                }
+                            )
+                        });
                         self.s.regs[reg] = Observed::None;
                     }
                 }
@@ -35,13 +44,27 @@ impl Ctx<'_, '_, '_> {
                 self.next_op();
                 Ok(())
             }
-            Op::Pin { handle, device, map, start, end, write, longterm } => self.pin_user_pages(handle, device, map, start, end, write, longterm),
-            Op::DmaWrite { handle, page, value } => self.dma(handle, page, Some(value), None),
+            Op::Pin {
+                handle,
+                device,
+                map,
+                start,
+                end,
+                write,
+                longterm,
+            } => self.pin_user_pages(handle, device, map, start, end, write, longterm),
+            Op::DmaWrite {
+                handle,
+                page,
+                value,
+            } => self.dma(handle, page, Some(value), None),
             Op::DmaRead { handle, page, reg } => self.dma(handle, page, None, Some(reg)),
             Op::Unpin { handle, dirty } => {
                 match self.s.handles[handle].result {
                     crate::scenario::PinResult::Pending => return Err(Stop::Blocked),
-                    crate::scenario::PinResult::Err(_) => self.call(|| "the pin failed: nothing to unpin".into()),
+                    crate::scenario::PinResult::Err(_) => {
+                        self.call(|| "the pin failed: nothing to unpin".into())
+                    }
                     crate::scenario::PinResult::Ok => self.unpin_user_pages(handle, dirty),
                 }
                 self.next_op();
@@ -81,7 +104,16 @@ impl Ctx<'_, '_, '_> {
                     }
                 }
                 let name = self.w.sc.maps[map].name.clone();
-                self.call(|| format!("mprotect({name}, {})", if writable { "PROT_READ|PROT_WRITE" } else { "PROT_READ" }));
+                self.call(|| {
+                    format!(
+                        "mprotect({name}, {})",
+                        if writable {
+                            "PROT_READ|PROT_WRITE"
+                        } else {
+                            "PROT_READ"
+                        }
+                    )
+                });
                 self.next_op();
                 Ok(())
             }
@@ -94,7 +126,16 @@ impl Ctx<'_, '_, '_> {
             Ok(fr) => fr,
             Err(Stop::Blocked) => return Err(Stop::Blocked),
             Err(e) => {
-                self.call(|| format!("store faults: {}", if e == Stop::Sigbus { "SIGBUS" } else { "SIGSEGV" }));
+                self.call(|| {
+                    format!(
+                        "store faults: {}",
+                        if e == Stop::Sigbus {
+                            "SIGBUS"
+                        } else {
+                            "SIGSEGV"
+                        }
+                    )
+                });
                 self.next_op();
                 return Ok(());
             }
@@ -120,7 +161,12 @@ impl Ctx<'_, '_, '_> {
     }
 
     /// write(2): generic_perform_write() with ->write_begin / ->write_end.
-    fn write_syscall(&mut self, file: usize, page: u8, value: crate::scenario::Value) -> Result<(), Stop> {
+    fn write_syscall(
+        &mut self,
+        file: usize,
+        page: u8,
+        value: crate::scenario::Value,
+    ) -> Result<(), Stop> {
         // sb_start_write()
         if self.s.frozen {
             return Err(Stop::Blocked);
@@ -138,7 +184,9 @@ impl Ctx<'_, '_, '_> {
             if let Err(e) = self.reserve_space(file, page) {
                 self.call(|| format!("write_begin: -{}", e.name()));
                 self.s.sizes[file] = old_size;
-                if self.s.frames[fr as usize].refcount == 1 && self.s.frames[fr as usize].mapcount == 0 {
+                if self.s.frames[fr as usize].refcount == 1
+                    && self.s.frames[fr as usize].mapcount == 0
+                {
                     // Drop a page we only created for this write.
                     let slot = self.slot(file, page);
                     if page >= old_size {
@@ -158,7 +206,9 @@ impl Ctx<'_, '_, '_> {
         self.s.frames[fr as usize].set(pg::DIRTY, true);
         let v = self.val(c).to_string();
         let name = self.w.sc.files[file].name.clone();
-        self.call(|| format!("write_begin/copy/write_end: {name}[{page}] #{fr} = {v}, folio_mark_dirty"));
+        self.call(|| {
+            format!("write_begin/copy/write_end: {name}[{page}] #{fr} = {v}, folio_mark_dirty")
+        });
         self.ack(c.write);
         self.next_op();
         Ok(())

@@ -47,7 +47,11 @@ pub struct FileDecl {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapKind {
     /// `mmap M = F shared|private rw|ro`
-    File { file: FileId, shared: bool, writable: bool },
+    File {
+        file: FileId,
+        shared: bool,
+        writable: bool,
+    },
     /// `anon M pages=N` (private anonymous, read-write)
     Anon { pages: u8 },
 }
@@ -77,26 +81,76 @@ pub struct DeviceDecl {
 /// One operation of a thread, as written in the litmus file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
-    Store { map: MapId, page: u8, value: Value },
-    Load { map: MapId, page: u8, reg: RegId },
-    Write { file: FileId, page: u8, value: Value },
-    Read { file: FileId, page: u8, reg: RegId },
+    Store {
+        map: MapId,
+        page: u8,
+        value: Value,
+    },
+    Load {
+        map: MapId,
+        page: u8,
+        reg: RegId,
+    },
+    Write {
+        file: FileId,
+        page: u8,
+        value: Value,
+    },
+    Read {
+        file: FileId,
+        page: u8,
+        reg: RegId,
+    },
     /// `pin P = D M[start..end] [write] [longterm]`; `write`/`longterm` already include what the
     /// device kind implies (io_uring always pins FOLL_WRITE|FOLL_LONGTERM, rdma FOLL_LONGTERM).
-    Pin { handle: HandleId, device: DeviceId, map: MapId, start: u8, end: u8, write: bool, longterm: bool },
-    DmaWrite { handle: HandleId, page: u8, value: Value },
-    DmaRead { handle: HandleId, page: u8, reg: RegId },
-    Unpin { handle: HandleId, dirty: bool },
-    Fsync { file: FileId },
+    Pin {
+        handle: HandleId,
+        device: DeviceId,
+        map: MapId,
+        start: u8,
+        end: u8,
+        write: bool,
+        longterm: bool,
+    },
+    DmaWrite {
+        handle: HandleId,
+        page: u8,
+        value: Value,
+    },
+    DmaRead {
+        handle: HandleId,
+        page: u8,
+        reg: RegId,
+    },
+    Unpin {
+        handle: HandleId,
+        dirty: bool,
+    },
+    Fsync {
+        file: FileId,
+    },
     Sync,
-    Writeback { file: FileId },
-    Truncate { file: FileId, pages: u8 },
-    Punch { file: FileId, page: u8 },
+    Writeback {
+        file: FileId,
+    },
+    Truncate {
+        file: FileId,
+        pages: u8,
+    },
+    Punch {
+        file: FileId,
+        page: u8,
+    },
     Reclaim,
     Freeze,
     Thaw,
-    Munmap { map: MapId },
-    Mprotect { map: MapId, writable: bool },
+    Munmap {
+        map: MapId,
+    },
+    Mprotect {
+        map: MapId,
+        writable: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,7 +184,13 @@ pub enum Errno {
 }
 
 impl Errno {
-    pub const ALL: [Errno; 5] = [Errno::EFAULT, Errno::EOPNOTSUPP, Errno::ENOSPC, Errno::EIO, Errno::EBUSY];
+    pub const ALL: [Errno; 5] = [
+        Errno::EFAULT,
+        Errno::EOPNOTSUPP,
+        Errno::ENOSPC,
+        Errno::EIO,
+        Errno::EBUSY,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Errno::EFAULT => "EFAULT",

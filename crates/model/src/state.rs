@@ -248,7 +248,12 @@ impl Pack for ThreadState {
         out.extend_from_slice(&[self.pc, self.cursor, self.phase, self.aux])
     }
     fn unpack(b: &[u8]) -> Self {
-        ThreadState { pc: b[0], cursor: b[1], phase: b[2], aux: b[3] }
+        ThreadState {
+            pc: b[0],
+            cursor: b[1],
+            phase: b[2],
+            aux: b[3],
+        }
     }
 }
 
@@ -282,19 +287,31 @@ impl Pack for Frame {
     fn unpack(b: &[u8]) -> Self {
         let owner = match b[0] {
             0 => Owner::Free,
-            1 => Owner::Cache { file: b[1], page: b[2] },
-            2 => Owner::Orphan { file: b[1], page: b[2] },
+            1 => Owner::Cache {
+                file: b[1],
+                page: b[2],
+            },
+            2 => Owner::Orphan {
+                file: b[1],
+                page: b[2],
+            },
             _ => Owner::Anon,
         };
         Frame {
             owner,
-            content: Content { value: Value(b[3]), write: b[4] },
+            content: Content {
+                value: Value(b[3]),
+                write: b[4],
+            },
             refcount: u16::from_le_bytes([b[5], b[6]]),
             pincount: b[7],
             mapcount: b[8],
             flags: b[9],
             gen: b[10],
-            wb_snapshot: Content { value: Value(b[11]), write: b[12] },
+            wb_snapshot: Content {
+                value: Value(b[11]),
+                write: b[12],
+            },
             wb_block: b[13],
         }
     }
@@ -306,7 +323,12 @@ impl Pack for PageSlot {
         out.extend_from_slice(&[self.cache, self.block, self.reserved as u8, self.durable])
     }
     fn unpack(b: &[u8]) -> Self {
-        PageSlot { cache: b[0], block: b[1], reserved: b[2] != 0, durable: b[3] }
+        PageSlot {
+            cache: b[0],
+            block: b[1],
+            reserved: b[2] != 0,
+            durable: b[3],
+        }
     }
 }
 
@@ -316,7 +338,13 @@ impl Pack for Block {
         out.extend_from_slice(&[self.content.value.0, self.content.write, self.used as u8])
     }
     fn unpack(b: &[u8]) -> Self {
-        Block { content: Content { value: Value(b[0]), write: b[1] }, used: b[2] != 0 }
+        Block {
+            content: Content {
+                value: Value(b[0]),
+                write: b[1],
+            },
+            used: b[2] != 0,
+        }
     }
 }
 
@@ -326,7 +354,10 @@ impl Pack for MapState {
         out.push(self.mapped as u8 | (self.writable as u8) << 1)
     }
     fn unpack(b: &[u8]) -> Self {
-        MapState { mapped: b[0] & 1 != 0, writable: b[0] & 2 != 0 }
+        MapState {
+            mapped: b[0] & 1 != 0,
+            writable: b[0] & 2 != 0,
+        }
     }
 }
 
@@ -336,7 +367,10 @@ impl Pack for Pte {
         out.extend_from_slice(&[self.frame, self.writable as u8])
     }
     fn unpack(b: &[u8]) -> Self {
-        Pte { frame: b[0], writable: b[1] != 0 }
+        Pte {
+            frame: b[0],
+            writable: b[1] != 0,
+        }
     }
 }
 
@@ -356,7 +390,10 @@ impl Pack for HandleState {
             1 => PinResult::Ok,
             n => PinResult::Err(crate::scenario::Errno::ALL[(n - 2) as usize]),
         };
-        HandleState { result, released: b[0] & 0x80 != 0 }
+        HandleState {
+            result,
+            released: b[0] & 0x80 != 0,
+        }
     }
 }
 

@@ -9,22 +9,40 @@ impl Ctx<'_, '_, '_> {
     /// Whether truncating `file`/`page` has anything to do.
     fn truncate_wants(&self, file: usize, page: u8) -> bool {
         let ps = self.s.pages[self.slot(file, page)];
-        ps.cache != NONE || ps.block != NONE || ps.reserved || self.file_ptes(file, page).any(|pi| self.s.ptes[pi].frame != NONE)
+        ps.cache != NONE
+            || ps.block != NONE
+            || ps.reserved
+            || self
+                .file_ptes(file, page)
+                .any(|pi| self.s.ptes[pi].frame != NONE)
     }
 
     /// PTE slots of every mapping of `file` at `page` (private COW copies included, as
     /// unmap_mapping_range(..., even_cows=1) does for truncate).
     fn file_ptes(&self, file: usize, page: u8) -> impl Iterator<Item = usize> + '_ {
-        self.w.sc.maps.iter().enumerate().filter_map(move |(m, md)| match md.kind {
-            MapKind::File { file: f, .. } if f == file && page < self.w.map_pages(m) => Some(self.w.pte(m, page)),
-            _ => None,
-        })
+        self.w
+            .sc
+            .maps
+            .iter()
+            .enumerate()
+            .filter_map(move |(m, md)| match md.kind {
+                MapKind::File { file: f, .. } if f == file && page < self.w.map_pages(m) => {
+                    Some(self.w.pte(m, page))
+                }
+                _ => None,
+            })
     }
 
     /// One step of `truncate F N` (pages >= N) or `punch F i` (page i only): per page, unmap,
     /// wait for writeback, remove from the page cache (a page still referenced survives as an
     /// orphan), free the blocks.
-    pub(crate) fn truncate_step(&mut self, file: usize, from: u8, to: u8, set_size: Option<u8>) -> Result<(), Stop> {
+    pub(crate) fn truncate_step(
+        &mut self,
+        file: usize,
+        from: u8,
+        to: u8,
+        set_size: Option<u8>,
+    ) -> Result<(), Stop> {
         let t = self.thread;
         // sb_start_write(): truncate waits for a frozen filesystem.
         if self.s.frozen {
@@ -68,7 +86,9 @@ impl Ctx<'_, '_, '_> {
             if f.has(pg::WRITEBACK) && !self.mutated(Mutation::TruncateNoWritebackWait) {
                 return Err(Stop::Blocked);
             }
-            if self.w.design.handling.truncate_pinned == OnPinned::Wait && self.folio_maybe_dma_pinned(fr) {
+            if self.w.design.handling.truncate_pinned == OnPinned::Wait
+                && self.folio_maybe_dma_pinned(fr)
+            {
                 return Err(Stop::Blocked);
             }
         }
@@ -83,7 +103,10 @@ impl Ctx<'_, '_, '_> {
             f.set(pg::DIRTY, false);
             f.set(pg::PRIVATE, false);
             f.set(pg::FS_CLEAN, false);
-            f.owner = Owner::Orphan { file: file as u8, page };
+            f.owner = Owner::Orphan {
+                file: file as u8,
+                page,
+            };
             self.s.pages[slot].cache = NONE;
             let rc = f.refcount - 1;
             self.call(|| format!("truncate_inode_folio(#{fr}): folio_invalidate, removed from page cache, refcount {rc}{}", if rc > 0 { ": still referenced, orphaned" } else { "" }));

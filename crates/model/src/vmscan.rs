@@ -10,15 +10,21 @@ impl Ctx<'_, '_, '_> {
         if f.has(pg::DIRTY) || f.has(pg::WRITEBACK) {
             return false;
         }
-        f.mapcount > 0 || f.has(pg::PRIVATE) || f.refcount == 1 || (self.w.design.handling.reclaim_pinned == OnPinned::Wait && self.folio_maybe_dma_pinned(fr))
+        f.mapcount > 0
+            || f.has(pg::PRIVATE)
+            || f.refcount == 1
+            || (self.w.design.handling.reclaim_pinned == OnPinned::Wait
+                && self.folio_maybe_dma_pinned(fr))
     }
 
     fn reclaim_target(&self, cursor: u8) -> Option<u8> {
         let n = self.w.sc.files.len() * MAX_FILE_PAGES as usize;
-        (cursor as usize..n).find(|&i| {
-            let fr = self.s.pages[i].cache;
-            fr != NONE && self.reclaim_wants(fr)
-        }).map(|i| i as u8)
+        (cursor as usize..n)
+            .find(|&i| {
+                let fr = self.s.pages[i].cache;
+                fr != NONE && self.reclaim_wants(fr)
+            })
+            .map(|i| i as u8)
     }
 
     /// One step of `reclaim`: try_to_unmap(), then release_folio() (buffers, reservation), then
@@ -26,7 +32,9 @@ impl Ctx<'_, '_, '_> {
     /// design's call.
     pub(crate) fn shrink_folio_list(&mut self) -> Result<(), Stop> {
         if !self.w.fs.backing {
-            self.call(|| "reclaim: memory-only filesystem, nothing reclaimable (no swap modelled)".into());
+            self.call(|| {
+                "reclaim: memory-only filesystem, nothing reclaimable (no swap modelled)".into()
+            });
             self.next_op();
             return Ok(());
         }

@@ -8,7 +8,9 @@ use crate::design::{Design, PinRef};
 use crate::fs::FsRules;
 use crate::property::{Property, PropertySet};
 use crate::scenario::{Loc, MapKind, Observed, Op, PinResult, Scenario};
-use crate::state::{Block, Content, Frame, HandleState, MapState, Owner, PageSlot, Pte, State, ThreadState, NONE};
+use crate::state::{
+    Block, Content, Frame, HandleState, MapState, Owner, PageSlot, Pte, State, ThreadState, NONE,
+};
 
 /// Most page slots a file can have (files grow by write(2) and truncate up to this).
 pub const MAX_FILE_PAGES: u8 = 8;
@@ -65,6 +67,8 @@ pub struct StepInfo {
     pub why: Vec<(Property, String)>,
 }
 
+// Returned by value once per step of a replay or a test; the checker's hot loop uses `step_into`.
+#[allow(clippy::large_enum_variant)]
 pub enum Step {
     Done(State, StepInfo),
     Blocked,
@@ -229,7 +233,10 @@ impl<'a> World<'a> {
                     }
                     _ => tw.push(0),
                 }
-                if let Op::Pin { handle, start, end, .. } = o.op {
+                if let Op::Pin {
+                    handle, start, end, ..
+                } = o.op
+                {
                     handle_base[handle] = hb;
                     handle_len[handle] = end - start;
                     hb += (end - start) as usize;
@@ -237,7 +244,36 @@ impl<'a> World<'a> {
             }
             wids.push(tw);
         }
-        World { sc, design, fs, stable: fs.data_checksums || sc.fs.integrity, file_base, map_base, handle_base, handle_len, wids, n_writes, mutation: None }
+        World {
+            sc,
+            design,
+            fs,
+            stable: fs.data_checksums || sc.fs.integrity,
+            file_base,
+            map_base,
+            handle_base,
+            handle_len,
+            wids,
+            n_writes,
+            mutation: None,
+        }
+    }
+
+    /// The value write `wid` stores (write 0 is the initial content).
+    pub fn write_value(&self, wid: u8) -> crate::scenario::Value {
+        for (t, ops) in self.sc.threads.iter().enumerate() {
+            for (i, o) in ops.ops.iter().enumerate() {
+                if self.wids[t][i] == wid {
+                    if let Op::Store { value, .. }
+                    | Op::Write { value, .. }
+                    | Op::DmaWrite { value, .. } = o.op
+                    {
+                        return value;
+                    }
+                }
+            }
+        }
+        Default::default()
     }
 
     /// The same world with a deliberate bug (mutation tests).
@@ -270,34 +306,83 @@ impl<'a> World<'a> {
             threads: vec![ThreadState::default(); sc.threads.len()],
             frames: Vec::new(),
             sizes: sc.files.iter().map(|f| f.pages).collect(),
-            pages: vec![PageSlot { cache: NONE, block: NONE, reserved: false, durable: NONE }; sc.files.len() * MAX_FILE_PAGES as usize],
+            pages: vec![
+                PageSlot {
+                    cache: NONE,
+                    block: NONE,
+                    reserved: false,
+                    durable: NONE
+                };
+                sc.files.len() * MAX_FILE_PAGES as usize
+            ],
             blocks: Vec::new(),
             maps: sc
                 .maps
                 .iter()
-                .map(|m| MapState { mapped: true, writable: matches!(m.kind, MapKind::Anon { .. } | MapKind::File { writable: true, .. }) })
+                .map(|m| MapState {
+                    mapped: true,
+                    writable: matches!(
+                        m.kind,
+                        MapKind::Anon { .. } | MapKind::File { writable: true, .. }
+                    ),
+                })
                 .collect(),
-            ptes: vec![Pte { frame: NONE, writable: false }; sc.maps.iter().map(|m| m.pages(&sc.files) as usize).sum()],
-            handles: vec![HandleState { result: PinResult::Pending, released: false }; sc.handles.len()],
-            pinned: vec![(NONE, 0); self.handle_base.last().map_or(0, |b| b + *self.handle_len.last().unwrap() as usize)],
+            ptes: vec![
+                Pte {
+                    frame: NONE,
+                    writable: false
+                };
+                sc.maps.iter().map(|m| m.pages(&sc.files) as usize).sum()
+            ],
+            handles: vec![
+                HandleState {
+                    result: PinResult::Pending,
+                    released: false
+                };
+                sc.handles.len()
+            ],
+            pinned: vec![
+                (NONE, 0);
+                self.handle_base
+                    .last()
+                    .map_or(0, |b| b + *self.handle_len.last().unwrap() as usize)
+            ],
             regs: vec![Observed::None; sc.regs.len()],
             acks: vec![0; self.n_writes.min(254) + 1],
             next_ack: 0,
             frozen: false,
         };
         let mut s = s;
-        let mut ctx = Ctx { w: self, s: &mut s, info: StepInfo::default(), trace: false, thread: 0 };
+        let mut ctx = Ctx {
+            w: self,
+            s: &mut s,
+            info: StepInfo::default(),
+            trace: false,
+            thread: 0,
+        };
         for (fi, f) in sc.files.iter().enumerate() {
             for (p, d) in f.data.iter().enumerate() {
                 let Some(v) = d else { continue };
-                let content = Content { value: *v, write: 0 };
+                let content = Content {
+                    value: *v,
+                    write: 0,
+                };
                 let slot = self.slot(fi, p as u8);
                 if self.fs.backing {
-                    ctx.s.blocks.push(Block { content, used: true });
+                    ctx.s.blocks.push(Block {
+                        content,
+                        used: true,
+                    });
                     ctx.s.pages[slot].block = (ctx.s.blocks.len() - 1) as u8;
                 } else {
                     // Memory-only filesystems keep their data in the page cache.
-                    let fr = ctx.alloc_frame(Owner::Cache { file: fi as u8, page: p as u8 }, content);
+                    let fr = ctx.alloc_frame(
+                        Owner::Cache {
+                            file: fi as u8,
+                            page: p as u8,
+                        },
+                        content,
+                    );
                     ctx.s.frames[fr as usize].refcount = 1;
                     ctx.s.pages[slot].cache = fr;
                 }
@@ -305,7 +390,10 @@ impl<'a> World<'a> {
         }
         if self.fs.backing {
             for _ in 0..sc.fs.blocks {
-                ctx.s.blocks.push(Block { content: Content::default(), used: false });
+                ctx.s.blocks.push(Block {
+                    content: Content::default(),
+                    used: false,
+                });
             }
         }
         s
@@ -313,7 +401,10 @@ impl<'a> World<'a> {
 
     /// True when every thread has run all its ops.
     pub fn finished(&self, s: &State) -> bool {
-        s.threads.iter().zip(&self.sc.threads).all(|(t, d)| t.pc as usize >= d.ops.len())
+        s.threads
+            .iter()
+            .zip(&self.sc.threads)
+            .all(|(t, d)| t.pc as usize >= d.ops.len())
     }
 
     pub fn thread_finished(&self, s: &State, t: usize) -> bool {
@@ -334,9 +425,17 @@ impl<'a> World<'a> {
     /// content is meaningless unless the result is `Done`).
     pub fn step_into(&self, s: &State, t: usize, next: &mut State, trace: bool) -> StepInto {
         let pc = s.threads[t].pc as usize;
-        let Some(od) = self.sc.threads[t].ops.get(pc) else { return StepInto::Finished };
+        let Some(od) = self.sc.threads[t].ops.get(pc) else {
+            return StepInto::Finished;
+        };
         next.clone_from(s);
-        let mut ctx = Ctx { w: self, s: next, info: StepInfo::default(), trace, thread: t };
+        let mut ctx = Ctx {
+            w: self,
+            s: next,
+            info: StepInfo::default(),
+            trace,
+            thread: t,
+        };
         match ctx.exec(od.op) {
             Ok(()) => StepInto::Done(ctx.info),
             Err(Stop::Blocked) => StepInto::Blocked,
@@ -394,5 +493,176 @@ impl<'a> World<'a> {
             Loc::Reg(r) => s.regs[r],
             Loc::Pin(h) => Observed::Pin(s.handles[h].result),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::DeviceKind;
+    use crate::fs::FsKind;
+    use crate::scenario::*;
+    use crate::state::pg;
+
+    fn scenario(fs: &str, ops: Vec<Op>) -> Scenario {
+        Scenario {
+            name: "t".into(),
+            doc: None,
+            source: "unit".into(),
+            fs: FsConfig {
+                kind: FsKind::from_name(fs).unwrap(),
+                blocks: 4,
+                integrity: false,
+            },
+            files: vec![FileDecl {
+                name: "f".into(),
+                pages: 1,
+                data: vec![Some(Value(0))],
+            }],
+            maps: vec![MapDecl {
+                name: "m".into(),
+                kind: MapKind::File {
+                    file: 0,
+                    shared: true,
+                    writable: true,
+                },
+            }],
+            devices: vec![DeviceDecl {
+                name: "nic".into(),
+                kind: DeviceKind::from_name("rdma").unwrap(),
+            }],
+            handles: vec!["p".into()],
+            regs: vec![],
+            values: vec!["0".into(), "A".into()],
+            threads: vec![ThreadDecl {
+                name: "t".into(),
+                ops: ops
+                    .into_iter()
+                    .map(|op| OpDecl {
+                        op,
+                        pos: Pos::default(),
+                    })
+                    .collect(),
+            }],
+            condition: None,
+            expects: vec![],
+        }
+    }
+
+    fn run(w: &World, mut s: State) -> State {
+        while let Step::Done(n, _) = w.step(&s, 0, false) {
+            s = n;
+        }
+        s
+    }
+
+    #[test]
+    fn a_store_to_a_clean_shared_page_goes_through_page_mkwrite() {
+        let sc = scenario(
+            "ext4",
+            vec![Op::Store {
+                map: 0,
+                page: 0,
+                value: Value(1),
+            }],
+        );
+        let w = World::new(&sc, Design::preset("legacy").unwrap());
+        let s = run(&w, w.init());
+        let fr = s.ptes[0].frame as usize;
+        assert!(s.ptes[0].writable);
+        let f = s.frames[fr];
+        assert!(f.has(pg::DIRTY) && f.has(pg::PRIVATE) && !f.has(pg::FS_CLEAN));
+        assert_eq!(f.refcount, 2, "page cache + one PTE");
+    }
+
+    #[test]
+    fn writeback_write_protects_and_completion_writes_the_block() {
+        let sc = scenario(
+            "ext4",
+            vec![
+                Op::Store {
+                    map: 0,
+                    page: 0,
+                    value: Value(1),
+                },
+                Op::Writeback { file: 0 },
+            ],
+        );
+        let w = World::new(&sc, Design::preset("legacy").unwrap());
+        let mut s = w.init();
+        s = match w.step(&s, 0, false) {
+            Step::Done(n, _) => n,
+            _ => panic!(),
+        };
+        let Step::Done(submitted, _) = w.step(&s, 0, false) else {
+            panic!()
+        };
+        let fr = submitted.ptes[0].frame as usize;
+        assert!(
+            !submitted.ptes[0].writable,
+            "folio_mkclean write-protected the PTE"
+        );
+        assert!(submitted.frames[fr].has(pg::WRITEBACK) && submitted.frames[fr].has(pg::FS_CLEAN));
+        let done = run(&w, submitted);
+        assert_eq!(
+            w.observe(&done, Loc::Disk { file: 0, page: 0 }),
+            Observed::Val(Value(1))
+        );
+    }
+
+    #[test]
+    fn pincount_bias_is_what_folio_maybe_dma_pinned_sees() {
+        let pin = Op::Pin {
+            handle: 0,
+            device: 0,
+            map: 0,
+            start: 0,
+            end: 1,
+            write: true,
+            longterm: true,
+        };
+        let sc = scenario("tmpfs", vec![pin]);
+        for (design, rc) in [("legacy", 3), ("pin-wait", 1026)] {
+            let w = World::new(&sc, Design::preset(design).unwrap());
+            let s = run(&w, w.init());
+            let fr = s.ptes[0].frame;
+            assert_eq!(s.frames[fr as usize].refcount, rc, "{design}");
+            let mut s2 = s.clone();
+            let ctx = Ctx {
+                w: &w,
+                s: &mut s2,
+                info: StepInfo::default(),
+                trace: false,
+                thread: 0,
+            };
+            assert_eq!(ctx.folio_maybe_dma_pinned(fr), design == "pin-wait");
+        }
+    }
+
+    #[test]
+    fn truncate_orphans_a_pinned_page() {
+        let pin = Op::Pin {
+            handle: 0,
+            device: 0,
+            map: 0,
+            start: 0,
+            end: 1,
+            write: true,
+            longterm: true,
+        };
+        let sc = scenario("tmpfs", vec![pin, Op::Truncate { file: 0, pages: 0 }]);
+        let w = World::new(&sc, Design::preset("legacy").unwrap());
+        let s = run(&w, w.init());
+        let (fr, _) = s.pinned[0];
+        assert_eq!(
+            s.frames[fr as usize].owner,
+            crate::state::Owner::Orphan { file: 0, page: 0 }
+        );
+        assert_eq!(s.frames[fr as usize].refcount, 1, "only the pin holds it");
+        assert_eq!(
+            w.observe(&s, Loc::Cache { file: 0, page: 0 }),
+            Observed::None
+        );
+        w.check_invariants(&s).unwrap();
     }
 }

@@ -55,7 +55,11 @@ impl Ctx<'_, '_, '_> {
     }
 
     /// One step of a writeback pass.
-    pub(crate) fn writeback_pass(&mut self, scope: Option<usize>, kind: PassKind) -> Result<(), Stop> {
+    pub(crate) fn writeback_pass(
+        &mut self,
+        scope: Option<usize>,
+        kind: PassKind,
+    ) -> Result<(), Stop> {
         let t = self.thread;
         if !self.w.fs.backing {
             // No backing store: writeback and fsync have nothing to do.
@@ -72,7 +76,9 @@ impl Ctx<'_, '_, '_> {
             }
             self.s.threads[t].phase = SCAN;
         } else if self.s.threads[t].phase == IN_FLIGHT {
-            let (file, page) = self.pass_target(scope, self.s.threads[t].cursor).expect("in-flight page");
+            let (file, page) = self
+                .pass_target(scope, self.s.threads[t].cursor)
+                .expect("in-flight page");
             let fr = self.s.threads[t].aux;
             self.folio_end_writeback(fr, file, page);
             self.s.threads[t].cursor += 1;
@@ -83,7 +89,9 @@ impl Ctx<'_, '_, '_> {
         if !self.skip_to_work(scope, kind) {
             return Ok(());
         }
-        let (file, page) = self.pass_target(scope, self.s.threads[t].cursor).expect("scanned page");
+        let (file, page) = self
+            .pass_target(scope, self.s.threads[t].cursor)
+            .expect("scanned page");
         let fr = self.s.pages[self.slot(file, page)].cache;
         if self.s.frames[fr as usize].has(pg::WRITEBACK) {
             // folio_wait_writeback(): integrity passes wait for writeback in flight.
@@ -170,18 +178,34 @@ impl Ctx<'_, '_, '_> {
         if ps.durable == NONE {
             return;
         }
-        let on_disk = if ps.block == NONE { 0 } else { self.s.blocks[ps.block as usize].content.write };
-        if self.s.older(on_disk, ps.durable) {
+        let on_disk = if ps.block == NONE {
+            Default::default()
+        } else {
+            self.s.blocks[ps.block as usize].content
+        };
+        if self.s.older(on_disk.write, ps.durable) {
             let name = self.w.sc.files[file].name.clone();
             let when = when.to_string();
+            let (have, want) = (
+                self.val(on_disk).to_string(),
+                self.w
+                    .sc
+                    .value_name(self.w.write_value(ps.durable))
+                    .to_string(),
+            );
             self.violate(Property::Durability, || {
-                format!("{when}: disk {name}[{page}] holds older data than the write acknowledged before fsync")
+                format!("{when}: disk {name}[{page}] holds {have}, older than {want}, which was acknowledged before the fsync started")
             });
         }
     }
 
     fn alloc_block(&mut self) -> u8 {
-        let b = self.s.blocks.iter().position(|b| !b.used).expect("a reservation guarantees a free block");
+        let b = self
+            .s
+            .blocks
+            .iter()
+            .position(|b| !b.used)
+            .expect("a reservation guarantees a free block");
         self.s.blocks[b].used = true;
         b as u8
     }
@@ -192,7 +216,9 @@ impl Ctx<'_, '_, '_> {
     pub(crate) fn writepage_submit(&mut self, file: usize, page: u8) -> Result<bool, Stop> {
         let slot = self.slot(file, page);
         let fr = self.s.pages[slot].cache;
-        if self.w.design.handling.writeback_pinned == OnPinned::Wait && self.folio_maybe_dma_pinned(fr) {
+        if self.w.design.handling.writeback_pinned == OnPinned::Wait
+            && self.folio_maybe_dma_pinned(fr)
+        {
             return Err(Stop::Blocked);
         }
         let fs = self.w.fs;
@@ -217,7 +243,9 @@ impl Ctx<'_, '_, '_> {
                 self.violate(Property::NoLateEnospc, || {
                     format!("{name}[{page}] was dirtied without a reservation; the COW fixup at writeback finds no space: -ENOSPC, data dropped")
                 });
-                self.call(|| "btrfs_writepage_fixup_worker: -ENOSPC, mapping_set_error, data dropped".into());
+                self.call(|| {
+                    "btrfs_writepage_fixup_worker: -ENOSPC, mapping_set_error, data dropped".into()
+                });
                 return Ok(false);
             }
         } else {
@@ -230,8 +258,12 @@ impl Ctx<'_, '_, '_> {
                         self.call(|| format!("{}_writepages: warn, clear dirty, skip", fs.name));
                         return Ok(false);
                     }
-                    Unprepared::WriteIfMapped | Unprepared::CowFixup if ps.block == NONE && !ps.reserved => {
-                        self.call(|| "iomap_writepage_map_blocks: IOMAP_HOLE, skipped silently".into());
+                    Unprepared::WriteIfMapped | Unprepared::CowFixup
+                        if ps.block == NONE && !ps.reserved =>
+                    {
+                        self.call(|| {
+                            "iomap_writepage_map_blocks: IOMAP_HOLE, skipped silently".into()
+                        });
                         return Ok(false);
                     }
                     _ => {}
@@ -250,7 +282,9 @@ impl Ctx<'_, '_, '_> {
                 self.s.pages[slot].block = b;
                 b
             } else {
-                self.violate(Property::NoLateEnospc, || format!("{name}[{page}]: allocation at writeback failed: -ENOSPC, data dropped"));
+                self.violate(Property::NoLateEnospc, || {
+                    format!("{name}[{page}]: allocation at writeback failed: -ENOSPC, data dropped")
+                });
                 return Ok(false);
             }
         };
@@ -260,8 +294,16 @@ impl Ctx<'_, '_, '_> {
         f.wb_snapshot = f.content;
         let c = f.content;
         let v = self.val(c).to_string();
-        let stable = if self.w.stable { ", checksum computed" } else { "" };
-        self.call(|| format!("folio_start_writeback(#{fr}): bio to block {target} submitted with {v}{stable}"));
+        let stable = if self.w.stable {
+            ", checksum computed"
+        } else {
+            ""
+        };
+        self.call(|| {
+            format!(
+                "folio_start_writeback(#{fr}): bio to block {target} submitted with {v}{stable}"
+            )
+        });
         Ok(true)
     }
 
@@ -273,17 +315,28 @@ impl Ctx<'_, '_, '_> {
         let b = f.wb_block;
         let name = self.w.sc.files[file].name.clone();
         if !self.s.blocks[b as usize].used {
-            self.violate(Property::NoStorageUaf, || format!("writeback of {name}[{page}] wrote block {b} after it was freed"));
+            self.violate(Property::NoStorageUaf, || {
+                format!("writeback of {name}[{page}] wrote block {b} after it was freed")
+            });
         }
         if self.w.stable && f.content != f.wb_snapshot {
-            let (was, now) = (self.val(f.wb_snapshot).to_string(), self.val(f.content).to_string());
-            let what = if self.w.fs.data_checksums { "data checksum" } else { "DIF/DIX guard tag" };
+            let (was, now) = (
+                self.val(f.wb_snapshot).to_string(),
+                self.val(f.content).to_string(),
+            );
+            let what = if self.w.fs.data_checksums {
+                "data checksum"
+            } else {
+                "DIF/DIX guard tag"
+            };
             self.violate(Property::StableWrites, || {
                 format!("{name}[{page}] changed from {was} to {now} under writeback: the {what} computed at submit no longer matches")
             });
         }
         if self.s.frozen {
-            self.violate(Property::FreezeConsistency, || format!("disk write to {name}[{page}] while the filesystem is frozen"));
+            self.violate(Property::FreezeConsistency, || {
+                format!("disk write to {name}[{page}] while the filesystem is frozen")
+            });
         }
         self.s.blocks[b as usize].content = f.content;
         let still_cached = self.s.pages[slot].cache == fr;

@@ -13,10 +13,22 @@ use std::collections::{HashSet, VecDeque};
 /// Ops that need no handle, over file 0, mappings 0 (shared) and 1 (private).
 fn plain_op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (0..2usize, 0..2u8, 1..4u8).prop_map(|(map, page, v)| Op::Store { map, page, value: Value(v) }),
+        (0..2usize, 0..2u8, 1..4u8).prop_map(|(map, page, v)| Op::Store {
+            map,
+            page,
+            value: Value(v)
+        }),
         (0..2usize, 0..2u8).prop_map(|(map, page)| Op::Load { map, page, reg: 0 }),
-        (0..2u8, 1..4u8).prop_map(|(page, v)| Op::Write { file: 0, page, value: Value(v) }),
-        (0..2u8).prop_map(|page| Op::Read { file: 0, page, reg: 0 }),
+        (0..2u8, 1..4u8).prop_map(|(page, v)| Op::Write {
+            file: 0,
+            page,
+            value: Value(v)
+        }),
+        (0..2u8).prop_map(|page| Op::Read {
+            file: 0,
+            page,
+            reg: 0
+        }),
         Just(Op::Fsync { file: 0 }),
         Just(Op::Writeback { file: 0 }),
         Just(Op::Sync),
@@ -40,63 +52,157 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         prop::collection::vec(plain_op(), 0..3),
         prop::collection::vec((0..3u8, 1..4u8, any::<bool>()), 1..3),
     )
-        .prop_map(|(fs, blocks, integrity, data, dev, (map, start, write, longterm), ops_a, ops_b, dmas)| {
-            let kind = FsKind(fs as u8);
-            let dkind = DeviceKind(dev as u8);
-            let rules = dkind.rules();
-            use pinlab_model::device::Flag;
-            let write = match rules.write {
-                Flag::Implied => true,
-                Flag::Forbidden => false,
-                Flag::Optional => write,
-            };
-            let longterm = match rules.longterm {
-                Flag::Implied => true,
-                Flag::Forbidden => false,
-                Flag::Optional => longterm,
-            };
-            let mut a: Vec<OpDecl> = ops_a.into_iter().map(|op| OpDecl { op, pos: Pos::default() }).collect();
-            a.push(OpDecl { op: Op::Pin { handle: 0, device: 0, map, start, end: start + 1, write, longterm }, pos: Pos::default() });
-            let mut b: Vec<OpDecl> = ops_b.into_iter().map(|op| OpDecl { op, pos: Pos::default() }).collect();
-            for (kind, v, _) in &dmas {
-                let op = match kind {
-                    0 => Op::DmaWrite { handle: 0, page: 0, value: Value(*v) },
-                    1 => Op::DmaRead { handle: 0, page: 0, reg: 0 },
-                    _ => Op::Writeback { file: 0 },
+        .prop_map(
+            |(
+                fs,
+                blocks,
+                integrity,
+                data,
+                dev,
+                (map, start, write, longterm),
+                ops_a,
+                ops_b,
+                dmas,
+            )| {
+                let kind = FsKind(fs as u8);
+                let dkind = DeviceKind(dev as u8);
+                let rules = dkind.rules();
+                use pinlab_model::device::Flag;
+                let write = match rules.write {
+                    Flag::Implied => true,
+                    Flag::Forbidden => false,
+                    Flag::Optional => write,
                 };
-                b.push(OpDecl { op, pos: Pos::default() });
-            }
-            b.push(OpDecl { op: Op::Unpin { handle: 0, dirty: dmas[0].2 }, pos: Pos::default() });
-            if dmas.len() > 1 {
-                b.push(OpDecl { op: Op::DmaWrite { handle: 0, page: 0, value: Value(3) }, pos: Pos::default() });
-            }
-            let data: Vec<Option<Value>> = data.into_iter().map(|d| d.map(Value)).collect();
-            Scenario {
-                name: "random".into(),
-                doc: None,
-                source: "proptest".into(),
-                fs: FsConfig { kind, blocks, integrity },
-                files: vec![FileDecl { name: "f".into(), pages: 2, data }],
-                maps: vec![
-                    MapDecl { name: "m".into(), kind: MapKind::File { file: 0, shared: true, writable: true } },
-                    MapDecl { name: "pm".into(), kind: MapKind::File { file: 0, shared: false, writable: true } },
-                ],
-                devices: vec![DeviceDecl { name: "d".into(), kind: dkind }],
-                handles: vec!["p".into()],
-                regs: vec!["r".into()],
-                values: vec!["0".into(), "A".into(), "B".into(), "C".into()],
-                threads: vec![ThreadDecl { name: "a".into(), ops: a }, ThreadDecl { name: "b".into(), ops: b }],
-                condition: None,
-                expects: vec![],
-            }
-        })
+                let longterm = match rules.longterm {
+                    Flag::Implied => true,
+                    Flag::Forbidden => false,
+                    Flag::Optional => longterm,
+                };
+                let mut a: Vec<OpDecl> = ops_a
+                    .into_iter()
+                    .map(|op| OpDecl {
+                        op,
+                        pos: Pos::default(),
+                    })
+                    .collect();
+                a.push(OpDecl {
+                    op: Op::Pin {
+                        handle: 0,
+                        device: 0,
+                        map,
+                        start,
+                        end: start + 1,
+                        write,
+                        longterm,
+                    },
+                    pos: Pos::default(),
+                });
+                let mut b: Vec<OpDecl> = ops_b
+                    .into_iter()
+                    .map(|op| OpDecl {
+                        op,
+                        pos: Pos::default(),
+                    })
+                    .collect();
+                for (kind, v, _) in &dmas {
+                    let op = match kind {
+                        0 => Op::DmaWrite {
+                            handle: 0,
+                            page: 0,
+                            value: Value(*v),
+                        },
+                        1 => Op::DmaRead {
+                            handle: 0,
+                            page: 0,
+                            reg: 0,
+                        },
+                        _ => Op::Writeback { file: 0 },
+                    };
+                    b.push(OpDecl {
+                        op,
+                        pos: Pos::default(),
+                    });
+                }
+                b.push(OpDecl {
+                    op: Op::Unpin {
+                        handle: 0,
+                        dirty: dmas[0].2,
+                    },
+                    pos: Pos::default(),
+                });
+                if dmas.len() > 1 {
+                    b.push(OpDecl {
+                        op: Op::DmaWrite {
+                            handle: 0,
+                            page: 0,
+                            value: Value(3),
+                        },
+                        pos: Pos::default(),
+                    });
+                }
+                let data: Vec<Option<Value>> = data.into_iter().map(|d| d.map(Value)).collect();
+                Scenario {
+                    name: "random".into(),
+                    doc: None,
+                    source: "proptest".into(),
+                    fs: FsConfig {
+                        kind,
+                        blocks,
+                        integrity,
+                    },
+                    files: vec![FileDecl {
+                        name: "f".into(),
+                        pages: 2,
+                        data,
+                    }],
+                    maps: vec![
+                        MapDecl {
+                            name: "m".into(),
+                            kind: MapKind::File {
+                                file: 0,
+                                shared: true,
+                                writable: true,
+                            },
+                        },
+                        MapDecl {
+                            name: "pm".into(),
+                            kind: MapKind::File {
+                                file: 0,
+                                shared: false,
+                                writable: true,
+                            },
+                        },
+                    ],
+                    devices: vec![DeviceDecl {
+                        name: "d".into(),
+                        kind: dkind,
+                    }],
+                    handles: vec!["p".into()],
+                    regs: vec!["r".into()],
+                    values: vec!["0".into(), "A".into(), "B".into(), "C".into()],
+                    threads: vec![
+                        ThreadDecl {
+                            name: "a".into(),
+                            ops: a,
+                        },
+                        ThreadDecl {
+                            name: "b".into(),
+                            ops: b,
+                        },
+                    ],
+                    condition: None,
+                    expects: vec![],
+                }
+            },
+        )
 }
 
 /// Explores up to `limit` states breadth-first, checking the invariants of each.
 fn explore(sc: &Scenario, d: Design, limit: usize) -> Result<usize, String> {
     let w = World::new(sc, d);
     let init = w.init();
-    w.check_invariants(&init).map_err(|e| format!("initial state: {e}"))?;
+    w.check_invariants(&init)
+        .map_err(|e| format!("initial state: {e}"))?;
     let init_copy = init.clone();
     let mut seen = HashSet::new();
     let mut q = VecDeque::new();
@@ -113,7 +219,10 @@ fn explore(sc: &Scenario, d: Design, limit: usize) -> Result<usize, String> {
                     return Err("decode(encode(state)) differs from the state".into());
                 }
                 if let Err(e) = w.check_invariants(&n) {
-                    return Err(format!("after a step of thread {t} ({}): {e}", sc.op_text(&sc.threads[t].ops[s.threads[t].pc as usize].op)));
+                    return Err(format!(
+                        "after a step of thread {t} ({}): {e}",
+                        sc.op_text(&sc.threads[t].ops[s.threads[t].pc as usize].op)
+                    ));
                 }
                 if seen.len() < limit && seen.insert(n.clone()) {
                     q.push_back(n);

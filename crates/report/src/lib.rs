@@ -39,7 +39,10 @@ pub fn expect_for<'a>(sc: &'a Scenario, design: &Design) -> Option<&'a Expect> {
     let name = design.name();
     sc.expects.iter().find(|e| {
         e.design == name
-            || Design::parse(&e.design).is_ok_and(|d| std::ptr::eq(d.tracking, design.tracking) && std::ptr::eq(d.handling, design.handling))
+            || Design::parse(&e.design).is_ok_and(|d| {
+                std::ptr::eq(d.tracking, design.tracking)
+                    && std::ptr::eq(d.handling, design.handling)
+            })
     })
 }
 
@@ -60,7 +63,10 @@ pub fn abbrev(p: Property) -> &'static str {
 
 fn short_verdict(v: &Verdict) -> String {
     match v {
-        Verdict::Unsafe(ps) => format!("unsafe({})", ps.iter().map(abbrev).collect::<Vec<_>>().join(",")),
+        Verdict::Unsafe(ps) => format!(
+            "unsafe({})",
+            ps.iter().map(abbrev).collect::<Vec<_>>().join(",")
+        ),
         other => other.text(),
     }
 }
@@ -76,7 +82,10 @@ fn expected_text(e: &Expect) -> String {
         E::Unsafe(ps) => {
             let mut ps = ps.clone();
             ps.sort();
-            format!("unsafe({})", ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "))
+            format!(
+                "unsafe({})",
+                ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+            )
         }
     }
 }
@@ -89,7 +98,13 @@ fn condition_text(sc: &Scenario, r: &CheckResult) -> Option<String> {
         Quantifier::NotExists => "~exists",
         Quantifier::Forall => "forall",
     };
-    Some(format!("{q} ({}): {} ({} of {} outcomes)", c.text, cr.answer.text(), cr.positive, cr.outcomes))
+    Some(format!(
+        "{q} ({}): {} ({} of {} outcomes)",
+        c.text,
+        cr.answer.text(),
+        cr.positive,
+        cr.outcomes
+    ))
 }
 
 /// A mismatch line: where the expect line is, what it says, what the model says.
@@ -112,7 +127,12 @@ pub fn mismatch_line(sc: &Scenario, cell: &Cell) -> Option<String> {
 /// The matrix as text: one row per scenario, one column per design, a legend and a footer.
 pub fn matrix_text(rows: &[Row], designs: &[Design]) -> String {
     let mut out = String::new();
-    let name_w = rows.iter().map(|r| r.scenario.name.len()).max().unwrap_or(8).max(8);
+    let name_w = rows
+        .iter()
+        .map(|r| r.scenario.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -132,7 +152,14 @@ pub fn matrix_text(rows: &[Row], designs: &[Design]) -> String {
     let widths: Vec<usize> = designs
         .iter()
         .enumerate()
-        .map(|(i, d)| cells.iter().map(|r| r[i].len()).chain([d.name().len()]).max().unwrap_or(4))
+        .map(|(i, d)| {
+            cells
+                .iter()
+                .map(|r| r[i].len())
+                .chain([d.name().len()])
+                .max()
+                .unwrap_or(4)
+        })
         .collect();
     let _ = write!(out, "{:name_w$}", "scenario");
     for (d, w) in designs.iter().zip(&widths) {
@@ -160,8 +187,13 @@ pub fn matrix_text(rows: &[Row], designs: &[Design]) -> String {
             .join(" "),
     );
     out.push_str("\n        incomplete (a limit was hit; never read as safe)\n");
-    out.push_str("        a trailing ! disagrees with the scenario's expect line, ? has no expect line\n\n");
-    let mismatches: Vec<String> = rows.iter().flat_map(|r| r.cells.iter().filter_map(|c| mismatch_line(r.scenario, c))).collect();
+    out.push_str(
+        "        a trailing ! disagrees with the scenario's expect line, ? has no expect line\n\n",
+    );
+    let mismatches: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.cells.iter().filter_map(|c| mismatch_line(r.scenario, c)))
+        .collect();
     let (states, transitions) = totals(rows);
     let _ = writeln!(
         out,
@@ -179,7 +211,11 @@ pub fn matrix_text(rows: &[Row], designs: &[Design]) -> String {
 }
 
 pub fn totals(rows: &[Row]) -> (usize, usize) {
-    rows.iter().flat_map(|r| &r.cells).fold((0, 0), |(s, t), c| (s + c.result.stats.states, t + c.result.stats.transitions))
+    rows.iter()
+        .flat_map(|r| &r.cells)
+        .fold((0, 0), |(s, t), c| {
+            (s + c.result.stats.states, t + c.result.stats.transitions)
+        })
 }
 
 /// Per-scenario results as text (`pinlab check`).
@@ -191,15 +227,31 @@ pub fn check_text(rows: &[Row]) -> String {
         if let Some(d) = &sc.doc {
             let _ = writeln!(out, "  {d}");
         }
-        let dw = r.cells.iter().map(|c| c.design.name().len()).max().unwrap_or(6);
-        let vw = r.cells.iter().map(|c| c.result.verdict.text().len()).max().unwrap_or(4);
+        let dw = r
+            .cells
+            .iter()
+            .map(|c| c.design.name().len())
+            .max()
+            .unwrap_or(6);
+        let vw = r
+            .cells
+            .iter()
+            .map(|c| c.result.verdict.text().len())
+            .max()
+            .unwrap_or(4);
         for c in &r.cells {
             let judged = match c.agrees() {
                 Some(true) => "ok",
                 Some(false) => "MISMATCH",
                 None => "(no expect)",
             };
-            let _ = write!(out, "  {:dw$}  {:vw$}  {judged:11}  {} states", c.design.name(), c.result.verdict.text(), c.result.stats.states);
+            let _ = write!(
+                out,
+                "  {:dw$}  {:vw$}  {judged:11}  {} states",
+                c.design.name(),
+                c.result.verdict.text(),
+                c.result.stats.states
+            );
             if let Some(ct) = condition_text(sc, &c.result) {
                 let _ = write!(out, "  {ct}");
             }
@@ -215,7 +267,13 @@ pub fn check_text(rows: &[Row]) -> String {
     let cells: Vec<&Cell> = rows.iter().flat_map(|r| &r.cells).collect();
     let mism = cells.iter().filter(|c| c.agrees() == Some(false)).count();
     let judged = cells.iter().filter(|c| c.agrees().is_some()).count();
-    let _ = writeln!(out, "{} checks, {} judged by expect lines, {} disagree", cells.len(), judged, mism);
+    let _ = writeln!(
+        out,
+        "{} checks, {} judged by expect lines, {} disagree",
+        cells.len(),
+        judged,
+        mism
+    );
     out
 }
 
@@ -304,18 +362,22 @@ fn json_cell(sc: &Scenario, c: &Cell) -> JsonCell {
         violated: props(r.violated),
         expected: c.expect.map(expected_text),
         agrees: c.agrees(),
-        condition: sc.condition.as_ref().zip(r.condition.as_ref()).map(|(cd, cr)| JsonCondition {
-            quantifier: match cd.quantifier {
-                Quantifier::Exists => "exists",
-                Quantifier::NotExists => "~exists",
-                Quantifier::Forall => "forall",
-            },
-            text: cd.text.clone(),
-            answer: cr.answer.text(),
-            positive: cr.positive,
-            outcomes: cr.outcomes,
-            holds: cr.holds,
-        }),
+        condition: sc
+            .condition
+            .as_ref()
+            .zip(r.condition.as_ref())
+            .map(|(cd, cr)| JsonCondition {
+                quantifier: match cd.quantifier {
+                    Quantifier::Exists => "exists",
+                    Quantifier::NotExists => "~exists",
+                    Quantifier::Forall => "forall",
+                },
+                text: cd.text.clone(),
+                answer: cr.answer.text(),
+                positive: cr.positive,
+                outcomes: cr.outcomes,
+                holds: cr.holds,
+            }),
         stats: JsonStats {
             states: r.stats.states,
             transitions: r.stats.transitions,
@@ -347,7 +409,11 @@ pub fn results_json(rows: &[Row], designs: &[Design], schema: &'static str) -> S
             checks: rows.iter().map(|r| r.cells.len()).sum(),
             states,
             transitions,
-            mismatches: rows.iter().flat_map(|r| &r.cells).filter(|c| c.agrees() == Some(false)).count(),
+            mismatches: rows
+                .iter()
+                .flat_map(|r| &r.cells)
+                .filter(|c| c.agrees() == Some(false))
+                .count(),
         },
     };
     serde_json::to_string_pretty(&report).expect("serialisable") + "\n"
@@ -368,10 +434,21 @@ pub struct Explanation<'a> {
 pub fn explain_text(x: &Explanation) -> String {
     let sc = x.scenario;
     let mut out = String::new();
-    let _ = writeln!(out, "{} under {}: {}", sc.name, x.design.name(), x.verdict.text());
+    let _ = writeln!(
+        out,
+        "{} under {}: {}",
+        sc.name,
+        x.design.name(),
+        x.verdict.text()
+    );
     match x.property {
         Some(p) => {
-            let _ = writeln!(out, "shortest execution violating {}: {}", p.name(), p.meaning());
+            let _ = writeln!(
+                out,
+                "shortest execution violating {}: {}",
+                p.name(),
+                p.meaning()
+            );
         }
         None => {
             let _ = writeln!(out, "shortest execution in which the design refuses a pin");
@@ -382,7 +459,14 @@ pub fn explain_text(x: &Explanation) -> String {
     for (i, st) in x.steps.iter().enumerate() {
         let t = &sc.threads[st.thread];
         let od = &t.ops[st.op];
-        let _ = writeln!(out, "{:>3}  {:tw$}  {}    (line {})", i + 1, t.name, sc.op_text(&od.op), od.pos.line);
+        let _ = writeln!(
+            out,
+            "{:>3}  {:tw$}  {}    (line {})",
+            i + 1,
+            t.name,
+            sc.op_text(&od.op),
+            od.pos.line
+        );
         let pad = " ".repeat(tw + 7);
         for c in &st.calls {
             let _ = writeln!(out, "{pad}{c}");
@@ -399,7 +483,13 @@ pub fn explain_text(x: &Explanation) -> String {
         for &(t, op) in &x.waiting {
             let th = &sc.threads[t];
             let od = &th.ops[op];
-            let _ = writeln!(out, "!! bounded-wait: thread {} waits forever in `{}` (line {})", th.name, sc.op_text(&od.op), od.pos.line);
+            let _ = writeln!(
+                out,
+                "!! bounded-wait: thread {} waits forever in `{}` (line {})",
+                th.name,
+                sc.op_text(&od.op),
+                od.pos.line
+            );
         }
     }
     out
@@ -446,7 +536,11 @@ pub fn explain_json(x: &Explanation) -> String {
         verdict: x.verdict.text(),
         property: x.property.map(|p| p.name()),
         meaning: x.property.map(|p| p.meaning()),
-        schedule: x.steps.iter().map(|s| sc.threads[s.thread].name.clone()).collect(),
+        schedule: x
+            .steps
+            .iter()
+            .map(|s| sc.threads[s.thread].name.clone())
+            .collect(),
         steps: x
             .steps
             .iter()
@@ -460,11 +554,22 @@ pub fn explain_json(x: &Explanation) -> String {
                     line: od.pos.line,
                     calls: s.calls.clone(),
                     changes: s.changes.clone(),
-                    violations: s.violations.iter().map(|(p, w)| JsonViolation { property: p.name(), why: w.clone() }).collect(),
+                    violations: s
+                        .violations
+                        .iter()
+                        .map(|(p, w)| JsonViolation {
+                            property: p.name(),
+                            why: w.clone(),
+                        })
+                        .collect(),
                 }
             })
             .collect(),
-        waiting: x.waiting.iter().map(|&(t, _)| sc.threads[t].name.clone()).collect(),
+        waiting: x
+            .waiting
+            .iter()
+            .map(|&(t, _)| sc.threads[t].name.clone())
+            .collect(),
     };
     serde_json::to_string_pretty(&j).expect("serialisable") + "\n"
 }

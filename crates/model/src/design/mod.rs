@@ -15,9 +15,18 @@ mod wait;
 use crate::fs::FsRules;
 use crate::scenario::Errno;
 
-pub static TRACKINGS: &[&Tracking] = &[&get::GET, &put_user_page::PUT_USER_PAGE, &pincount::PINCOUNT];
+pub static TRACKINGS: &[&Tracking] = &[
+    &get::GET,
+    &put_user_page::PUT_USER_PAGE,
+    &pincount::PINCOUNT,
+];
 
-pub static HANDLINGS: &[&Handling] = &[&none::NONE, &wait::WAIT, &refuse_longterm::REFUSE_LONGTERM, &upstream::UPSTREAM];
+pub static HANDLINGS: &[&Handling] = &[
+    &none::NONE,
+    &wait::WAIT,
+    &refuse_longterm::REFUSE_LONGTERM,
+    &upstream::UPSTREAM,
+];
 
 /// Presets: the seeds' proposals by name, as (preset, tracking, handling, where it comes from).
 pub static PRESETS: &[Preset] = &[
@@ -137,12 +146,19 @@ impl Design {
 
     pub fn preset(name: &str) -> Option<Design> {
         let p = PRESETS.iter().find(|p| p.name == name)?;
-        Some(Design { tracking: tracking(p.tracking)?, handling: handling(p.handling)?, preset: Some(p.name) })
+        Some(Design {
+            tracking: tracking(p.tracking)?,
+            handling: handling(p.handling)?,
+            preset: Some(p.name),
+        })
     }
 
     /// All presets, in `PRESETS` order.
     pub fn presets() -> Vec<Design> {
-        PRESETS.iter().filter_map(|p| Design::preset(p.name)).collect()
+        PRESETS
+            .iter()
+            .filter_map(|p| Design::preset(p.name))
+            .collect()
     }
 
     /// Parses a preset name or `TRACKING+HANDLING`. The error is one line with a hint.
@@ -152,16 +168,38 @@ impl Design {
         }
         if let Some((t, h)) = s.split_once('+') {
             let tr = tracking(t).ok_or_else(|| {
-                format!("unknown tracking mechanism `{t}`; known: {}", TRACKINGS.iter().map(|t| t.name).collect::<Vec<_>>().join(", "))
+                format!(
+                    "unknown tracking mechanism `{t}`; known: {}",
+                    TRACKINGS
+                        .iter()
+                        .map(|t| t.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             })?;
             let ha = handling(h).ok_or_else(|| {
-                format!("unknown handling `{h}`; known: {}", HANDLINGS.iter().map(|h| h.name).collect::<Vec<_>>().join(", "))
+                format!(
+                    "unknown handling `{h}`; known: {}",
+                    HANDLINGS
+                        .iter()
+                        .map(|h| h.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             })?;
-            return Ok(Design { tracking: tr, handling: ha, preset: None });
+            return Ok(Design {
+                tracking: tr,
+                handling: ha,
+                preset: None,
+            });
         }
         Err(format!(
             "unknown design `{s}`; use a preset ({}) or TRACKING+HANDLING (e.g. pincount+wait)",
-            PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+            PRESETS
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     }
 }
@@ -172,4 +210,92 @@ pub fn tracking(name: &str) -> Option<&'static Tracking> {
 
 pub fn handling(name: &str) -> Option<&'static Handling> {
     HANDLINGS.iter().copied().find(|h| h.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_and_pairs_parse() {
+        for p in PRESETS {
+            let d = Design::parse(p.name).unwrap();
+            assert_eq!(d.name(), p.name);
+            assert_eq!((d.tracking.name, d.handling.name), (p.tracking, p.handling));
+        }
+        let d = Design::parse("pincount+refuse-longterm").unwrap();
+        assert_eq!(d.name(), "pincount+refuse-longterm");
+        assert!(d.preset.is_none());
+    }
+
+    #[test]
+    fn every_tracking_combines_with_every_handling() {
+        for t in TRACKINGS {
+            for h in HANDLINGS {
+                assert!(Design::parse(&format!("{}+{}", t.name, h.name)).is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_names_get_a_hint() {
+        let e = Design::parse("pincount+teleport").unwrap_err();
+        assert!(
+            e.contains("unknown handling `teleport`") && e.contains("wait"),
+            "{e}"
+        );
+        let e = Design::parse("pinwait").unwrap_err();
+        assert!(
+            e.contains("TRACKING+HANDLING") && e.contains("pin-wait"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn upstream_refuses_only_writable_longterm_pins_of_dirty_tracked_shared_files() {
+        let up = handling("upstream").unwrap();
+        let ext4 = crate::fs::FsKind::from_name("ext4").unwrap().rules();
+        let tmpfs = crate::fs::FsKind::from_name("tmpfs").unwrap().rules();
+        let req = |fs, shared, write, longterm| PinRequest {
+            fs,
+            shared,
+            vma_writable: true,
+            write,
+            longterm,
+        };
+        assert_eq!(
+            (up.refuse)(&req(Some(ext4), true, true, true)),
+            Some(Errno::EFAULT)
+        );
+        assert_eq!(
+            (up.refuse)(&req(Some(ext4), false, true, true)),
+            None,
+            "private mappings COW"
+        );
+        assert_eq!(
+            (up.refuse)(&req(Some(ext4), true, false, true)),
+            None,
+            "read-only pins"
+        );
+        assert_eq!(
+            (up.refuse)(&req(Some(ext4), true, true, false)),
+            None,
+            "short-term pins"
+        );
+        assert_eq!(
+            (up.refuse)(&req(Some(tmpfs), true, true, true)),
+            None,
+            "shmem needs no dirty tracking"
+        );
+        assert_eq!(
+            (up.refuse)(&req(None, false, true, true)),
+            None,
+            "anonymous memory"
+        );
+        let old = handling("refuse-longterm").unwrap();
+        assert_eq!(
+            (old.refuse)(&req(Some(ext4), false, false, true)),
+            Some(Errno::EOPNOTSUPP)
+        );
+    }
 }

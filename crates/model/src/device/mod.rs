@@ -6,7 +6,12 @@ mod io_uring;
 mod rdma;
 mod vmsplice;
 
-pub static DEVICES: &[&DeviceRules] = &[&rdma::RDMA, &dio::DIO, &io_uring::IO_URING, &vmsplice::VMSPLICE];
+pub static DEVICES: &[&DeviceRules] = &[
+    &rdma::RDMA,
+    &dio::DIO,
+    &io_uring::IO_URING,
+    &vmsplice::VMSPLICE,
+];
 
 /// Whether a GUP flag is implied by the device, optional (the litmus `pin` says), or impossible.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +46,10 @@ impl DeviceKind {
         self.rules().name
     }
     pub fn from_name(s: &str) -> Option<DeviceKind> {
-        DEVICES.iter().position(|d| d.name == s).map(|i| DeviceKind(i as u8))
+        DEVICES
+            .iter()
+            .position(|d| d.name == s)
+            .map(|i| DeviceKind(i as u8))
     }
     pub fn names() -> Vec<&'static str> {
         DEVICES.iter().map(|d| d.name).collect()

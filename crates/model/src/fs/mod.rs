@@ -9,7 +9,13 @@ mod tmpfs;
 mod xfs;
 
 /// The registry. The position of an entry is its `FsKind`.
-pub static FILESYSTEMS: &[&FsRules] = &[&ext4::EXT4, &xfs::XFS, &btrfs::BTRFS, &tmpfs::TMPFS, &hugetlbfs::HUGETLBFS];
+pub static FILESYSTEMS: &[&FsRules] = &[
+    &ext4::EXT4,
+    &xfs::XFS,
+    &btrfs::BTRFS,
+    &tmpfs::TMPFS,
+    &hugetlbfs::HUGETLBFS,
+];
 
 /// What ->writepages does with a dirty folio that carries no filesystem-private state, i.e. one
 /// that was dirtied without `->page_mkwrite`/`->write_begin` (or whose buffers reclaim released).
@@ -58,7 +64,10 @@ impl FsKind {
         self.rules().name
     }
     pub fn from_name(s: &str) -> Option<FsKind> {
-        FILESYSTEMS.iter().position(|f| f.name == s).map(|i| FsKind(i as u8))
+        FILESYSTEMS
+            .iter()
+            .position(|f| f.name == s)
+            .map(|i| FsKind(i as u8))
     }
     pub fn names() -> Vec<&'static str> {
         FILESYSTEMS.iter().map(|f| f.name).collect()
