@@ -300,6 +300,15 @@ impl Lower<'_> {
                     "used as a value here",
                     Some(format!("`{name}` is written as a register on line {}; registers are written with `-> {name}` and tested with `{name} = V`: rename the register or the value", d.line)),
                 );
+            } else if d.kind != Kind::Register && self.inconsistent.insert(name.clone()) {
+                // `store m[0] = f` with `f` a file is almost always a slip; values and declared
+                // names live apart so a trace never shows a name meaning two things.
+                self.err(
+                    v.span.clone(),
+                    format!("`{name}` is used inconsistently: as {} and as a value", d.kind.article()),
+                    "used as a value here",
+                    Some(format!("`{name}` is declared as {} on line {}; values are written in capitals by convention (`A`, `B`): rename the value", d.kind.article(), d.line)),
+                );
             }
         }
         if self.value_ids.contains_key(name) {
@@ -1536,6 +1545,8 @@ mod tests {
             m,
             "`B` is used inconsistently: as a register and as a value"
         );
+        let (_, m, _) = one("thread t {\n store m[0] = f\n}\n");
+        assert_eq!(m, "`f` is used inconsistently: as a file and as a value");
         let (_, m, _) = one("thread t {\n load m[0] -> r\n}\nexists (r = EIO)\n");
         assert_eq!(m, "`EIO` is a pin result, but `r` is a register");
         let (_, m, _) = one("thread t {\n pin p = nic m[0..1]\n}\nexists (p = A)\n");
