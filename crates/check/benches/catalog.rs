@@ -44,19 +44,37 @@ fn run_all(scs: &[Scenario]) -> (usize, usize) {
     (states, bytes)
 }
 
+fn report(what: &str, states: usize, bytes: usize, secs: f64) {
+    eprintln!(
+        "{what}: {states} states in {secs:.3}s on one core: {:.0} states/s, {:.1} bytes per stored state",
+        states as f64 / secs,
+        bytes as f64 / states.max(1) as f64
+    );
+}
+
+fn stress() -> Scenario {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/stress.litmus");
+    let text = std::fs::read_to_string(&path).unwrap();
+    pinlab_litmus::parse("stress.litmus", &text).unwrap_or_else(|d| panic!("{}", d.render(&text)))
+}
+
 fn bench(c: &mut Criterion) {
     let scs = catalog();
     let t = Instant::now();
     let (states, bytes) = run_all(&scs);
-    let secs = t.elapsed().as_secs_f64();
-    eprintln!(
-        "catalog: {} scenarios x {} presets, {states} states in {secs:.3}s on one core: {:.0} states/s, {:.1} bytes per stored state",
-        scs.len(),
-        Design::presets().len(),
-        states as f64 / secs,
-        bytes as f64 / states.max(1) as f64
-    );
+    let what = format!("catalog ({} scenarios x {} presets)", scs.len(), Design::presets().len());
+    report(&what, states, bytes, t.elapsed().as_secs_f64());
+
+    let big = stress();
+    for d in ["pin-wait", "upstream"] {
+        let t = Instant::now();
+        let r = check(&big, Design::parse(d).unwrap(), Limits::default());
+        report(&format!("stress under {d}"), r.stats.states, r.stats.bytes, t.elapsed().as_secs_f64());
+    }
+
     c.bench_function("catalog x presets (one core)", |b| b.iter(|| run_all(&scs)));
+    let pin_wait = Design::parse("pin-wait").unwrap();
+    c.bench_function("stress under pin-wait (300k states)", |b| b.iter(|| check(&big, pin_wait, Limits::default())));
 }
 
 criterion_group! {

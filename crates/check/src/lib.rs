@@ -25,7 +25,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_states: 5_000_000,
+            max_states: 20_000_000,
         }
     }
 }
