@@ -62,19 +62,30 @@ fn bench(c: &mut Criterion) {
     let scs = catalog();
     let t = Instant::now();
     let (states, bytes) = run_all(&scs);
-    let what = format!("catalog ({} scenarios x {} presets)", scs.len(), Design::presets().len());
+    let what = format!(
+        "catalog ({} scenarios x {} presets)",
+        scs.len(),
+        Design::presets().len()
+    );
     report(&what, states, bytes, t.elapsed().as_secs_f64());
 
     let big = stress();
     for d in ["pin-wait", "upstream"] {
         let t = Instant::now();
         let r = check(&big, Design::parse(d).unwrap(), Limits::default());
-        report(&format!("stress under {d}"), r.stats.states, r.stats.bytes, t.elapsed().as_secs_f64());
+        report(
+            &format!("stress under {d}"),
+            r.stats.states,
+            r.stats.bytes,
+            t.elapsed().as_secs_f64(),
+        );
     }
 
     c.bench_function("catalog x presets (one core)", |b| b.iter(|| run_all(&scs)));
     let pin_wait = Design::parse("pin-wait").unwrap();
-    c.bench_function("stress under pin-wait (300k states)", |b| b.iter(|| check(&big, pin_wait, Limits::default())));
+    c.bench_function("stress under pin-wait (300k states)", |b| {
+        b.iter(|| check(&big, pin_wait, Limits::default()))
+    });
 }
 
 criterion_group! {

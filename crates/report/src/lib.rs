@@ -98,8 +98,16 @@ fn condition_text(sc: &Scenario, r: &CheckResult) -> Option<String> {
         Quantifier::NotExists => "~exists",
         Quantifier::Forall => "forall",
     };
+    // Executions that hang never reach a final state; say how many states were left out.
+    let hung = match r.stats.hung_states {
+        0 => String::new(),
+        n => format!(
+            "; {n} hung state{} not counted",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
     Some(format!(
-        "{q} ({}): {} ({} of {} outcomes)",
+        "{q} ({}): {} ({} of {} outcomes{hung})",
         c.text,
         cr.answer.text(),
         cr.positive,
@@ -245,16 +253,22 @@ pub fn check_text(rows: &[Row]) -> String {
                 Some(false) => "MISMATCH",
                 None => "(no expect)",
             };
+            let st = &c.result.stats;
+            let stats = format!(
+                "{} states, {} transitions, depth {}",
+                st.states, st.transitions, st.max_depth
+            );
             let _ = write!(
                 out,
-                "  {:dw$}  {:vw$}  {judged:11}  {} states",
+                "  {:dw$}  {:vw$}  {judged:11}  {stats:36}",
                 c.design.name(),
                 c.result.verdict.text(),
-                c.result.stats.states
             );
             if let Some(ct) = condition_text(sc, &c.result) {
                 let _ = write!(out, "  {ct}");
             }
+            let trimmed = out.trim_end_matches(' ').len();
+            out.truncate(trimmed);
             out.push('\n');
         }
         for c in &r.cells {
