@@ -30,6 +30,12 @@ pub const MAX_THREADS: usize = 8;
 pub const MAX_VALUES: usize = 200;
 /// Most free data blocks (`fs ... blocks=N`).
 pub const MAX_BLOCKS: u64 = 64;
+/// Most files, and most mappings (anonymous ones included), in one scenario: the model indexes
+/// frames, blocks and PTEs with a byte.
+pub const MAX_FILES: usize = 8;
+pub const MAX_MAPS: usize = 8;
+/// Most ops in one scenario (all threads together): each may be a write with its own identity.
+pub const MAX_OPS: usize = 200;
 /// Free data blocks when `blocks=` is not given.
 pub const DEFAULT_BLOCKS: u8 = 16;
 
@@ -166,6 +172,15 @@ impl Lower<'_> {
     }
 
     // ----- pass 1: declarations -----
+
+    fn too_many_maps(&mut self, span: std::ops::Range<usize>) {
+        self.err(
+            span,
+            format!("more than {MAX_MAPS} mappings"),
+            format!("mapping number {}", MAX_MAPS + 1),
+            Some("the model's state indexes PTEs with a byte; split the scenario".to_string()),
+        );
+    }
 
     fn declare(&mut self, name: &Name, kind: Kind, id: usize) {
         let line = self.line(&name.span);
@@ -511,6 +526,7 @@ impl Lower<'_> {
         let mut fs: Option<(FsConfig, u32)> = None;
         let mut threads: Vec<ThreadDecl> = Vec::new();
         let mut thread_count = 0usize;
+        let mut op_count = 0usize;
         let mut cond: Option<(Condition, u32)> = None;
         let mut expects: Vec<Expect> = Vec::new();
         let mut expect_keys: HashMap<(&str, &str), (u32, String)> = HashMap::new();
@@ -595,6 +611,17 @@ impl Lower<'_> {
                 } => {
                     let id = file_idx;
                     file_idx += 1;
+                    if file_idx == MAX_FILES + 1 {
+                        self.err(
+                            item.kw.clone(),
+                            format!("more than {MAX_FILES} files"),
+                            format!("file number {file_idx}"),
+                            Some(
+                                "the model's state indexes pages with a byte; split the scenario"
+                                    .to_string(),
+                            ),
+                        );
+                    }
                     self.lower_file(id, pages, data.as_deref(), data_span);
                 }
                 Stmt::Mmap {
@@ -605,6 +632,9 @@ impl Lower<'_> {
                 } => {
                     let id = map_idx;
                     map_idx += 1;
+                    if map_idx == MAX_MAPS + 1 {
+                        self.too_many_maps(item.kw.clone());
+                    }
                     if let Some(f) = self.resolve(file, Kind::File) {
                         let pages = self
                             .file_ok
@@ -623,6 +653,9 @@ impl Lower<'_> {
                 Stmt::Anon { pages, .. } => {
                     let id = map_idx;
                     map_idx += 1;
+                    if map_idx == MAX_MAPS + 1 {
+                        self.too_many_maps(item.kw.clone());
+                    }
                     if let Some(p) = self.page_count(pages, "a mapping") {
                         self.maps[id].kind = Some(MapKind::Anon { pages: p });
                         self.maps[id].pages = Some(p);
@@ -651,6 +684,19 @@ impl Lower<'_> {
                             format!("thread{n} has no operations"),
                             "empty thread",
                             Some("put one op per line between `{` and `}`".to_string()),
+                        );
+                    }
+                    op_count += t.ops.len();
+                    if op_count > MAX_OPS && op_count - t.ops.len() <= MAX_OPS {
+                        let span = t.name.as_ref().map_or(t.kw.clone(), |n| n.span.clone());
+                        self.err(
+                            span,
+                            format!("more than {MAX_OPS} operations"),
+                            format!("this thread brings the total to {op_count}"),
+                            Some(
+                                "each operation is a step of the model; split the scenario"
+                                    .to_string(),
+                            ),
                         );
                     }
                     let mut ops = Vec::new();
@@ -1327,6 +1373,7 @@ fn plural(n: u64, what: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::{MAX_FILES, MAX_MAPS, MAX_OPS};
     use crate::parse;
     use pinlab_model::scenario::Quantifier;
     use pinlab_model::scenario::*;
@@ -1551,6 +1598,32 @@ mod tests {
         assert_eq!(m, "`EIO` is a pin result, but `r` is a register");
         let (_, m, _) = one("thread t {\n pin p = nic m[0..1]\n}\nexists (p = A)\n");
         assert_eq!(m, "a pin handle's result is `ok` or an errno, not `A`");
+    }
+
+    #[test]
+    fn scenario_size_limits() {
+        let mut text = String::from("litmus big\nfs ext4\n");
+        for i in 0..=MAX_FILES {
+            text.push_str(&format!("file f{i} pages=1\n"));
+        }
+        for i in 0..=MAX_MAPS {
+            text.push_str(&format!("anon a{i} pages=1\n"));
+        }
+        text.push_str("thread t {\n");
+        for _ in 0..=MAX_OPS {
+            text.push_str("  sync\n");
+        }
+        text.push_str("}\n");
+        let errs = crate::parse("big.litmus", &text).unwrap_err();
+        let msgs: Vec<&str> = errs.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "more than 8 files",
+                "more than 8 mappings",
+                "more than 200 operations"
+            ]
+        );
     }
 
     #[test]
