@@ -254,10 +254,14 @@ pub fn check_text(rows: &[Row]) -> String {
                 None => "(no expect)",
             };
             let st = &c.result.stats;
-            let stats = format!(
+            let mut stats = format!(
                 "{} states, {} transitions, depth {}",
                 st.states, st.transitions, st.max_depth
             );
+            if st.hung_states > 0 {
+                // An unsafe verdict outranks hang; still say that some executions hang.
+                stats.push_str(&format!(", {} hung", st.hung_states));
+            }
             let _ = write!(
                 out,
                 "  {:dw$}  {:vw$}  {judged:11}  {stats:36}",
