@@ -309,7 +309,13 @@ impl Ctx<'_, '_, '_> {
         longterm: bool,
     ) -> Result<(), Stop> {
         let cursor = self.s.threads[self.thread].cursor;
-        let pin_fn = self.w.design.tracking.pin_fn;
+        let dev_pins = self.w.sc.devices[device].kind.rules().foll_pin;
+        // A device that takes plain references (vmsplice) does so whatever the design.
+        let pin_fn = if dev_pins {
+            self.w.design.tracking.pin_fn
+        } else {
+            "get_user_pages_fast"
+        };
         let dev = self.w.sc.devices[device].kind.rules();
         let flags = || {
             format!(
@@ -418,6 +424,7 @@ impl Ctx<'_, '_, '_> {
         let tr = self.w.design.tracking;
         let device = self.pin_device(handle);
         let r = self.gup_ref(device);
+        let foll_pin = self.w.sc.devices[device].kind.rules().foll_pin;
         for k in 0..self.w.handle_len(handle) {
             let (fr, gen) = self.s.pinned[self.w.handle_slot(handle, k)];
             if self.s.frames[fr as usize].gen != gen
@@ -426,13 +433,27 @@ impl Ctx<'_, '_, '_> {
                 continue;
             }
             if dirty {
-                self.call(|| format!("{}(#{fr})", tr.unpin_dirty_fn));
+                self.call(|| {
+                    format!(
+                        "{}(#{fr})",
+                        if foll_pin {
+                            tr.unpin_dirty_fn
+                        } else {
+                            "set_page_dirty_lock"
+                        }
+                    )
+                });
                 self.folio_mark_dirty(fr);
             }
             let f = &mut self.s.frames[fr as usize];
             f.pincount = f.pincount.saturating_sub(1);
             let rc = f.refcount.saturating_sub(r);
-            self.call(|| format!("{}(#{fr}): refcount -{r} = {rc}", tr.unpin_fn));
+            self.call(|| {
+                format!(
+                    "{}(#{fr}): refcount -{r} = {rc}",
+                    if foll_pin { tr.unpin_fn } else { "put_page" }
+                )
+            });
             self.folio_put(fr, r);
         }
         self.s.handles[handle].released = true;
