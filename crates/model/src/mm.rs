@@ -45,8 +45,8 @@ impl Ctx<'_, '_, '_> {
         Ok(fr)
     }
 
-    /// Reserves what the filesystem needs to write `file`/`page` back later (delalloc
-    /// reservation; btrfs: a new COW extent). Ok(true) when a block was reserved, Ok(false) when
+    /// ext4_da_reserve_space() / xfs delalloc / btrfs_delalloc_reserve_space(): reserves what the
+    /// filesystem needs to write `file`/`page` back later (btrfs: a new COW extent every time). Ok(true) when a block was reserved, Ok(false) when
     /// none was needed, Err(ENOSPC) when the disk is full.
     pub(crate) fn reserve_space(&mut self, file: usize, page: u8) -> Result<bool, Errno> {
         let slot = self.slot(file, page);

@@ -35,7 +35,7 @@ impl Ctx<'_, '_, '_> {
                 self.next_op();
                 Ok(())
             }
-            Op::Write { file, page, value } => self.write_syscall(file, page, value),
+            Op::Write { file, page, value } => self.generic_perform_write(file, page, value),
             Op::Read { file, page, reg } => {
                 self.s.regs[reg] = match self.filemap_get_folio(file, page) {
                     Ok(fr) => Observed::Val(self.s.frames[fr as usize].content.value),
@@ -70,13 +70,13 @@ impl Ctx<'_, '_, '_> {
                 self.next_op();
                 Ok(())
             }
-            Op::Fsync { file } => self.writeback_pass(Some(file), PassKind::Integrity),
-            Op::Sync => self.writeback_pass(None, PassKind::Integrity),
-            Op::Writeback { file } => self.writeback_pass(Some(file), PassKind::Background),
-            Op::Truncate { file, pages } => self.truncate(file, pages),
-            Op::Punch { file, page } => self.truncate_step(file, page, page + 1, None),
+            Op::Fsync { file } => self.write_cache_pages(Some(file), PassKind::Integrity),
+            Op::Sync => self.write_cache_pages(None, PassKind::Integrity),
+            Op::Writeback { file } => self.write_cache_pages(Some(file), PassKind::Background),
+            Op::Truncate { file, pages } => self.truncate_setsize(file, pages),
+            Op::Punch { file, page } => self.truncate_inode_pages_range(file, page, page + 1, None),
             Op::Reclaim => self.shrink_folio_list(),
-            Op::Freeze => self.writeback_pass(None, PassKind::Freeze),
+            Op::Freeze => self.write_cache_pages(None, PassKind::Freeze),
             Op::Thaw => {
                 self.s.frozen = false;
                 self.call(|| "thaw_super".into());
@@ -161,7 +161,7 @@ impl Ctx<'_, '_, '_> {
     }
 
     /// write(2): generic_perform_write() with ->write_begin / ->write_end.
-    fn write_syscall(
+    fn generic_perform_write(
         &mut self,
         file: usize,
         page: u8,

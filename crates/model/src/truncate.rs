@@ -33,10 +33,11 @@ impl Ctx<'_, '_, '_> {
             })
     }
 
-    /// One step of `truncate F N` (pages >= N) or `punch F i` (page i only): per page, unmap,
+    /// truncate_inode_pages_range(): one step of `truncate F N` (pages >= N) or `punch F i`
+    /// (page i only, as punch_hole does): per page, unmap,
     /// wait for writeback, remove from the page cache (a page still referenced survives as an
     /// orphan), free the blocks.
-    pub(crate) fn truncate_step(
+    pub(crate) fn truncate_inode_pages_range(
         &mut self,
         file: usize,
         from: u8,
@@ -65,7 +66,7 @@ impl Ctx<'_, '_, '_> {
                 return Ok(());
             }
             if self.truncate_wants(file, page) {
-                self.truncate_page(file, page)?;
+                self.truncate_inode_folio(file, page)?;
                 self.s.threads[t].cursor += 1;
                 // Finish in this step when nothing more is left.
                 let rest = (page + 1..to).any(|p| self.truncate_wants(file, p));
@@ -78,7 +79,8 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
-    fn truncate_page(&mut self, file: usize, page: u8) -> Result<(), Stop> {
+    /// truncate_inode_folio(): one page of the range (unmap, wait, remove, free its block).
+    fn truncate_inode_folio(&mut self, file: usize, page: u8) -> Result<(), Stop> {
         let slot = self.slot(file, page);
         let fr = self.s.pages[slot].cache;
         if fr != NONE {
@@ -124,7 +126,8 @@ impl Ctx<'_, '_, '_> {
         Ok(())
     }
 
-    pub(crate) fn truncate(&mut self, file: usize, pages: u8) -> Result<(), Stop> {
+    /// truncate_setsize(): i_size, then truncate_pagecache() of everything beyond it.
+    pub(crate) fn truncate_setsize(&mut self, file: usize, pages: u8) -> Result<(), Stop> {
         let old = self.s.sizes[file];
         if pages >= old {
             if self.s.frozen {
@@ -136,6 +139,6 @@ impl Ctx<'_, '_, '_> {
             self.next_op();
             return Ok(());
         }
-        self.truncate_step(file, pages, MAX_FILE_PAGES, Some(pages))
+        self.truncate_inode_pages_range(file, pages, MAX_FILE_PAGES, Some(pages))
     }
 }

@@ -54,8 +54,9 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
-    /// One step of a writeback pass.
-    pub(crate) fn writeback_pass(
+    /// write_cache_pages() (WB_SYNC_NONE for `writeback`, WB_SYNC_ALL for fsync/sync/freeze):
+    /// one step of a writeback pass.
+    pub(crate) fn write_cache_pages(
         &mut self,
         scope: Option<usize>,
         kind: PassKind,
