@@ -5,34 +5,8 @@
 use proptest::prelude::*;
 
 const VALID: &[&str] = &[
-    "litmus ext4-rdma-redirty-after-writeback
-doc \"RDMA keeps writing a file page after writeback cleaned it (seed 003: 'things go boom')\"
-
-fs ext4 blocks=4
-file f pages=1
-mmap m = f shared rw
-device nic rdma
-
-thread app {
-  store m[0] = A
-  pin p = nic m[0..1] write longterm
-  dma p[0] = B
-  fsync f
-  dma p[0] = C
-  fsync f
-  unpin p dirty
-}
-
-thread flusher {
-  writeback f
-}
-
-exists (disk f[0] = B)
-expect legacy: unsafe(mkwrite-contract, durability)
-expect pin-wait: hang
-expect longterm-refuse: refused
-expect upstream: refused
-",
+    // The DESIGN §4 example as the catalog carries it (with its argument comments).
+    include_str!("../../../litmus/ext4-rdma-redirty-after-writeback.litmus"),
     "litmus every-op
 fs btrfs blocks=8 integrity
 file f pages=2 data=A,hole
