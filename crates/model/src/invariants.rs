@@ -2,7 +2,7 @@
 //! tests drive random scenarios through the model and check these after every step.
 
 use crate::design::{PinRef, GUP_PIN_COUNTING_BIAS};
-use crate::scenario::{Op, PinResult};
+use crate::scenario::PinResult;
 use crate::state::{Owner, State, NONE};
 use crate::world::World;
 
@@ -41,33 +41,28 @@ impl World<'_> {
                 maps[p.frame as usize] += 1;
             }
         }
-        for (t, th) in self.sc.threads.iter().enumerate() {
-            let _ = t;
-            for od in &th.ops {
-                if let Op::Pin { handle, device, .. } = od.op {
-                    let hs = s.handles[handle];
-                    if hs.result != PinResult::Ok || hs.released {
-                        continue;
-                    }
-                    let r = match self.design.tracking.pin_ref {
-                        PinRef::Bias if self.sc.devices[device].kind.rules().foll_pin => {
-                            GUP_PIN_COUNTING_BIAS as u32
-                        }
-                        _ => 1,
-                    };
-                    for k in 0..self.handle_len(handle) {
-                        let (fr, gen) = s.pinned[self.handle_slot(handle, k)];
-                        if s.frames[fr as usize].gen != gen
-                            || s.frames[fr as usize].owner == Owner::Free
-                        {
-                            return Err(format!(
-                                "a held pin of {} points at a freed frame #{fr}",
-                                self.sc.handles[handle]
-                            ));
-                        }
-                        refs[fr as usize] += r;
-                    }
+        // Recomputed from the design's definition, not through the model's own helper, so a
+        // wrong reference count in the model cannot also hide here.
+        for (handle, hs) in s.handles.iter().enumerate() {
+            if hs.result != PinResult::Ok || hs.released {
+                continue;
+            }
+            let device = self.handle_device(handle);
+            let r = match self.design.tracking.pin_ref {
+                PinRef::Bias if self.sc.devices[device].kind.rules().foll_pin => {
+                    GUP_PIN_COUNTING_BIAS as u32
                 }
+                _ => 1,
+            };
+            for k in 0..self.handle_len(handle) {
+                let (fr, gen) = s.pinned[self.handle_slot(handle, k)];
+                if s.frames[fr as usize].gen != gen || s.frames[fr as usize].owner == Owner::Free {
+                    return Err(format!(
+                        "a held pin of {} points at a freed frame #{fr}",
+                        self.sc.handles[handle]
+                    ));
+                }
+                refs[fr as usize] += r;
             }
         }
         for (i, f) in s.frames.iter().enumerate() {

@@ -422,7 +422,7 @@ impl Ctx<'_, '_, '_> {
     /// `unpin_user_pages_dirty_lock()` (or, per design, set_page_dirty_lock() + put_page()).
     pub(crate) fn unpin_user_pages(&mut self, handle: usize, dirty: bool) {
         let tr = self.w.design.tracking;
-        let device = self.pin_device(handle);
+        let device = self.w.handle_device(handle);
         let r = self.gup_ref(device);
         let foll_pin = self.w.sc.devices[device].kind.rules().foll_pin;
         for k in 0..self.w.handle_len(handle) {
@@ -457,22 +457,6 @@ impl Ctx<'_, '_, '_> {
             self.folio_put(fr, r);
         }
         self.s.handles[handle].released = true;
-    }
-
-    /// The device a handle was pinned through.
-    pub(crate) fn pin_device(&self, handle: usize) -> usize {
-        self.w
-            .sc
-            .threads
-            .iter()
-            .flat_map(|t| &t.ops)
-            .find_map(|o| match o.op {
-                crate::scenario::Op::Pin {
-                    handle: h, device, ..
-                } if h == handle => Some(device),
-                _ => None,
-            })
-            .expect("the litmus front end guarantees every handle is pinned")
     }
 
     /// The device writes (`Some(value)`) or reads the k-th page of a handle: no PTE, no fault.

@@ -149,23 +149,6 @@ pub struct State {
 }
 
 impl State {
-    /// Bytes this state occupies: the struct and its vectors' contents (for `bytes per state`).
-    pub fn bytes(&self) -> usize {
-        use std::mem::size_of_val;
-        size_of_val(self)
-            + size_of_val(&self.threads[..])
-            + size_of_val(&self.frames[..])
-            + size_of_val(&self.sizes[..])
-            + size_of_val(&self.pages[..])
-            + size_of_val(&self.blocks[..])
-            + size_of_val(&self.maps[..])
-            + size_of_val(&self.ptes[..])
-            + size_of_val(&self.handles[..])
-            + size_of_val(&self.pinned[..])
-            + size_of_val(&self.regs[..])
-            + size_of_val(&self.acks[..])
-    }
-
     /// Blocks neither used nor reserved.
     pub fn free_blocks(&self) -> u8 {
         let unused = self.blocks.iter().filter(|b| !b.used).count();

@@ -25,6 +25,8 @@ pub struct World<'a> {
     map_base: Vec<usize>,
     handle_base: Vec<usize>,
     handle_len: Vec<u8>,
+    /// The device each handle is pinned through.
+    handle_device: Vec<usize>,
     /// Write id of each op (0 for ops that write nothing), per thread.
     wids: Vec<Vec<u8>>,
     n_writes: usize,
@@ -220,6 +222,7 @@ impl<'a> World<'a> {
         }
         let mut handle_base = vec![0; sc.handles.len()];
         let mut handle_len = vec![0; sc.handles.len()];
+        let mut handle_device = vec![0; sc.handles.len()];
         let mut wids = Vec::new();
         let mut n_writes = 0usize;
         let mut hb = 0;
@@ -234,9 +237,14 @@ impl<'a> World<'a> {
                     _ => tw.push(0),
                 }
                 if let Op::Pin {
-                    handle, start, end, ..
+                    handle,
+                    device,
+                    start,
+                    end,
+                    ..
                 } = o.op
                 {
+                    handle_device[handle] = device;
                     handle_base[handle] = hb;
                     handle_len[handle] = end - start;
                     hb += (end - start) as usize;
@@ -253,6 +261,7 @@ impl<'a> World<'a> {
             map_base,
             handle_base,
             handle_len,
+            handle_device,
             wids,
             n_writes,
             mutation: None,
@@ -290,6 +299,9 @@ impl<'a> World<'a> {
     }
     pub fn handle_slot(&self, h: usize, k: u8) -> usize {
         self.handle_base[h] + k as usize
+    }
+    pub fn handle_device(&self, h: usize) -> usize {
+        self.handle_device[h]
     }
     pub fn handle_len(&self, h: usize) -> u8 {
         self.handle_len[h]
