@@ -355,9 +355,8 @@ impl<'a> World<'a> {
             ],
             pinned: vec![
                 (NONE, 0);
-                self.handle_base
-                    .last()
-                    .map_or(0, |b| b + *self.handle_len.last().unwrap() as usize)
+                // Every handle's pages, whatever order the handles were numbered in.
+                self.handle_len.iter().map(|&n| n as usize).sum()
             ],
             regs: vec![Observed::None; sc.regs.len()],
             acks: vec![0; self.n_writes.min(254) + 1],
