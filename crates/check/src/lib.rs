@@ -117,6 +117,9 @@ pub struct Stats {
     pub hung_states: usize,
     /// Bytes the stored states take: fingerprint table and path nodes.
     pub bytes: usize,
+    /// What the design's mechanisms cost, summed over every transition explored (and over
+    /// every attempt to step that waited on a `folio_maybe_dma_pinned()` false positive).
+    pub cost: pinlab_model::cost::Cost,
 }
 
 /// A path from the initial state: the thread that took each step.
@@ -268,10 +271,15 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
             for t in 0..nthreads {
                 let info = match world.step_into(&s, t, &mut next, false) {
                     StepInto::Done(i) => i,
-                    StepInto::Blocked | StepInto::Finished => continue,
+                    StepInto::Blocked(fp) => {
+                        stats.cost.false_positives += fp;
+                        continue;
+                    }
+                    StepInto::Finished => continue,
                 };
                 moved = true;
                 stats.transitions += 1;
+                stats.cost.add(&info.cost);
                 for p in info.violations.iter() {
                     if !violated.contains(p) {
                         violated.insert(p);

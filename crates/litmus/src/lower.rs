@@ -223,6 +223,7 @@ impl Lower<'_> {
                         name: name.text.clone(),
                         pages: 1,
                         data: vec![None],
+                        refs: 0,
                     });
                     self.file_ok.push(false);
                 }
@@ -1422,7 +1423,8 @@ mod tests {
             vec![FileDecl {
                 name: "f".into(),
                 pages: 2,
-                data: vec![Some(Value(1)), None]
+                data: vec![Some(Value(1)), None],
+                refs: 0
             }]
         );
         assert_eq!(s.values, vec!["0", "A"]);

@@ -60,7 +60,8 @@ fn the_design_example_lowers_field_by_field() {
         vec![FileDecl {
             name: "f".to_string(),
             pages: 1,
-            data: vec![None]
+            data: vec![None],
+            refs: 0
         }]
     );
     assert_eq!(

@@ -87,6 +87,7 @@ fn flag_names(flags: u8) -> Vec<&'static str> {
         (pg::WRITEBACK, "writeback"),
         (pg::PRIVATE, "private"),
         (pg::FS_CLEAN, "fs-clean"),
+        (pg::BOUNCE, "bounce"),
     ] {
         if flags & bit != 0 {
             v.push(name);
@@ -112,6 +113,15 @@ impl World<'_> {
                 self.sc.files[file as usize].name
             ),
             Owner::Anon => "anonymous".into(),
+            Owner::Bounce { file, page } => format!(
+                "gup-bounce page for {}[{page}]",
+                self.sc.files[file as usize].name
+            ),
+            Owner::Dax { file, page } => format!(
+                "DAX storage of {}[{page}]",
+                self.sc.files[file as usize].name
+            ),
+            Owner::DaxFree => "DAX storage, free".into(),
         }
     }
 
@@ -163,6 +173,7 @@ impl World<'_> {
                         (pg::WRITEBACK, "writeback"),
                         (pg::PRIVATE, "private"),
                         (pg::FS_CLEAN, "fs-clean"),
+                        (pg::BOUNCE, "bounce"),
                     ] {
                         match (fa.flags & bit != 0, fb.flags & bit != 0) {
                             (false, true) => parts.push(format!("+{name}")),

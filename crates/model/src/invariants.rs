@@ -48,6 +48,10 @@ impl World<'_> {
                 continue;
             }
             let device = self.handle_device(handle);
+            if self.sc.devices[device].kind.rules().faults {
+                // A device page table holds no references.
+                continue;
+            }
             let r = match self.design.tracking.pin_ref {
                 PinRef::Bias if self.sc.devices[device].kind.rules().foll_pin => {
                     GUP_PIN_COUNTING_BIAS as u32
@@ -56,7 +60,16 @@ impl World<'_> {
             };
             for k in 0..self.handle_len(handle) {
                 let (fr, gen) = s.pinned[self.handle_slot(handle, k)];
-                if s.frames[fr as usize].gen != gen || s.frames[fr as usize].owner == Owner::Free {
+                let dax = matches!(
+                    s.frames[fr as usize].owner,
+                    Owner::Dax { .. } | Owner::DaxFree
+                );
+                // DAX storage a pin still reaches may be freed and reused: that is the
+                // `no-storage-uaf` property's business, and the reference is still held.
+                if !dax
+                    && (s.frames[fr as usize].gen != gen
+                        || s.frames[fr as usize].owner == Owner::Free)
+                {
                     return Err(format!(
                         "a held pin of {} points at a freed frame #{fr}",
                         self.sc.handles[handle]
@@ -65,9 +78,19 @@ impl World<'_> {
                 refs[fr as usize] += r;
             }
         }
+        for &(fr, k) in self.extra_refs() {
+            refs[fr as usize] += k as u32;
+        }
         for (i, f) in s.frames.iter().enumerate() {
             if f.owner == Owner::Free {
                 continue;
+            }
+            let storage = matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree);
+            if storage != (self.fs.dax && i < s.blocks.len()) {
+                return Err(format!(
+                    "#{i} ({:?}): fs-DAX frame i must be block i's storage",
+                    f.owner
+                ));
             }
             if f.refcount as u32 != refs[i] {
                 return Err(format!(
@@ -81,8 +104,15 @@ impl World<'_> {
                     f.mapcount, maps[i]
                 ));
             }
-            if f.refcount == 0 {
+            if f.refcount == 0 && !storage {
                 return Err(format!("#{i} allocated with refcount 0"));
+            }
+            if let Owner::Dax { file, page } = f.owner {
+                if s.pages[self.slot(file as usize, page)].block != i as u8 {
+                    return Err(format!(
+                        "DAX #{i} claims {file}[{page}], whose extent differs"
+                    ));
+                }
             }
         }
         let unused = s.blocks.iter().filter(|b| !b.used).count();

@@ -4,10 +4,13 @@
 //! `World::new(scenario, design)` gives the initial state and `World::step`, which runs one
 //! thread's next atomic step; the checker (pinlab-check) interleaves them.
 
+pub mod cost;
+mod dax;
 mod describe;
 pub mod design;
 pub mod device;
 pub mod fs;
+mod gup;
 mod invariants;
 mod mm;
 mod ops;

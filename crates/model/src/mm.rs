@@ -1,8 +1,7 @@
-//! Memory management: page faults, the page cache lookup, ->page_mkwrite, rmap walks and GUP.
+//! Memory management: page faults, the page cache lookup, ->page_mkwrite and rmap walks.
 
-use crate::design::{PinRef, PinRequest, GUP_PIN_COUNTING_BIAS};
 use crate::property::Property;
-use crate::scenario::{Errno, MapKind, Observed, PinResult, Value};
+use crate::scenario::{Errno, MapKind};
 use crate::state::{pg, Content, Owner, NONE};
 use crate::world::{Ctx, Mutation, Stop};
 
@@ -164,6 +163,9 @@ impl Ctx<'_, '_, '_> {
                 if page >= self.s.sizes[file] {
                     return Err(Stop::Sigbus);
                 }
+                if self.w.fs.dax {
+                    return self.dax_iomap_fault(map, file, page, shared, write, unshare);
+                }
                 let mut fr = pte.frame;
                 if fr == NONE {
                     fr = self.filemap_get_folio(file, page)?;
@@ -219,6 +221,7 @@ impl Ctx<'_, '_, '_> {
                     nf.refcount = 1;
                     nf.mapcount = 1;
                     self.s.frames[fr as usize].mapcount -= 1;
+                    self.mmu_notifier_invalidate(fr);
                     self.folio_put(fr, 1);
                     self.s.ptes[pi] = crate::state::Pte {
                         frame: new,
@@ -242,6 +245,7 @@ impl Ctx<'_, '_, '_> {
         if self.mutated(Mutation::NoMkclean) {
             return;
         }
+        self.mmu_notifier_invalidate(fr);
         for p in self.s.ptes.iter_mut() {
             if p.frame == fr && p.writable {
                 p.writable = false;
@@ -253,6 +257,7 @@ impl Ctx<'_, '_, '_> {
 
     /// try_to_unmap(): remove every PTE that maps the frame.
     pub(crate) fn try_to_unmap(&mut self, fr: u8) {
+        self.mmu_notifier_invalidate(fr);
         let mut n = 0u16;
         for p in self.s.ptes.iter_mut() {
             if p.frame == fr {
@@ -274,6 +279,7 @@ impl Ctx<'_, '_, '_> {
         if fr == NONE {
             return;
         }
+        self.mmu_notifier_invalidate(fr);
         self.s.ptes[pi] = crate::state::Pte {
             frame: NONE,
             writable: false,
@@ -282,249 +288,20 @@ impl Ctx<'_, '_, '_> {
         self.folio_put(fr, 1);
     }
 
-    /// The references a GUP of `handle`'s device takes under this design.
-    fn gup_ref(&self, device: usize) -> u16 {
-        if self.mutated(Mutation::PinNoRef) {
-            return 0;
-        }
-        let foll_pin = self.w.sc.devices[device].kind.rules().foll_pin;
-        match self.w.design.tracking.pin_ref {
-            PinRef::Bias if foll_pin => GUP_PIN_COUNTING_BIAS,
-            _ => 1,
-        }
-    }
-
-    /// One page of `pin_user_pages()` / `get_user_pages()` (per design): fault the page in
-    /// (FOLL_WRITE: a write fault, so ->page_mkwrite) and take the reference. The design's veto
-    /// (`check_vma_flags`) runs before the first page.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn pin_user_pages(
-        &mut self,
-        handle: usize,
-        device: usize,
-        map: usize,
-        start: u8,
-        end: u8,
-        write: bool,
-        longterm: bool,
-    ) -> Result<(), Stop> {
-        let cursor = self.s.threads[self.thread].cursor;
-        let dev_pins = self.w.sc.devices[device].kind.rules().foll_pin;
-        // A device that takes plain references (vmsplice) does so whatever the design.
-        let pin_fn = if dev_pins {
-            self.w.design.tracking.pin_fn
-        } else {
-            "get_user_pages_fast"
-        };
-        let dev = self.w.sc.devices[device].kind.rules();
-        let flags = || {
-            format!(
-                "{}{}",
-                if write { "FOLL_WRITE" } else { "0" },
-                if longterm { "|FOLL_LONGTERM" } else { "" }
-            )
-        };
-        if cursor == 0 {
-            let ms = self.s.maps[map];
-            let (fs, shared) = match self.w.sc.maps[map].kind {
-                MapKind::File { shared, .. } => (Some(self.w.fs), shared),
-                MapKind::Anon { .. } => (None, false),
-            };
-            if !ms.mapped || (write && !ms.writable) {
-                let f = flags();
+    /// mmu_notifier_invalidate_range_start() as a fault-capable device sees it: every device
+    /// page-table entry for `fr` is torn down; the device refaults before its next access.
+    pub(crate) fn mmu_notifier_invalidate(&mut self, fr: u8) {
+        let w = self.w;
+        for &hs in w.fault_slots() {
+            if self.s.pinned[hs].0 == fr {
+                self.s.pinned[hs] = (NONE, 0);
+                self.info.cost.invalidations += 1;
                 self.call(|| {
                     format!(
-                        "{} -> {pin_fn}({f}): check_vma_flags -> -EFAULT",
-                        dev.gup_caller
+                        "mmu_notifier_invalidate_range: the device's mapping of #{fr} is torn down"
                     )
                 });
-                self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
-                self.next_op();
-                return Ok(());
-            }
-            let req = PinRequest {
-                fs,
-                shared,
-                vma_writable: ms.writable,
-                write,
-                longterm,
-            };
-            if let Some(e) = (self.w.design.handling.refuse)(&req) {
-                let (f, h) = (flags(), self.w.design.handling.name);
-                self.call(|| {
-                    format!(
-                        "{} -> {pin_fn}({f}): refused by `{h}` -> -{}",
-                        dev.gup_caller,
-                        e.name()
-                    )
-                });
-                self.s.handles[handle].result = PinResult::Err(e);
-                self.info.refused = true;
-                self.next_op();
-                return Ok(());
             }
         }
-        let page = start + cursor;
-        let private_file = matches!(
-            self.w.sc.maps[map].kind,
-            MapKind::File { shared: false, .. }
-        );
-        let unshare = self.w.design.handling.unshare_ro_longterm_private
-            && private_file
-            && longterm
-            && !write;
-        match self.handle_mm_fault(map, page, write, unshare) {
-            Ok(fr) => {
-                let r = self.gup_ref(device);
-                let f = &mut self.s.frames[fr as usize];
-                f.refcount += r;
-                f.pincount += 1;
-                let gen = f.gen;
-                let hs = self.w.handle_slot(handle, cursor);
-                self.s.pinned[hs] = (fr, gen);
-                let (fl, rc) = (flags(), f.refcount);
-                self.call(|| {
-                    format!(
-                        "{} -> {pin_fn}({fl}) page {page}: #{fr} refcount +{r} = {rc}",
-                        dev.gup_caller
-                    )
-                });
-                if cursor + 1 == end - start {
-                    self.s.handles[handle].result = PinResult::Ok;
-                    self.next_op();
-                } else {
-                    self.s.threads[self.thread].cursor += 1;
-                }
-            }
-            Err(Stop::Blocked) => return Err(Stop::Blocked),
-            Err(_) => {
-                // The fault failed: release what was taken, the pin fails with -EFAULT.
-                let r = self.gup_ref(device);
-                for k in 0..cursor {
-                    let (fr, _) = self.s.pinned[self.w.handle_slot(handle, k)];
-                    self.s.frames[fr as usize].pincount -= 1;
-                    self.folio_put(fr, r);
-                }
-                let f = flags();
-                self.call(|| {
-                    format!(
-                        "{} -> {pin_fn}({f}) page {page}: fault failed -> -EFAULT",
-                        dev.gup_caller
-                    )
-                });
-                self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
-                self.next_op();
-            }
-        }
-        Ok(())
-    }
-
-    /// `unpin_user_pages_dirty_lock()` (or, per design, set_page_dirty_lock() + put_page()).
-    pub(crate) fn unpin_user_pages(&mut self, handle: usize, dirty: bool) {
-        let tr = self.w.design.tracking;
-        let device = self.w.handle_device(handle);
-        let r = self.gup_ref(device);
-        let foll_pin = self.w.sc.devices[device].kind.rules().foll_pin;
-        for k in 0..self.w.handle_len(handle) {
-            let (fr, gen) = self.s.pinned[self.w.handle_slot(handle, k)];
-            if self.s.frames[fr as usize].gen != gen
-                || self.s.frames[fr as usize].owner == Owner::Free
-            {
-                continue;
-            }
-            if dirty {
-                self.call(|| {
-                    format!(
-                        "{}(#{fr})",
-                        if foll_pin {
-                            tr.unpin_dirty_fn
-                        } else {
-                            "set_page_dirty_lock"
-                        }
-                    )
-                });
-                self.folio_mark_dirty(fr);
-            }
-            let f = &mut self.s.frames[fr as usize];
-            f.pincount = f.pincount.saturating_sub(1);
-            let rc = f.refcount.saturating_sub(r);
-            self.call(|| {
-                format!(
-                    "{}(#{fr}): refcount -{r} = {rc}",
-                    if foll_pin { tr.unpin_fn } else { "put_page" }
-                )
-            });
-            self.folio_put(fr, r);
-        }
-        self.s.handles[handle].released = true;
-    }
-
-    /// The device writes (`Some(value)`) or reads the k-th page of a handle: no PTE, no fault.
-    pub(crate) fn dma(
-        &mut self,
-        handle: usize,
-        k: u8,
-        write: Option<Value>,
-        reg: Option<usize>,
-    ) -> Result<(), Stop> {
-        match self.s.handles[handle].result {
-            PinResult::Pending => return Err(Stop::Blocked),
-            PinResult::Err(_) => {
-                self.call(|| "the pin failed: the driver skips this transfer".into());
-                self.next_op();
-                return Ok(());
-            }
-            PinResult::Ok => {}
-        }
-        let (fr, gen) = self.s.pinned[self.w.handle_slot(handle, k)];
-        let f = self.s.frames[fr as usize];
-        if f.gen != gen || f.owner == Owner::Free {
-            let h = self.w.sc.handles[handle].clone();
-            self.violate(Property::NoFrameUaf, || {
-                format!(
-                    "DMA through {h}[{k}] reached frame #{fr} after it was freed{}",
-                    if f.owner == Owner::Free {
-                        ""
-                    } else {
-                        " and reused"
-                    }
-                )
-            });
-            if f.owner == Owner::Free {
-                if let Some(r) = reg {
-                    self.s.regs[r] = Observed::None;
-                }
-                self.next_op();
-                return Ok(());
-            }
-        }
-        match write {
-            Some(v) => {
-                let c = self.content(v);
-                if let Owner::Cache { file, page } = f.owner {
-                    if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
-                        let name = self.w.sc.files[file as usize].name.clone();
-                        self.violate(Property::MkwriteContract, || {
-                            format!("DMA changed {name}[{page}] (#{fr}) while the filesystem has it clean: no ->page_mkwrite since it was cleaned")
-                        });
-                    }
-                }
-                let old = self.val(f.content).to_string();
-                self.s.frames[fr as usize].content = c;
-                let new = self.val(c).to_string();
-                self.call(|| format!("DMA write #{fr}: {old} -> {new} (no PTE, no fault)"));
-                self.ack(c.write);
-            }
-            None => {
-                let v = f.content.value;
-                if let Some(r) = reg {
-                    self.s.regs[r] = Observed::Val(v);
-                }
-                let vs = self.val(f.content).to_string();
-                self.call(|| format!("DMA read #{fr} = {vs}"));
-            }
-        }
-        self.next_op();
-        Ok(())
     }
 }

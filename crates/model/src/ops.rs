@@ -36,6 +36,19 @@ impl Ctx<'_, '_, '_> {
                 Ok(())
             }
             Op::Write { file, page, value } => self.generic_perform_write(file, page, value),
+            Op::Read { file, page, reg } if self.w.fs.dax => {
+                self.s.regs[reg] = if page >= self.s.sizes[file] {
+                    Observed::None
+                } else {
+                    match self.s.pages[self.slot(file, page)].block {
+                        NONE => Observed::Val(Default::default()),
+                        b => Observed::Val(self.s.frames[b as usize].content.value),
+                    }
+                };
+                self.call(|| "dax_iomap_rw: read from the storage".into());
+                self.next_op();
+                Ok(())
+            }
             Op::Read { file, page, reg } => {
                 self.s.regs[reg] = match self.filemap_get_folio(file, page) {
                     Ok(fr) => Observed::Val(self.s.frames[fr as usize].content.value),
@@ -65,7 +78,7 @@ impl Ctx<'_, '_, '_> {
                     crate::scenario::PinResult::Err(_) => {
                         self.call(|| "the pin failed: nothing to unpin".into())
                     }
-                    crate::scenario::PinResult::Ok => self.unpin_user_pages(handle, dirty),
+                    crate::scenario::PinResult::Ok => self.unpin_user_pages(handle, dirty)?,
                 }
                 self.next_op();
                 Ok(())
@@ -100,6 +113,11 @@ impl Ctx<'_, '_, '_> {
                 if !writable {
                     for p in 0..self.w.map_pages(map) {
                         let pi = self.w.pte(map, p);
+                        let fr = self.s.ptes[pi].frame;
+                        if fr != NONE {
+                            // change_protection() notifies: device mappings go too.
+                            self.mmu_notifier_invalidate(fr);
+                        }
                         self.s.ptes[pi].writable = false;
                     }
                 }
@@ -176,6 +194,9 @@ impl Ctx<'_, '_, '_> {
         if page >= old_size {
             self.s.sizes[file] = page + 1;
         }
+        if self.w.fs.dax {
+            return self.dax_iomap_rw(file, page, value, old_size);
+        }
         let fr = self.filemap_get_folio(file, page).expect("within i_size");
         if self.w.stable && self.s.frames[fr as usize].has(pg::WRITEBACK) {
             return Err(Stop::Blocked);
@@ -209,6 +230,34 @@ impl Ctx<'_, '_, '_> {
         self.call(|| {
             format!("write_begin/copy/write_end: {name}[{page}] #{fr} = {v}, folio_mark_dirty")
         });
+        self.ack(c.write);
+        self.next_op();
+        Ok(())
+    }
+
+    /// write(2) on fs-DAX: dax_iomap_rw() allocates a hole's block and copies into the storage.
+    fn dax_iomap_rw(
+        &mut self,
+        file: usize,
+        page: u8,
+        value: crate::scenario::Value,
+        old_size: u8,
+    ) -> Result<(), Stop> {
+        let slot = self.slot(file, page);
+        let mut b = self.s.pages[slot].block;
+        if b == NONE {
+            if self.s.free_blocks() == 0 {
+                self.s.sizes[file] = old_size;
+                self.call(|| "dax_iomap_rw: allocate -> -ENOSPC".into());
+                self.next_op();
+                return Ok(());
+            }
+            b = self.dax_alloc_block(file, page);
+        }
+        let c = self.content(value);
+        self.s.frames[b as usize].content = c;
+        let (name, v) = (self.w.sc.files[file].name.clone(), self.val(c).to_string());
+        self.call(|| format!("dax_iomap_rw: {name}[{page}] = {v} written to block {b}"));
         self.ack(c.write);
         self.next_op();
         Ok(())

@@ -42,6 +42,10 @@ pub struct FileDecl {
     pub pages: u8,
     /// Initial on-disk content per page; `None` is a hole (reads as `0`, needs allocation).
     pub data: Vec<Option<Value>>,
+    /// `refs=K`: every page starts in the page cache with K more references held by others for
+    /// the whole scenario (1,100 processes mapping a library page hold that many), so
+    /// `folio_maybe_dma_pinned()` of the pincount tracking answers true from 1024 on.
+    pub refs: u16,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

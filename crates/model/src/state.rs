@@ -28,6 +28,13 @@ pub enum Owner {
     Orphan { file: u8, page: u8 },
     /// Anonymous memory (an anonymous mapping, or a COW copy of a private file mapping).
     Anon,
+    /// A gup-bounce page standing in for `file`/`page` while a long-term GUP user holds it.
+    Bounce { file: u8, page: u8 },
+    /// fs-DAX: this frame is the persistent memory of the block with the same index, in use by
+    /// `file`/`page`.
+    Dax { file: u8, page: u8 },
+    /// fs-DAX: the persistent memory of a free block.
+    DaxFree,
 }
 
 /// Folio flags, as bits of `Frame::flags`.
@@ -41,6 +48,8 @@ pub mod pg {
     /// Not a kernel flag: the filesystem has this page clean and no ->page_mkwrite has been
     /// called since (the `mkwrite-contract` property's bookkeeping).
     pub const FS_CLEAN: u8 = 8;
+    /// The writeback in flight writes a stable bounce copy (`wb_snapshot`), not the page.
+    pub const BOUNCE: u8 = 16;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -113,6 +122,10 @@ pub struct MapState {
 pub struct HandleState {
     pub result: PinResult,
     pub released: bool,
+    /// The pin holds a layout lease (layout-lease handling).
+    pub lease: bool,
+    /// The lease was broken and the device's access revoked.
+    pub revoked: bool,
 }
 
 /// Where a thread is: `pc` is the next op; `cursor`/`phase` the progress of a multi-step op.
@@ -248,6 +261,9 @@ impl Pack for Frame {
             Owner::Cache { file, page } => (1, file, page),
             Owner::Orphan { file, page } => (2, file, page),
             Owner::Anon => (3, 0, 0),
+            Owner::Bounce { file, page } => (4, file, page),
+            Owner::Dax { file, page } => (5, file, page),
+            Owner::DaxFree => (6, 0, 0),
         };
         let rc = self.refcount.to_le_bytes();
         out.extend_from_slice(&[
@@ -278,7 +294,16 @@ impl Pack for Frame {
                 file: b[1],
                 page: b[2],
             },
-            _ => Owner::Anon,
+            3 => Owner::Anon,
+            4 => Owner::Bounce {
+                file: b[1],
+                page: b[2],
+            },
+            5 => Owner::Dax {
+                file: b[1],
+                page: b[2],
+            },
+            _ => Owner::DaxFree,
         };
         Frame {
             owner,
@@ -365,16 +390,20 @@ impl Pack for HandleState {
             PinResult::Ok => 1,
             PinResult::Err(e) => 2 + e as u8,
         };
-        out.push(r | (self.released as u8) << 7)
+        out.push(
+            r | (self.lease as u8) << 4 | (self.revoked as u8) << 5 | (self.released as u8) << 7,
+        )
     }
     fn unpack(b: &[u8]) -> Self {
-        let result = match b[0] & 0x7f {
+        let result = match b[0] & 0x0f {
             0 => PinResult::Pending,
             1 => PinResult::Ok,
             n => PinResult::Err(crate::scenario::Errno::ALL[(n - 2) as usize]),
         };
         HandleState {
             result,
+            lease: b[0] & 0x10 != 0,
+            revoked: b[0] & 0x20 != 0,
             released: b[0] & 0x80 != 0,
         }
     }

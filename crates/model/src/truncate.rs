@@ -79,20 +79,33 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
-    /// truncate_inode_folio(): one page of the range (unmap, wait, remove, free its block).
+    /// truncate_inode_folio(): one page of the range: break layout leases, wait where the design
+    /// (or writeback) says so, unmap, remove from the page cache (or, on fs-DAX, free the storage
+    /// the mapping pointed at), free the block.
     fn truncate_inode_folio(&mut self, file: usize, page: u8) -> Result<(), Stop> {
         let slot = self.slot(file, page);
         let fr = self.s.pages[slot].cache;
-        if fr != NONE {
-            let f = &self.s.frames[fr as usize];
-            if f.has(pg::WRITEBACK) && !self.mutated(Mutation::TruncateNoWritebackWait) {
-                return Err(Stop::Blocked);
-            }
-            if self.w.design.handling.truncate_pinned == OnPinned::Wait
-                && self.folio_maybe_dma_pinned(fr)
-            {
-                return Err(Stop::Blocked);
-            }
+        let h = self.w.design.handling;
+        if fr != NONE
+            && self.s.frames[fr as usize].has(pg::WRITEBACK)
+            && !self.mutated(Mutation::TruncateNoWritebackWait)
+        {
+            return Err(Stop::Blocked);
+        }
+        // A step that waits is discarded whole, so what comes before a wait may change state.
+        self.break_layout(file, page);
+        if fr != NONE && h.truncate_pinned == OnPinned::Wait && self.folio_maybe_dma_pinned(fr) {
+            return Err(Stop::Blocked);
+        }
+        let dax = self.s.pages[slot].block;
+        if self.w.fs.dax
+            && dax != NONE
+            && h.dax_truncate_pinned == OnPinned::Wait
+            && self.dax_layout_busy_page(dax)
+        {
+            // dax_break_layout(): wait while dax_layout_busy_page() finds a reference beyond
+            // the mappings (the PTEs are zapped below, so they do not count).
+            return Err(Stop::Blocked);
         }
         let name = self.w.sc.files[file].name.clone();
         let ptes: Vec<usize> = self.file_ptes(file, page).collect();
@@ -120,8 +133,23 @@ impl Ctx<'_, '_, '_> {
         ps.reserved = false;
         ps.durable = NONE;
         if b != NONE {
-            self.s.blocks[b as usize].used = false;
-            self.call(|| format!("block {b} freed"));
+            if self.w.fs.dax {
+                let busy = self.dax_layout_busy_page(b);
+                self.dax_free_block(b);
+                self.call(|| {
+                    format!(
+                        "block {b} freed{}",
+                        if busy {
+                            ": a device still holds its storage"
+                        } else {
+                            ""
+                        }
+                    )
+                });
+            } else {
+                self.s.blocks[b as usize].used = false;
+                self.call(|| format!("block {b} freed"));
+            }
         }
         Ok(())
     }

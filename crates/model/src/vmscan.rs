@@ -10,11 +10,14 @@ impl Ctx<'_, '_, '_> {
         if f.has(pg::DIRTY) || f.has(pg::WRITEBACK) {
             return false;
         }
+        // page-got: a pinned page is off the LRU, where reclaim never looks.
+        if self.w.design.tracking.off_lru && f.pincount > 0 {
+            return false;
+        }
         f.mapcount > 0
             || f.has(pg::PRIVATE)
             || f.refcount == 1
-            || (self.w.design.handling.reclaim_pinned == OnPinned::Wait
-                && self.folio_maybe_dma_pinned(fr))
+            || (self.w.design.handling.reclaim_pinned == OnPinned::Wait && self.maybe_pinned(fr))
     }
 
     fn reclaim_target(&self, cursor: u8) -> Option<u8> {
@@ -45,8 +48,8 @@ impl Ctx<'_, '_, '_> {
             return Ok(());
         };
         let fr = self.s.pages[i as usize].cache;
-        let pinned = self.folio_maybe_dma_pinned(fr);
         let policy = self.w.design.handling.reclaim_pinned;
+        let pinned = policy != OnPinned::Proceed && self.folio_maybe_dma_pinned(fr);
         if pinned && policy == OnPinned::Wait {
             return Err(Stop::Blocked);
         }

@@ -25,8 +25,14 @@ pub struct World<'a> {
     map_base: Vec<usize>,
     handle_base: Vec<usize>,
     handle_len: Vec<u8>,
-    /// The device each handle is pinned through.
+    /// The device each handle is pinned through, and the mapping and first page it pins.
     handle_device: Vec<usize>,
+    handle_map: Vec<usize>,
+    handle_start: Vec<u8>,
+    /// Handle page slots of page-fault-capable devices (their device page tables).
+    fault_slots: Vec<usize>,
+    /// Frames that start with `refs=K` extra references, and K (computed by `init`).
+    extra_refs: Vec<(u8, u16)>,
     /// Write id of each op (0 for ops that write nothing), per thread.
     wids: Vec<Vec<u8>>,
     n_writes: usize,
@@ -63,6 +69,8 @@ pub struct StepInfo {
     pub refused: bool,
     /// Device access was revoked.
     pub revoked: bool,
+    /// What the step's mechanisms cost.
+    pub cost: crate::cost::Cost,
     /// With tracing on: the kernel functions called and what they decided, in order.
     pub calls: Vec<String>,
     /// With tracing on: each violation and why.
@@ -80,7 +88,9 @@ pub enum Step {
 /// What `step_into` did.
 pub enum StepInto {
     Done(StepInfo),
-    Blocked,
+    /// The thread waits; the number is the `folio_maybe_dma_pinned()` false positives that made
+    /// it wait (so a wait on a false positive is counted though the step never happens).
+    Blocked(u64),
     Finished,
 }
 
@@ -93,6 +103,9 @@ pub(crate) enum Stop {
     Sigbus,
     /// VM_FAULT_SIGSEGV / -EFAULT: no mapping, or a write to a read-only VMA.
     Segv,
+    /// A read fault on a hole of an fs-DAX file: the shared zero page is mapped, which reads 0
+    /// and which GUP never pins.
+    ZeroPage,
 }
 
 /// The step under construction: the next state and what happened.
@@ -116,6 +129,10 @@ impl Ctx<'_, '_, '_> {
     }
 
     pub fn violate(&mut self, p: Property, why: impl FnOnce() -> String) {
+        // fs-tolerant removes the assumption `mkwrite-contract` checks (DESIGN §3).
+        if p == Property::MkwriteContract && self.w.design.handling.fs_tolerant {
+            return;
+        }
         self.info.violations.insert(p);
         if self.trace {
             self.info.why.push((p, why()));
@@ -162,7 +179,8 @@ impl Ctx<'_, '_, '_> {
     pub fn folio_put(&mut self, fr: u8, n: u16) {
         let f = &mut self.s.frames[fr as usize];
         f.refcount = f.refcount.saturating_sub(n);
-        if f.refcount == 0 {
+        // fs-DAX pages are storage: an idle one stays where it is.
+        if f.refcount == 0 && !matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
             f.owner = Owner::Free;
             f.flags = 0;
             f.mapcount = 0;
@@ -171,13 +189,57 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
-    /// folio_maybe_dma_pinned(): what the design's tracking can tell about a frame.
-    pub fn folio_maybe_dma_pinned(&self, fr: u8) -> bool {
+    /// What `folio_maybe_dma_pinned()` answers under the design's tracking, without counting
+    /// or tracing (for scans that only decide whether a page is worth a step).
+    pub fn maybe_pinned(&self, fr: u8) -> bool {
         let f = &self.s.frames[fr as usize];
         match self.w.design.tracking.pin_ref {
             PinRef::Plain => false,
             PinRef::Bias => f.refcount >= crate::design::GUP_PIN_COUNTING_BIAS,
+            PinRef::Exact => f.pincount > 0,
+            PinRef::FileRange => match f.owner {
+                Owner::Cache { file, page } => self.range_pinned(file as usize, page),
+                _ => f.pincount > 0,
+            },
         }
+    }
+
+    /// virtual-vma: a pseudo-VMA of a live pin covers `file`/`page` in the inode's i_mmap tree.
+    fn range_pinned(&self, file: usize, page: u8) -> bool {
+        (0..self.w.sc.handles.len()).any(|h| {
+            let hs = self.s.handles[h];
+            if hs.result != PinResult::Ok || hs.released {
+                return false;
+            }
+            let dev = self.w.sc.devices[self.w.handle_device(h)].kind.rules();
+            if !dev.foll_pin || dev.faults {
+                return false;
+            }
+            let (map, start) = self.w.handle_map(h);
+            let covers = matches!(self.w.sc.maps[map].kind, MapKind::File { file: f, .. } if f == file)
+                && page >= start
+                && page < start + self.w.handle_len(h);
+            // A gup-bounce pin holds a bounce page, not the file range.
+            covers
+                && !matches!(
+                    self.s.frames[self.s.pinned[self.w.handle_slot(h, 0)].0 as usize].owner,
+                    Owner::Bounce { .. }
+                )
+        })
+    }
+
+    /// folio_maybe_dma_pinned(): what the design's tracking can tell about a frame, at a point
+    /// where the answer decides what the kernel does (false positives are counted there).
+    pub fn folio_maybe_dma_pinned(&mut self, fr: u8) -> bool {
+        let answer = self.maybe_pinned(fr);
+        if answer && self.s.frames[fr as usize].pincount == 0 {
+            self.info.cost.false_positives += 1;
+            let rc = self.s.frames[fr as usize].refcount;
+            self.call(|| {
+                format!("folio_maybe_dma_pinned(#{fr}) = true, but no GUP user pins it (refcount {rc}): a false positive")
+            });
+        }
+        answer
     }
 
     /// Records that write `wid` completed (it is now acknowledged data).
@@ -223,6 +285,9 @@ impl<'a> World<'a> {
         let mut handle_base = vec![0; sc.handles.len()];
         let mut handle_len = vec![0; sc.handles.len()];
         let mut handle_device = vec![0; sc.handles.len()];
+        let mut handle_map = vec![0; sc.handles.len()];
+        let mut handle_start = vec![0; sc.handles.len()];
+        let mut fault_slots = Vec::new();
         let mut wids = Vec::new();
         let mut n_writes = 0usize;
         let mut hb = 0;
@@ -239,12 +304,18 @@ impl<'a> World<'a> {
                 if let Op::Pin {
                     handle,
                     device,
+                    map,
                     start,
                     end,
                     ..
                 } = o.op
                 {
                     handle_device[handle] = device;
+                    handle_map[handle] = map;
+                    handle_start[handle] = start;
+                    if sc.devices[device].kind.rules().faults {
+                        fault_slots.extend(hb..hb + (end - start) as usize);
+                    }
                     handle_base[handle] = hb;
                     handle_len[handle] = end - start;
                     hb += (end - start) as usize;
@@ -252,7 +323,7 @@ impl<'a> World<'a> {
             }
             wids.push(tw);
         }
-        World {
+        let mut w = World {
             sc,
             design,
             fs,
@@ -262,10 +333,17 @@ impl<'a> World<'a> {
             handle_base,
             handle_len,
             handle_device,
+            handle_map,
+            handle_start,
+            fault_slots,
+            extra_refs: Vec::new(),
             wids,
             n_writes,
             mutation: None,
-        }
+        };
+        let (_, extra) = w.build_init();
+        w.extra_refs = extra;
+        w
     }
 
     /// The value write `wid` stores (write 0 is the initial content).
@@ -306,13 +384,28 @@ impl<'a> World<'a> {
     pub fn handle_len(&self, h: usize) -> u8 {
         self.handle_len[h]
     }
+    /// The mapping a handle pins and the page of it that the handle's page 0 is.
+    pub fn handle_map(&self, h: usize) -> (usize, u8) {
+        (self.handle_map[h], self.handle_start[h])
+    }
+    pub fn fault_slots(&self) -> &[usize] {
+        &self.fault_slots
+    }
+    /// Frames holding `refs=K` references from others, with K.
+    pub fn extra_refs(&self) -> &[(u8, u16)] {
+        &self.extra_refs
+    }
     pub fn map_pages(&self, m: usize) -> u8 {
         self.sc.maps[m].pages(&self.sc.files)
     }
 
     /// The state before any thread runs: files on disk (tmpfs files in memory), nothing cached
-    /// or mapped.
+    /// or mapped (but pages of `refs=` files, which others hold in the page cache).
     pub fn init(&self) -> State {
+        self.build_init().0
+    }
+
+    fn build_init(&self) -> (State, Vec<(u8, u16)>) {
         let sc = self.sc;
         let s = State {
             threads: vec![ThreadState::default(); sc.threads.len()],
@@ -349,7 +442,9 @@ impl<'a> World<'a> {
             handles: vec![
                 HandleState {
                     result: PinResult::Pending,
-                    released: false
+                    released: false,
+                    lease: false,
+                    revoked: false,
                 };
                 sc.handles.len()
             ],
@@ -371,6 +466,7 @@ impl<'a> World<'a> {
             trace: false,
             thread: 0,
         };
+        let mut extra = Vec::new();
         for (fi, f) in sc.files.iter().enumerate() {
             for (p, d) in f.data.iter().enumerate() {
                 let Some(v) = d else { continue };
@@ -407,7 +503,46 @@ impl<'a> World<'a> {
                 });
             }
         }
-        s
+        if self.fs.dax {
+            // Persistent memory: frame i is the storage of block i, for the whole run.
+            ctx.s.frames.clear();
+            for b in 0..ctx.s.blocks.len() {
+                let owner = (0..sc.files.len())
+                    .flat_map(|fi| (0..MAX_FILE_PAGES).map(move |p| (fi, p)))
+                    .find(|&(fi, p)| ctx.s.pages[self.slot(fi, p)].block == b as u8)
+                    .map_or(Owner::DaxFree, |(fi, p)| Owner::Dax {
+                        file: fi as u8,
+                        page: p,
+                    });
+                ctx.s.frames.push(Frame {
+                    owner,
+                    content: ctx.s.blocks[b].content,
+                    refcount: 0,
+                    pincount: 0,
+                    mapcount: 0,
+                    flags: 0,
+                    gen: 1,
+                    wb_snapshot: Content::default(),
+                    wb_block: NONE,
+                });
+            }
+        } else {
+            // Others hold these pages in the page cache with `refs=K` references.
+            for (fi, f) in sc.files.iter().enumerate() {
+                if f.refs == 0 {
+                    continue;
+                }
+                for p in 0..f.pages {
+                    let fr = match ctx.filemap_get_folio(fi, p) {
+                        Ok(fr) => fr,
+                        Err(_) => continue,
+                    };
+                    ctx.s.frames[fr as usize].refcount += f.refs;
+                    extra.push((fr, f.refs));
+                }
+            }
+        }
+        (s, extra)
     }
 
     /// True when every thread has run all its ops.
@@ -427,7 +562,7 @@ impl<'a> World<'a> {
         let mut next = s.clone();
         match self.step_into(s, t, &mut next, trace) {
             StepInto::Done(info) => Step::Done(next, info),
-            StepInto::Blocked => Step::Blocked,
+            StepInto::Blocked(_) => Step::Blocked,
             StepInto::Finished => Step::Finished,
         }
     }
@@ -449,8 +584,8 @@ impl<'a> World<'a> {
         };
         match ctx.exec(od.op) {
             Ok(()) => StepInto::Done(ctx.info),
-            Err(Stop::Blocked) => StepInto::Blocked,
-            Err(Stop::Sigbus | Stop::Segv) => {
+            Err(Stop::Blocked) => StepInto::Blocked(ctx.info.cost.false_positives),
+            Err(Stop::Sigbus | Stop::Segv | Stop::ZeroPage) => {
                 unreachable!("ops turn faults into results before returning")
             }
         }
@@ -466,6 +601,8 @@ impl<'a> World<'a> {
                 let b = s.pages[self.slot(file, page)].block;
                 if b == NONE {
                     Observed::Val(Default::default())
+                } else if self.fs.dax {
+                    Observed::Val(s.frames[b as usize].content.value)
                 } else {
                     Observed::Val(s.blocks[b as usize].content.value)
                 }
@@ -529,6 +666,7 @@ mod tests {
                 name: "f".into(),
                 pages: 1,
                 data: vec![Some(Value(0))],
+                refs: 0,
             }],
             maps: vec![MapDecl {
                 name: "m".into(),
@@ -639,7 +777,7 @@ mod tests {
             let fr = s.ptes[0].frame;
             assert_eq!(s.frames[fr as usize].refcount, rc, "{design}");
             let mut s2 = s.clone();
-            let ctx = Ctx {
+            let mut ctx = Ctx {
                 w: &w,
                 s: &mut s2,
                 info: StepInfo::default(),

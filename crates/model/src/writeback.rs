@@ -144,10 +144,8 @@ impl Ctx<'_, '_, '_> {
                 let ps = self.s.pages[slot];
                 let w = if ps.cache != NONE {
                     self.s.frames[ps.cache as usize].content.write
-                } else if ps.block != NONE {
-                    self.s.blocks[ps.block as usize].content.write
                 } else {
-                    0
+                    self.disk_content(ps.block).write
                 };
                 if ps.durable == NONE || self.s.older(ps.durable, w) {
                     self.s.pages[slot].durable = w;
@@ -165,6 +163,18 @@ impl Ctx<'_, '_, '_> {
             }
         }
         if kind == PassKind::Freeze {
+            if self.w.fs.dax {
+                // dax_writeback_mapping_range(): write-protect every DAX PTE, so the next store
+                // faults into ->page_mkwrite and waits for the thaw.
+                for fr in 0..self.s.frames.len() as u8 {
+                    if matches!(
+                        self.s.frames[fr as usize].owner,
+                        crate::state::Owner::Dax { .. }
+                    ) {
+                        self.folio_mkclean(fr);
+                    }
+                }
+            }
             self.s.frozen = true;
             self.call(|| "freeze_super: filesystem frozen".into());
         } else {
@@ -179,11 +189,7 @@ impl Ctx<'_, '_, '_> {
         if ps.durable == NONE {
             return;
         }
-        let on_disk = if ps.block == NONE {
-            Default::default()
-        } else {
-            self.s.blocks[ps.block as usize].content
-        };
+        let on_disk = self.disk_content(ps.block);
         if self.s.older(on_disk.write, ps.durable) {
             let name = self.w.sc.files[file].name.clone();
             let when = when.to_string();
@@ -197,6 +203,17 @@ impl Ctx<'_, '_, '_> {
             self.violate(Property::Durability, || {
                 format!("{when}: disk {name}[{page}] holds {have}, older than {want}, which was acknowledged before the fsync started")
             });
+        }
+    }
+
+    /// What block `b` holds on the medium (a hole reads 0; fs-DAX storage is its frame).
+    fn disk_content(&self, b: u8) -> crate::state::Content {
+        if b == NONE {
+            Default::default()
+        } else if self.w.fs.dax {
+            self.s.frames[b as usize].content
+        } else {
+            self.s.blocks[b as usize].content
         }
     }
 
@@ -217,12 +234,22 @@ impl Ctx<'_, '_, '_> {
     pub(crate) fn writepage_submit(&mut self, file: usize, page: u8) -> Result<bool, Stop> {
         let slot = self.slot(file, page);
         let fr = self.s.pages[slot].cache;
-        if self.w.design.handling.writeback_pinned == OnPinned::Wait
-            && self.folio_maybe_dma_pinned(fr)
-        {
-            return Err(Stop::Blocked);
+        let h = self.w.design.handling;
+        let mut bounce = false;
+        match h.writeback_pinned {
+            OnPinned::Wait if self.folio_maybe_dma_pinned(fr) => return Err(Stop::Blocked),
+            OnPinned::Bounce if self.folio_maybe_dma_pinned(fr) => bounce = true,
+            _ => {}
         }
+        // fs-tolerant cannot know which pages a device may write: every page written where
+        // writes must be stable goes out from a bounce copy (seed 002: "bounce buffers for
+        // DIF/DIX").
+        bounce |= h.fs_tolerant && self.w.stable;
         let fs = self.w.fs;
+        if fs.cow {
+            // A COW write moves the page's data to a new extent: a layout change.
+            self.break_layout(file, page);
+        }
         let name = self.w.sc.files[file].name.clone();
         self.call(|| format!("folio_clear_dirty_for_io({name}[{page}] #{fr})"));
         self.folio_mkclean(fr);
@@ -250,7 +277,7 @@ impl Ctx<'_, '_, '_> {
                 return Ok(false);
             }
         } else {
-            if !private {
+            if !private && !h.fs_tolerant {
                 match fs.unprepared {
                     Unprepared::WarnAndSkip => {
                         self.violate(Property::FsIntegrity, || {
@@ -291,10 +318,17 @@ impl Ctx<'_, '_, '_> {
         };
         let f = &mut self.s.frames[fr as usize];
         f.set(pg::WRITEBACK, true);
+        f.set(pg::BOUNCE, bounce);
         f.wb_block = target;
         f.wb_snapshot = f.content;
         let c = f.content;
         let v = self.val(c).to_string();
+        if bounce {
+            self.info.cost.page_copies += 1;
+            self.call(|| {
+                format!("bounce page: a stable copy of #{fr} ({v}) is what the bio writes")
+            });
+        }
         let stable = if self.w.stable {
             ", checksum computed"
         } else {
@@ -320,7 +354,13 @@ impl Ctx<'_, '_, '_> {
                 format!("writeback of {name}[{page}] wrote block {b} after it was freed")
             });
         }
-        if self.w.stable && f.content != f.wb_snapshot {
+        // A bounced write sends the copy taken at submit: what the page holds now is irrelevant.
+        let sent = if f.has(pg::BOUNCE) {
+            f.wb_snapshot
+        } else {
+            f.content
+        };
+        if self.w.stable && sent != f.wb_snapshot {
             let (was, now) = (
                 self.val(f.wb_snapshot).to_string(),
                 self.val(f.content).to_string(),
@@ -339,7 +379,7 @@ impl Ctx<'_, '_, '_> {
                 format!("disk write to {name}[{page}] while the filesystem is frozen")
             });
         }
-        self.s.blocks[b as usize].content = f.content;
+        self.s.blocks[b as usize].content = sent;
         let still_cached = self.s.pages[slot].cache == fr;
         if self.w.fs.cow && still_cached {
             let old = self.s.pages[slot].block;
@@ -350,8 +390,9 @@ impl Ctx<'_, '_, '_> {
         }
         let fm = &mut self.s.frames[fr as usize];
         fm.set(pg::WRITEBACK, false);
+        fm.set(pg::BOUNCE, false);
         fm.wb_block = NONE;
-        let v = self.val(f.content).to_string();
+        let v = self.val(sent).to_string();
         self.call(|| format!("bio completes: block {b} = {v}; folio_end_writeback(#{fr})"));
         if still_cached {
             self.check_durable(file, page, "writeback completed");

@@ -154,6 +154,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         name: "f".into(),
                         pages: 2,
                         data,
+                        refs: 0,
                     }],
                     maps: vec![
                         MapDecl {

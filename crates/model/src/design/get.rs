@@ -1,4 +1,4 @@
-use super::{PinRef, Tracking};
+use super::{OpCost, PinRef, Tracking};
 
 pub static GET: Tracking = Tracking {
     name: "get",
@@ -8,4 +8,11 @@ pub static GET: Tracking = Tracking {
     pin_fn: "get_user_pages",
     unpin_fn: "put_page",
     unpin_dirty_fn: "set_page_dirty_lock",
+    // try_grab_folio(FOLL_GET): one atomic increment of the refcount; put_page one decrement.
+    pin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
+    pin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
+    unpin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
+    unpin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
+    struct_page_bytes: 0,
+    off_lru: false,
 };

@@ -4,12 +4,19 @@
 //! Adding a tracking mechanism or a handling is one new file and one line in `TRACKINGS` or
 //! `HANDLINGS`; adding a preset is one line in `PRESETS`.
 
+mod bounce_writeback;
+mod fs_tolerant;
 mod get;
+mod gup_bounce;
+mod layout_lease;
+mod mmu_notifier;
 mod none;
+mod page_got;
 mod pincount;
 mod put_user_page;
 mod refuse_longterm;
 mod upstream;
+mod virtual_vma;
 mod wait;
 
 use crate::fs::FsRules;
@@ -19,12 +26,19 @@ pub static TRACKINGS: &[&Tracking] = &[
     &get::GET,
     &put_user_page::PUT_USER_PAGE,
     &pincount::PINCOUNT,
+    &page_got::PAGE_GOT,
+    &virtual_vma::VIRTUAL_VMA,
 ];
 
 pub static HANDLINGS: &[&Handling] = &[
     &none::NONE,
     &wait::WAIT,
+    &bounce_writeback::BOUNCE_WRITEBACK,
     &refuse_longterm::REFUSE_LONGTERM,
+    &layout_lease::LAYOUT_LEASE,
+    &mmu_notifier::MMU_NOTIFIER,
+    &gup_bounce::GUP_BOUNCE,
+    &fs_tolerant::FS_TOLERANT,
     &upstream::UPSTREAM,
 ];
 
@@ -33,7 +47,14 @@ pub static PRESETS: &[Preset] = &[
     Preset { name: "legacy", tracking: "get", handling: "none", source: "get_user_pages() as originally designed: the state seed 002 starts from" },
     Preset { name: "put-user-page", tracking: "put-user-page", handling: "none", source: "seed 000: John Hubbard's put_user_page*() placeholder API" },
     Preset { name: "pin-wait", tracking: "pincount", handling: "wait", source: "seed 002: track GUP references and block unmap/write-protect until they drop" },
+    Preset { name: "pin-bounce", tracking: "pincount", handling: "bounce-writeback", source: "seed 003 (Glisse, Dec 2018): page_mkclean reports the pin, writeback uses a bounce page, the filesystem keeps blocks and buffers" },
     Preset { name: "longterm-refuse", tracking: "get", handling: "refuse-longterm", source: "seed 000 (Lameter): refuse long-term GUP on real filesystem pages" },
+    Preset { name: "layout-lease", tracking: "pincount", handling: "layout-lease", source: "seed 001 (Chinner, Oct 2018): file layout leases, revoked before the storage changes" },
+    Preset { name: "odp", tracking: "pincount", handling: "mmu-notifier", source: "seed 001 and 003 (Glisse, Chinner): page-fault-capable devices with mmu notifiers; others lose GUP on file pages" },
+    Preset { name: "gup-bounce", tracking: "pincount", handling: "gup-bounce", source: "seed 002 (Kara): long-term GUP users get bounce pages copied back at set_page_dirty_lock() time" },
+    Preset { name: "page-got", tracking: "page-got", handling: "wait", source: "seed 004 (Wilcox, Kara, Jun 2018): PageGot flag and count in page->lru, pinned pages off the LRU" },
+    Preset { name: "virtual-vma", tracking: "virtual-vma", handling: "wait", source: "seed 004 (Kara, Jun 2018): a virtual VMA in the inode's mapping tree, like an mlocked mapping" },
+    Preset { name: "fs-tolerant", tracking: "pincount", handling: "fs-tolerant", source: "seed 002 (Kara): remove the assumption: bounce buffers for DIF/DIX, filesystems cope with pages dirtied behind their back" },
     Preset { name: "upstream", tracking: "pincount", handling: "upstream", source: "research/kernel-gup.md: Linux today (FOLL_PIN v5.7, writable FOLL_LONGTERM refused on dirty-tracked files v6.5)" },
 ];
 
@@ -45,18 +66,36 @@ pub struct Preset {
     pub source: &'static str,
 }
 
-/// How a GUP reference taken for DMA is recorded on the folio.
+/// How a GUP reference taken for DMA is recorded, and so what `folio_maybe_dma_pinned()` can
+/// answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PinRef {
-    /// An ordinary reference (`folio_get`): indistinguishable from any other.
+    /// An ordinary reference (`folio_get`): indistinguishable from any other, so
+    /// `folio_maybe_dma_pinned()` has nothing to go on and answers false.
     Plain,
     /// FOLL_PIN on a small folio: `GUP_PIN_COUNTING_BIAS` (1024) added to the refcount;
     /// `folio_maybe_dma_pinned()` is `refcount >= 1024` (false positives, never false negatives).
     Bias,
+    /// An exact pin count and a flag on the folio (PageGot in the page->lru space): exact answers.
+    Exact,
+    /// A pseudo-VMA over the pinned file range in the inode's i_mmap tree: exact per file range,
+    /// so a page-cache page at a pinned index answers true whatever frame the pin holds.
+    FileRange,
 }
 
 /// The 1024 of `GUP_PIN_COUNTING_BIAS` (include/linux/mm.h).
 pub const GUP_PIN_COUNTING_BIAS: u16 = 1024;
+
+/// What one pin or unpin does, in the operations the cost report counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpCost {
+    /// Atomic read-modify-writes on shared cache lines (refcount, pincount, flags).
+    pub atomics: u8,
+    /// Locks taken (folio lock, lruvec lock, i_mmap_rwsem, the lease lock).
+    pub locks: u8,
+    /// Interval-tree or list updates (a pseudo-VMA, a lease).
+    pub tree_updates: u8,
+}
 
 #[derive(Debug)]
 pub struct Tracking {
@@ -68,10 +107,18 @@ pub struct Tracking {
     pub pin_fn: &'static str,
     pub unpin_fn: &'static str,
     pub unpin_dirty_fn: &'static str,
+    /// Per pinned page / per pin call (the whole range), and likewise for unpin.
+    pub pin_page_cost: OpCost,
+    pub pin_call_cost: OpCost,
+    pub unpin_page_cost: OpCost,
+    pub unpin_call_cost: OpCost,
+    /// Bytes of struct page the mechanism occupies (space it needs in every page of memory).
+    pub struct_page_bytes: u8,
+    /// A pinned page leaves the LRU (its aging is lost; reclaim never sees it).
+    pub off_lru: bool,
 }
 
-/// What a writeback, truncate or reclaim does when it meets a page `folio_maybe_dma_pinned()`
-/// reports pinned.
+/// What a writeback, truncate or reclaim does when it meets a page the design knows is pinned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OnPinned {
     /// Go ahead as if it were not pinned.
@@ -81,6 +128,8 @@ pub enum OnPinned {
     /// (reclaim only) unmap it but keep it cached with its buffers (`shrink_folio_list`'s
     /// `activate_locked` for maybe-pinned folios, v6.4).
     KeepBuffers,
+    /// (writeback only) write a stable bounce copy of it; the page keeps its blocks and buffers.
+    Bounce,
 }
 
 /// The facts about a pin request a handling decides on (`check_vma_flags` and friends).
@@ -103,6 +152,19 @@ impl PinRequest {
             None => false,
         }
     }
+
+    /// `vma_is_fsdax()`
+    pub fn vma_is_fsdax(&self) -> bool {
+        self.fs.is_some_and(|f| f.dax)
+    }
+
+    /// The page the pin reaches stays a file page whose filesystem needs write notifications
+    /// (a shared mapping of ext4/xfs/btrfs, or DAX): the pages seed 000 calls "real filesystem
+    /// pages". Private mappings break COW into anonymous copies for writes.
+    pub fn real_fs_shared(&self) -> bool {
+        self.fs
+            .is_some_and(|f| self.shared && (f.page_mkwrite || f.backing))
+    }
 }
 
 #[derive(Debug)]
@@ -116,15 +178,58 @@ pub struct Handling {
     pub refuse: fn(&PinRequest) -> Option<Errno>,
     pub writeback_pinned: OnPinned,
     pub truncate_pinned: OnPinned,
+    /// Truncate/punch of fs-DAX storage a pin still reaches (`dax_layout_busy_page`): the busy
+    /// test is the page refcount, whatever the tracking.
+    pub dax_truncate_pinned: OnPinned,
     pub reclaim_pinned: OnPinned,
     /// `gup_must_unshare()` (v6.2): a read-only long-term pin of a page-cache page in a private
     /// mapping gets an exclusive anonymous copy, so it sees later writes through the mapping.
     pub unshare_ro_longterm_private: bool,
+    /// Long-term pins of file pages take a layout lease; a layout change (truncate, punch, COW
+    /// relocation) breaks it and revokes the device's access when the holder has not unpinned.
+    pub layout_lease: bool,
+    /// Long-term pins of real filesystem pages get private bounce pages, written back into the
+    /// page cache through the write path at unpin.
+    pub longterm_bounce: bool,
+    /// Filesystems accept pages dirtied without ->page_mkwrite: no `mkwrite-contract`; writeback
+    /// allocates for them (dropping the data if that fails) and bounces where writes must be
+    /// stable.
+    pub fs_tolerant: bool,
+    /// What the handling adds to every pin and unpin call (a lease, a bounce page's bookkeeping).
+    pub pin_call_cost: OpCost,
+    pub unpin_call_cost: OpCost,
 }
 
 pub fn allow_all(_: &PinRequest) -> Option<Errno> {
     None
 }
+
+/// A handling's fields as `none` has them, for `..NONE_FIELDS` in the handling files.
+pub const PROCEED: Handling = Handling {
+    name: "",
+    summary: "",
+    seed: "",
+    preset_only: false,
+    refuse: allow_all,
+    writeback_pinned: OnPinned::Proceed,
+    truncate_pinned: OnPinned::Proceed,
+    dax_truncate_pinned: OnPinned::Proceed,
+    reclaim_pinned: OnPinned::Proceed,
+    unshare_ro_longterm_private: false,
+    layout_lease: false,
+    longterm_bounce: false,
+    fs_tolerant: false,
+    pin_call_cost: OpCost {
+        atomics: 0,
+        locks: 0,
+        tree_updates: 0,
+    },
+    unpin_call_cost: OpCost {
+        atomics: 0,
+        locks: 0,
+        tree_updates: 0,
+    },
+};
 
 /// A design: one tracking mechanism and one handling.
 #[derive(Clone, Copy, Debug)]
@@ -161,32 +266,76 @@ impl Design {
             .collect()
     }
 
+    /// Every tracking × combinable handling pair (DESIGN §2's 5 × 8), tracking-major.
+    pub fn pairs() -> Vec<Design> {
+        TRACKINGS
+            .iter()
+            .flat_map(|t| {
+                HANDLINGS
+                    .iter()
+                    .filter(|h| !h.preset_only)
+                    .map(move |h| Design {
+                        tracking: t,
+                        handling: h,
+                        preset: None,
+                    })
+            })
+            .collect()
+    }
+
+    /// The preset this pair is, if any (`pincount+wait` is `pin-wait`).
+    pub fn preset_name(&self) -> Option<&'static str> {
+        PRESETS
+            .iter()
+            .find(|p| p.tracking == self.tracking.name && p.handling == self.handling.name)
+            .map(|p| p.name)
+    }
+
     /// Parses a preset name or `TRACKING+HANDLING`. The error is one line with a hint.
     pub fn parse(s: &str) -> Result<Design, String> {
         if let Some(d) = Design::preset(s) {
             return Ok(d);
         }
+        let names = |v: Vec<&str>| v.join(", ");
+        let trackings = || names(TRACKINGS.iter().map(|t| t.name).collect());
+        let handlings = || {
+            names(
+                HANDLINGS
+                    .iter()
+                    .filter(|h| !h.preset_only)
+                    .map(|h| h.name)
+                    .collect(),
+            )
+        };
         if let Some((t, h)) = s.split_once('+') {
             let tr = tracking(t).ok_or_else(|| {
-                format!(
-                    "unknown tracking mechanism `{t}`; known: {}",
-                    TRACKINGS
-                        .iter()
-                        .map(|t| t.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                if let Some(p) = PRESETS.iter().find(|p| p.name == t) {
+                    format!(
+                        "`{t}` is a preset ({}+{}), not a tracking mechanism; known: {}",
+                        p.tracking,
+                        p.handling,
+                        trackings()
+                    )
+                } else {
+                    format!("unknown tracking mechanism `{t}`; known: {}", trackings())
+                }
             })?;
             let ha = handling(h).ok_or_else(|| {
-                format!(
-                    "unknown handling `{h}`; known: {}",
-                    HANDLINGS
-                        .iter()
-                        .map(|h| h.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                if tracking(h).is_some() {
+                    format!(
+                        "`{h}` is a tracking mechanism, not a handling; known handlings: {}",
+                        handlings()
+                    )
+                } else {
+                    format!("unknown handling `{h}`; known: {}", handlings())
+                }
             })?;
+            if ha.preset_only {
+                return Err(format!(
+                    "`{h}` is Linux as it is, not a handling to combine: it is the preset `--design {h}` (pincount+its rules); known handlings: {}",
+                    handlings()
+                ));
+            }
             return Ok(Design {
                 tracking: tr,
                 handling: ha,
@@ -204,10 +353,12 @@ impl Design {
     }
 }
 
+/// A tracking mechanism by name.
 pub fn tracking(name: &str) -> Option<&'static Tracking> {
     TRACKINGS.iter().copied().find(|t| t.name == name)
 }
 
+/// A handling by name (including the preset-only `upstream`).
 pub fn handling(name: &str) -> Option<&'static Handling> {
     HANDLINGS.iter().copied().find(|h| h.name == name)
 }
@@ -230,10 +381,41 @@ mod tests {
 
     #[test]
     fn every_tracking_combines_with_every_handling() {
-        for t in TRACKINGS {
-            for h in HANDLINGS {
-                assert!(Design::parse(&format!("{}+{}", t.name, h.name)).is_ok());
-            }
+        let pairs = Design::pairs();
+        assert_eq!(
+            pairs.len(),
+            40,
+            "DESIGN §2: 5 tracking mechanisms x 8 handlings"
+        );
+        for d in &pairs {
+            let name = format!("{}+{}", d.tracking.name, d.handling.name);
+            let back = Design::parse(&name).unwrap();
+            assert!(
+                std::ptr::eq(back.tracking, d.tracking) && std::ptr::eq(back.handling, d.handling)
+            );
+        }
+        // Every preset but upstream is one of the pairs.
+        for p in PRESETS.iter().filter(|p| p.name != "upstream") {
+            assert!(
+                pairs.iter().any(|d| d.preset_name() == Some(p.name)),
+                "{} is not a pair",
+                p.name
+            );
+        }
+    }
+
+    #[test]
+    fn pairs_that_make_no_sense_are_refused_in_one_line() {
+        for (bad, want) in [
+            ("pincount+upstream", "is Linux as it is"),
+            ("legacy+wait", "is a preset (get+none)"),
+            (
+                "pincount+page-got",
+                "is a tracking mechanism, not a handling",
+            ),
+        ] {
+            let e = Design::parse(bad).unwrap_err();
+            assert!(e.contains(want) && !e.contains('\n'), "{bad}: {e}");
         }
     }
 

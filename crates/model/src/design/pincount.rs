@@ -1,4 +1,4 @@
-use super::{PinRef, Tracking};
+use super::{OpCost, PinRef, Tracking};
 
 pub static PINCOUNT: Tracking = Tracking {
     name: "pincount",
@@ -8,4 +8,13 @@ pub static PINCOUNT: Tracking = Tracking {
     pin_fn: "pin_user_pages",
     unpin_fn: "unpin_user_page",
     unpin_dirty_fn: "unpin_user_pages_dirty_lock",
+    // try_grab_folio(FOLL_PIN) on a small folio: one atomic add of 1024 to _refcount (large folios
+    // add one more to _pincount); gup_put_folio one atomic subtract. The bias lives in the
+    // refcount's own bits: no struct page space.
+    pin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
+    pin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
+    unpin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
+    unpin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
+    struct_page_bytes: 0,
+    off_lru: false,
 };

@@ -1,4 +1,4 @@
-use super::{PinRef, Tracking};
+use super::{OpCost, PinRef, Tracking};
 
 pub static PUT_USER_PAGE: Tracking = Tracking {
     name: "put-user-page",
@@ -9,4 +9,27 @@ pub static PUT_USER_PAGE: Tracking = Tracking {
     pin_fn: "get_user_pages",
     unpin_fn: "put_user_page",
     unpin_dirty_fn: "put_user_pages_dirty_lock",
+    // The placeholder put_user_page() is put_page(): the same one atomic each way.
+    pin_page_cost: OpCost {
+        atomics: 1,
+        locks: 0,
+        tree_updates: 0,
+    },
+    pin_call_cost: OpCost {
+        atomics: 0,
+        locks: 0,
+        tree_updates: 0,
+    },
+    unpin_page_cost: OpCost {
+        atomics: 1,
+        locks: 0,
+        tree_updates: 0,
+    },
+    unpin_call_cost: OpCost {
+        atomics: 0,
+        locks: 0,
+        tree_updates: 0,
+    },
+    struct_page_bytes: 0,
+    off_lru: false,
 };

@@ -9,4 +9,5 @@ pub static DIO: DeviceRules = DeviceRules {
     write: Flag::Optional,
     foll_pin: true,
     gup_caller: "iov_iter_extract_pages",
+    faults: false,
 };

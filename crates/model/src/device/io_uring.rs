@@ -8,4 +8,5 @@ pub static IO_URING: DeviceRules = DeviceRules {
     write: Flag::Implied,
     foll_pin: true,
     gup_caller: "io_pin_pages",
+    faults: false,
 };

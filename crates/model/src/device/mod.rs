@@ -2,8 +2,10 @@
 //! `DEVICES`.
 
 mod dio;
+mod gpu_hmm;
 mod io_uring;
 mod rdma;
+mod rdma_odp;
 mod vmsplice;
 
 pub static DEVICES: &[&DeviceRules] = &[
@@ -11,6 +13,8 @@ pub static DEVICES: &[&DeviceRules] = &[
     &dio::DIO,
     &io_uring::IO_URING,
     &vmsplice::VMSPLICE,
+    &rdma_odp::RDMA_ODP,
+    &gpu_hmm::GPU_HMM,
 ];
 
 /// Whether a GUP flag is implied by the device, optional (the litmus `pin` says), or impossible.
@@ -33,6 +37,10 @@ pub struct DeviceRules {
     pub foll_pin: bool,
     /// The kernel function that takes the references, for traces.
     pub gup_caller: &'static str,
+    /// Page-fault capable (ODP, HMM): holds no pins under any design; registers an mmu interval
+    /// notifier, faults pages in with hmm_range_fault(), loses its mapping of a page on every
+    /// invalidation (folio_mkclean, unmap, truncate) and refaults before its next access.
+    pub faults: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -8,4 +8,5 @@ pub static RDMA: DeviceRules = DeviceRules {
     write: Flag::Optional,
     foll_pin: true,
     gup_caller: "ib_umem_get",
+    faults: false,
 };

@@ -8,4 +8,5 @@ pub static VMSPLICE: DeviceRules = DeviceRules {
     write: Flag::Forbidden,
     foll_pin: false,
     gup_caller: "iov_iter_get_pages2",
+    faults: false,
 };

@@ -10,4 +10,5 @@ pub static BTRFS: FsRules = FsRules {
     data_checksums: true,
     unprepared: Unprepared::CowFixup,
     write_syscall: true,
+    dax: false,
 };

@@ -10,4 +10,5 @@ pub static EXT4: FsRules = FsRules {
     data_checksums: false,
     unprepared: Unprepared::WarnAndSkip,
     write_syscall: true,
+    dax: false,
 };

@@ -10,4 +10,5 @@ pub static HUGETLBFS: FsRules = FsRules {
     data_checksums: false,
     unprepared: Unprepared::WriteIfMapped,
     write_syscall: false,
+    dax: false,
 };

@@ -4,9 +4,11 @@
 
 mod btrfs;
 mod ext4;
+mod ext4_dax;
 mod hugetlbfs;
 mod tmpfs;
 mod xfs;
+mod xfs_dax;
 
 /// The registry. The position of an entry is its `FsKind`.
 pub static FILESYSTEMS: &[&FsRules] = &[
@@ -15,6 +17,8 @@ pub static FILESYSTEMS: &[&FsRules] = &[
     &btrfs::BTRFS,
     &tmpfs::TMPFS,
     &hugetlbfs::HUGETLBFS,
+    &ext4_dax::EXT4_DAX,
+    &xfs_dax::XFS_DAX,
 ];
 
 /// What ->writepages does with a dirty folio that carries no filesystem-private state, i.e. one
@@ -50,6 +54,9 @@ pub struct FsRules {
     pub unprepared: Unprepared,
     /// Supports write(2)/read(2) (hugetlbfs has no ->write_iter).
     pub write_syscall: bool,
+    /// fs-DAX: no page cache; a mapping maps the storage itself, ->page_mkwrite allocates blocks
+    /// directly, stores are persistent at once, and truncate frees blocks a pin may still reach.
+    pub dax: bool,
 }
 
 /// A filesystem, by its position in `FILESYSTEMS`.

@@ -10,4 +10,5 @@ pub static XFS: FsRules = FsRules {
     data_checksums: false,
     unprepared: Unprepared::WriteIfMapped,
     write_syscall: true,
+    dax: false,
 };

@@ -1,0 +1,23 @@
+use super::{OpCost, PinRef, Tracking};
+
+/// Seed 004 (Wilcox, Jun 2018): "Pages which are 'got' don't need to be on the LRU list ... we can
+/// use page->lru for fun things like a 'got' refcount. If we use bit 1 of page->lru for PageGot".
+pub static PAGE_GOT: Tracking = Tracking {
+    name: "page-got",
+    summary: "a PageGot flag and an exact got-count in the page->lru space; a pinned page leaves the LRU (its aging is lost)",
+    seed: "seed 004 (Wilcox, Jun 2018): PageGot in bit 1 of page->lru; Kara: \"pulling a page out of LRU requires page lock\"",
+    pin_ref: PinRef::Exact,
+    pin_fn: "get_user_pages_got",
+    unpin_fn: "put_user_page_got",
+    unpin_dirty_fn: "put_user_pages_dirty_lock",
+    // A page reference, the got-count and the PageGot bit: two atomics; the first pin isolates
+    // the folio from the LRU under the folio lock and the lruvec lock (Kara, seed 004). Unpin
+    // mirrors it: the last unpin puts the page back on the LRU.
+    pin_page_cost: OpCost { atomics: 2, locks: 2, tree_updates: 0 },
+    pin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
+    unpin_page_cost: OpCost { atomics: 2, locks: 2, tree_updates: 0 },
+    unpin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
+    // page->lru is a list_head: two words.
+    struct_page_bytes: 16,
+    off_lru: true,
+};

@@ -1,0 +1,22 @@
+use super::{OpCost, PinRef, Tracking};
+
+/// Seed 004 (Kara, Jun 2018): "inserting a 'virtual' VMA into vma interval tree in the inode - as
+/// the GUP references are IMHO closest to an mlocked mapping".
+pub static VIRTUAL_VMA: Tracking = Tracking {
+    name: "virtual-vma",
+    summary: "each pin inserts a pseudo-VMA for the file range into the inode's i_mmap tree, like an mlocked mapping; file-range operations find pins there, exact per range, without struct page space",
+    seed: "seed 004 (Kara, Jun 2018): a \"virtual\" VMA in the inode's vma interval tree",
+    pin_ref: PinRef::FileRange,
+    pin_fn: "get_user_pages_vma",
+    unpin_fn: "put_user_pages_vma",
+    unpin_dirty_fn: "put_user_pages_dirty_lock",
+    // Each page still takes a reference (one atomic); each pin call allocates the pseudo-VMA and
+    // inserts it into the inode's interval tree under i_mmap_rwsem (one lock, one tree update);
+    // unpin removes it the same way.
+    pin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
+    pin_call_cost: OpCost { atomics: 0, locks: 1, tree_updates: 1 },
+    unpin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
+    unpin_call_cost: OpCost { atomics: 0, locks: 1, tree_updates: 1 },
+    struct_page_bytes: 0,
+    off_lru: false,
+};

@@ -1,0 +1,664 @@
+//! GUP and the devices that use it (mm/gup.c, mm/hmm.c): pins as each design takes and drops
+//! them, fault-capable devices that take none, DMA through the frames a handle holds, and the
+//! design mechanisms that act on pins (gup-bounce pages, layout leases).
+
+use crate::design::{OpCost, PinRef, PinRequest, GUP_PIN_COUNTING_BIAS};
+use crate::property::Property;
+use crate::scenario::{Errno, MapKind, Observed, PinResult, Value};
+use crate::state::{pg, Content, Owner, NONE};
+use crate::world::{Ctx, Mutation, Stop};
+
+/// What FOLL_GET costs whatever the design (vmsplice keeps plain references).
+const GET_COST: OpCost = OpCost {
+    atomics: 1,
+    locks: 0,
+    tree_updates: 0,
+};
+
+impl Ctx<'_, '_, '_> {
+    /// The references a GUP of `device` takes under this design.
+    fn gup_ref(&self, device: usize) -> u16 {
+        if self.mutated(Mutation::PinNoRef) {
+            return 0;
+        }
+        let foll_pin = self.w.sc.devices[device].kind.rules().foll_pin;
+        match self.w.design.tracking.pin_ref {
+            PinRef::Bias if foll_pin => GUP_PIN_COUNTING_BIAS,
+            _ => 1,
+        }
+    }
+
+    fn charge_pin(&mut self, c: OpCost) {
+        let k = &mut self.info.cost;
+        k.pin_atomics += c.atomics as u64;
+        k.pin_locks += c.locks as u64;
+        k.pin_tree_updates += c.tree_updates as u64;
+    }
+
+    fn charge_unpin(&mut self, c: OpCost) {
+        let k = &mut self.info.cost;
+        k.unpin_atomics += c.atomics as u64;
+        k.unpin_locks += c.locks as u64;
+        k.unpin_tree_updates += c.tree_updates as u64;
+    }
+
+    /// The facts `check_vma_flags()` and the design's veto look at.
+    fn pin_request(&self, map: usize, write: bool, longterm: bool) -> PinRequest {
+        let (fs, shared) = match self.w.sc.maps[map].kind {
+            MapKind::File { shared, .. } => (Some(self.w.fs), shared),
+            MapKind::Anon { .. } => (None, false),
+        };
+        PinRequest {
+            fs,
+            shared,
+            vma_writable: self.s.maps[map].writable,
+            write,
+            longterm,
+        }
+    }
+
+    /// The file page a handle's k-th page stands for (a pin of a file mapping).
+    fn handle_file_page(&self, handle: usize, k: u8) -> Option<(usize, u8)> {
+        let (map, start) = self.w.handle_map(handle);
+        match self.w.sc.maps[map].kind {
+            MapKind::File { file, .. } => Some((file, start + k)),
+            MapKind::Anon { .. } => None,
+        }
+    }
+
+    /// One page of `pin_user_pages()` / `get_user_pages()` (per design): fault the page in
+    /// (FOLL_WRITE: a write fault, so ->page_mkwrite) and take the reference. The design's veto
+    /// (`check_vma_flags`) runs before the first page. Fault-capable devices go to
+    /// `hmm_range_fault` instead: they never pin.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn pin_user_pages(
+        &mut self,
+        handle: usize,
+        device: usize,
+        map: usize,
+        start: u8,
+        end: u8,
+        write: bool,
+        longterm: bool,
+    ) -> Result<(), Stop> {
+        let dev = self.w.sc.devices[device].kind.rules();
+        if dev.faults {
+            return self.hmm_range_fault(handle, map, start, end, write);
+        }
+        let cursor = self.s.threads[self.thread].cursor;
+        // A device that takes plain references (vmsplice) does so whatever the design.
+        let pin_fn = if dev.foll_pin {
+            self.w.design.tracking.pin_fn
+        } else {
+            "get_user_pages_fast"
+        };
+        let flags = || {
+            format!(
+                "{}{}",
+                if write { "FOLL_WRITE" } else { "0" },
+                if longterm { "|FOLL_LONGTERM" } else { "" }
+            )
+        };
+        let req = self.pin_request(map, write, longterm);
+        if cursor == 0 {
+            let ms = self.s.maps[map];
+            if !ms.mapped || (write && !ms.writable) {
+                let f = flags();
+                self.call(|| {
+                    format!(
+                        "{} -> {pin_fn}({f}): check_vma_flags -> -EFAULT",
+                        dev.gup_caller
+                    )
+                });
+                self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
+                self.next_op();
+                return Ok(());
+            }
+            if let Some(e) = (self.w.design.handling.refuse)(&req) {
+                let (f, h) = (flags(), self.w.design.handling.name);
+                self.call(|| {
+                    format!(
+                        "{} -> {pin_fn}({f}): refused by `{h}` -> -{}",
+                        dev.gup_caller,
+                        e.name()
+                    )
+                });
+                self.s.handles[handle].result = PinResult::Err(e);
+                self.info.refused = true;
+                self.next_op();
+                return Ok(());
+            }
+        }
+        let page = start + cursor;
+        let private_file = matches!(
+            self.w.sc.maps[map].kind,
+            MapKind::File { shared: false, .. }
+        );
+        let unshare = self.w.design.handling.unshare_ro_longterm_private
+            && private_file
+            && longterm
+            && !write;
+        // gup-bounce: the device gets a private copy; the page-cache page is only read.
+        let bounce = self.w.design.handling.longterm_bounce
+            && longterm
+            && dev.foll_pin
+            && (req.real_fs_shared() || req.vma_is_fsdax());
+        let fault = if bounce {
+            self.handle_mm_fault(map, page, false, false)
+        } else {
+            self.handle_mm_fault(map, page, write, unshare)
+        };
+        let got = match fault {
+            Ok(fr) => Some(fr),
+            Err(Stop::ZeroPage) if bounce => None,
+            Err(Stop::Blocked) => return Err(Stop::Blocked),
+            Err(e) => {
+                // The fault failed: release what was taken, the pin fails with -EFAULT.
+                let r = self.gup_ref(device);
+                for k in 0..cursor {
+                    let (fr, _) = self.s.pinned[self.w.handle_slot(handle, k)];
+                    if dev.foll_pin {
+                        self.s.frames[fr as usize].pincount -= 1;
+                    }
+                    self.folio_put(fr, r);
+                }
+                let f = flags();
+                let why = if e == Stop::ZeroPage {
+                    "a DAX hole maps the zero page, which is never pinned"
+                } else {
+                    "fault failed"
+                };
+                self.call(|| {
+                    format!(
+                        "{} -> {pin_fn}({f}) page {page}: {why} -> -EFAULT",
+                        dev.gup_caller
+                    )
+                });
+                self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
+                self.next_op();
+                return Ok(());
+            }
+        };
+        let fr = if bounce {
+            let (file, fpage) = self
+                .handle_file_page(handle, cursor)
+                .expect("a file mapping");
+            let content = got.map_or(Content::default(), |fr| self.s.frames[fr as usize].content);
+            let b = self.alloc_frame(
+                Owner::Bounce {
+                    file: file as u8,
+                    page: fpage,
+                },
+                content,
+            );
+            self.info.cost.page_copies += 1;
+            let from = got.map_or("the zero page".to_string(), |fr| format!("#{fr}"));
+            self.call(|| {
+                format!("gup-bounce: bounce page #{b} = copy of {from}; the device gets #{b}")
+            });
+            b
+        } else {
+            got.expect("not a bounce")
+        };
+        let r = self.gup_ref(device);
+        let tr = self.w.design.tracking;
+        let f = &mut self.s.frames[fr as usize];
+        f.refcount += r;
+        if dev.foll_pin {
+            f.pincount += 1;
+        }
+        let (gen, rc, first_pin) = (f.gen, f.refcount, f.pincount == 1);
+        let off_lru =
+            dev.foll_pin && tr.off_lru && first_pin && matches!(f.owner, Owner::Cache { .. });
+        let hs = self.w.handle_slot(handle, cursor);
+        self.s.pinned[hs] = (fr, gen);
+        let fl = flags();
+        self.call(|| {
+            format!(
+                "{} -> {pin_fn}({fl}) page {page}: #{fr} refcount +{r} = {rc}",
+                dev.gup_caller
+            )
+        });
+        self.info.cost.pin_pages += 1;
+        self.charge_pin(if dev.foll_pin {
+            tr.pin_page_cost
+        } else {
+            GET_COST
+        });
+        if off_lru {
+            self.info.cost.lru_removals += 1;
+            self.call(|| format!("folio_isolate_lru(#{fr}): SetPageGot, off the LRU"));
+        }
+        if cursor + 1 < end - start {
+            self.s.threads[self.thread].cursor += 1;
+            return Ok(());
+        }
+        self.s.handles[handle].result = PinResult::Ok;
+        self.info.cost.pin_calls += 1;
+        if dev.foll_pin {
+            self.charge_pin(tr.pin_call_cost);
+        }
+        let h = self.w.design.handling;
+        if bounce {
+            self.charge_pin(h.pin_call_cost);
+        }
+        if h.layout_lease && longterm && dev.foll_pin && req.fs.is_some() {
+            self.s.handles[handle].lease = true;
+            self.charge_pin(h.pin_call_cost);
+            let name = self.w.sc.handles[handle].clone();
+            self.call(|| format!("layout lease (F_LAYOUT) taken for {name}"));
+        }
+        self.next_op();
+        Ok(())
+    }
+
+    /// A fault-capable device's registration: mmu_interval_notifier_insert(), then
+    /// hmm_range_fault() one page a step (FOLL_WRITE-like write faults go through
+    /// ->page_mkwrite). The device page table holds no page references.
+    fn hmm_range_fault(
+        &mut self,
+        handle: usize,
+        map: usize,
+        start: u8,
+        end: u8,
+        write: bool,
+    ) -> Result<(), Stop> {
+        let cursor = self.s.threads[self.thread].cursor;
+        if cursor == 0 {
+            let ms = self.s.maps[map];
+            if !ms.mapped || (write && !ms.writable) {
+                self.call(|| "hmm_range_fault -> -EFAULT".into());
+                self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
+                self.next_op();
+                return Ok(());
+            }
+            let m = self.w.sc.maps[map].name.clone();
+            self.call(|| format!("mmu_interval_notifier_insert({m}[{start}..{end}])"));
+        }
+        let page = start + cursor;
+        let hs = self.w.handle_slot(handle, cursor);
+        match self.handle_mm_fault(map, page, write, false) {
+            Ok(fr) => {
+                self.s.pinned[hs] = (fr, write as u8);
+                let mode = if write { "rw" } else { "ro" };
+                self.call(|| {
+                    format!(
+                        "hmm_range_fault page {page}: device maps #{fr} {mode}, no reference taken"
+                    )
+                });
+            }
+            Err(Stop::ZeroPage) => self.s.pinned[hs] = (NONE, 0),
+            Err(Stop::Blocked) => return Err(Stop::Blocked),
+            Err(_) => {
+                for k in 0..cursor {
+                    let hs = self.w.handle_slot(handle, k);
+                    self.s.pinned[hs] = (NONE, 0);
+                }
+                self.call(|| format!("hmm_range_fault page {page}: fault failed -> -EFAULT"));
+                self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
+                self.next_op();
+                return Ok(());
+            }
+        }
+        if cursor + 1 < end - start {
+            self.s.threads[self.thread].cursor += 1;
+        } else {
+            self.s.handles[handle].result = PinResult::Ok;
+            self.next_op();
+        }
+        Ok(())
+    }
+
+    /// Whether the handle's pages are gup-bounce pages.
+    fn bounced(&self, handle: usize) -> bool {
+        let (fr, _) = self.s.pinned[self.w.handle_slot(handle, 0)];
+        fr != NONE && matches!(self.s.frames[fr as usize].owner, Owner::Bounce { .. })
+    }
+
+    /// `unpin_user_pages_dirty_lock()` (or, per design, set_page_dirty_lock() + put_page(); for a
+    /// fault-capable device mmu_interval_notifier_remove()). A gup-bounce handle's pages are
+    /// written back through the write path first, which may wait (frozen, stable pages).
+    pub(crate) fn unpin_user_pages(&mut self, handle: usize, dirty: bool) -> Result<(), Stop> {
+        let tr = self.w.design.tracking;
+        let device = self.w.handle_device(handle);
+        let dev = self.w.sc.devices[device].kind.rules();
+        if dev.faults {
+            for k in 0..self.w.handle_len(handle) {
+                let hs = self.w.handle_slot(handle, k);
+                self.s.pinned[hs] = (NONE, 0);
+            }
+            self.s.handles[handle].released = true;
+            self.call(|| "mmu_interval_notifier_remove: the device's mappings are gone".into());
+            return Ok(());
+        }
+        if self.s.handles[handle].revoked {
+            self.call(|| "the lease was revoked: the pages were already released".into());
+            return Ok(());
+        }
+        let bounced = self.bounced(handle);
+        if dirty && bounced {
+            self.gup_bounce_may_write(handle)?;
+        }
+        let r = self.gup_ref(device);
+        for k in 0..self.w.handle_len(handle) {
+            let (fr, gen) = self.s.pinned[self.w.handle_slot(handle, k)];
+            let owner = self.s.frames[fr as usize].owner;
+            if self.s.frames[fr as usize].gen != gen
+                && !matches!(owner, Owner::Dax { .. } | Owner::DaxFree)
+                || owner == Owner::Free
+            {
+                continue;
+            }
+            if dirty {
+                if let Owner::Bounce { file, page } = owner {
+                    self.gup_bounce_copy_back(fr, file as usize, page);
+                } else {
+                    self.call(|| {
+                        format!(
+                            "{}(#{fr})",
+                            if dev.foll_pin {
+                                tr.unpin_dirty_fn
+                            } else {
+                                "set_page_dirty_lock"
+                            }
+                        )
+                    });
+                    self.folio_mark_dirty(fr);
+                }
+            }
+            let f = &mut self.s.frames[fr as usize];
+            if dev.foll_pin {
+                f.pincount = f.pincount.saturating_sub(1);
+            }
+            let back_on_lru = dev.foll_pin
+                && tr.off_lru
+                && f.pincount == 0
+                && matches!(f.owner, Owner::Cache { .. });
+            let rc = f.refcount.saturating_sub(r);
+            self.call(|| {
+                format!(
+                    "{}(#{fr}): refcount -{r} = {rc}",
+                    if dev.foll_pin {
+                        tr.unpin_fn
+                    } else {
+                        "put_page"
+                    }
+                )
+            });
+            self.info.cost.unpin_pages += 1;
+            self.charge_unpin(if dev.foll_pin {
+                tr.unpin_page_cost
+            } else {
+                GET_COST
+            });
+            if back_on_lru {
+                self.call(|| format!("folio_putback_lru(#{fr}): ClearPageGot, back on the LRU"));
+            }
+            self.folio_put(fr, r);
+        }
+        self.s.handles[handle].released = true;
+        self.info.cost.unpin_calls += 1;
+        if dev.foll_pin {
+            self.charge_unpin(tr.unpin_call_cost);
+        }
+        let h = self.w.design.handling;
+        if bounced {
+            self.charge_unpin(h.unpin_call_cost);
+        }
+        if self.s.handles[handle].lease {
+            self.charge_unpin(h.unpin_call_cost);
+            self.call(|| "layout lease released".into());
+        }
+        Ok(())
+    }
+
+    /// gup-bounce's copy-back goes through the write path, so it waits where write(2) would:
+    /// for a thaw, and for writeback of a page that must stay stable.
+    fn gup_bounce_may_write(&self, handle: usize) -> Result<(), Stop> {
+        if self.s.frozen {
+            return Err(Stop::Blocked);
+        }
+        for k in 0..self.w.handle_len(handle) {
+            let Some((file, page)) = self.handle_file_page(handle, k) else {
+                continue;
+            };
+            if page >= self.s.sizes[file] {
+                continue;
+            }
+            let fr = self.s.pages[self.slot(file, page)].cache;
+            if self.w.stable && fr != NONE && self.s.frames[fr as usize].has(pg::WRITEBACK) {
+                return Err(Stop::Blocked);
+            }
+        }
+        Ok(())
+    }
+
+    /// gup-bounce at unpin(dirty): the bounce page's content goes into the page cache (or the
+    /// DAX storage) through write_begin/write_end, so the filesystem reserves space as
+    /// ->page_mkwrite would. ENOSPC here comes after the device's data was acknowledged.
+    fn gup_bounce_copy_back(&mut self, bounce: u8, file: usize, page: u8) {
+        let c = self.s.frames[bounce as usize].content;
+        let name = self.w.sc.files[file].name.clone();
+        let v = self.val(c).to_string();
+        if page >= self.s.sizes[file] {
+            self.call(|| {
+                format!("gup-bounce: {name}[{page}] is beyond EOF now (truncated): the bounce page's {v} is dropped")
+            });
+            return;
+        }
+        let enospc = |me: &mut Self| {
+            me.violate(Property::NoLateEnospc, || {
+                format!("gup-bounce copy-back of {v} into {name}[{page}] at unpin: -ENOSPC reported to the unpinning driver, but the device's write was acknowledged when its DMA completed: the data is lost")
+            });
+            me.call(|| "gup-bounce: write_begin -> -ENOSPC".into());
+        };
+        if self.w.fs.dax {
+            let slot = self.slot(file, page);
+            let mut b = self.s.pages[slot].block;
+            if b == NONE {
+                if self.s.free_blocks() == 0 {
+                    return enospc(self);
+                }
+                b = self.dax_alloc_block(file, page);
+            }
+            self.s.frames[b as usize].content = c;
+            self.info.cost.page_copies += 1;
+            self.call(|| format!("gup-bounce: #{bounce} copied into {name}[{page}] (block {b})"));
+            return;
+        }
+        let Ok(target) = self.filemap_get_folio(file, page) else {
+            return;
+        };
+        if self.reserve_space(file, page).is_err() {
+            return enospc(self);
+        }
+        let f = &mut self.s.frames[target as usize];
+        f.set(pg::PRIVATE, true);
+        f.set(pg::FS_CLEAN, false);
+        f.set(pg::DIRTY, true);
+        f.content = c;
+        self.info.cost.page_copies += 1;
+        self.call(|| {
+            format!("gup-bounce: #{bounce} copied into {name}[{page}] (#{target}) through write_begin/write_end, folio_mark_dirty")
+        });
+    }
+
+    /// break_layout(): a truncate, punch or COW relocation of `file`/`page` breaks the layout
+    /// leases of pins that reach it. The model's holders are litmus threads that do not react to
+    /// the break notice, so a holder that has not unpinned yet is past the lease-break timeout:
+    /// its device access is revoked and its pages released.
+    pub(crate) fn break_layout(&mut self, file: usize, page: u8) {
+        if !self.w.design.handling.layout_lease {
+            return;
+        }
+        for h in 0..self.w.sc.handles.len() {
+            let hs = self.s.handles[h];
+            if !hs.lease || hs.released {
+                continue;
+            }
+            let len = self.w.handle_len(h);
+            let covers = (0..len).any(|k| self.handle_file_page(h, k) == Some((file, page)));
+            if !covers {
+                continue;
+            }
+            let device = self.w.handle_device(h);
+            let r = self.gup_ref(device);
+            for k in 0..len {
+                let (fr, gen) = self.s.pinned[self.w.handle_slot(h, k)];
+                let f = self.s.frames[fr as usize];
+                if f.owner == Owner::Free
+                    || (f.gen != gen && !matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree))
+                {
+                    continue;
+                }
+                self.s.frames[fr as usize].pincount = f.pincount.saturating_sub(1);
+                self.folio_put(fr, r);
+            }
+            let hs = &mut self.s.handles[h];
+            hs.released = true;
+            hs.revoked = true;
+            self.info.revoked = true;
+            let (name, fname) = (
+                self.w.sc.handles[h].clone(),
+                self.w.sc.files[file].name.clone(),
+            );
+            self.call(|| {
+                format!("break_layout({fname}[{page}]): layout lease of {name} broken; not released by lease-break-time: device access revoked, pages released")
+            });
+        }
+    }
+
+    /// The device writes (`Some(value)`) or reads the k-th page of a handle: no PTE, no fault —
+    /// unless the device can fault, in which case it refaults a page whose mapping was
+    /// invalidated before touching it.
+    pub(crate) fn dma(
+        &mut self,
+        handle: usize,
+        k: u8,
+        write: Option<Value>,
+        reg: Option<usize>,
+    ) -> Result<(), Stop> {
+        match self.s.handles[handle].result {
+            PinResult::Pending => return Err(Stop::Blocked),
+            PinResult::Err(_) => {
+                self.call(|| "the pin failed: the driver skips this transfer".into());
+                self.next_op();
+                return Ok(());
+            }
+            PinResult::Ok => {}
+        }
+        let fail = |me: &mut Self, why: &'static str| {
+            me.call(|| why.into());
+            if let Some(r) = reg {
+                me.s.regs[r] = Observed::None;
+            }
+            me.next_op();
+            Ok(())
+        };
+        if self.s.handles[handle].revoked {
+            return fail(
+                self,
+                "the layout lease was revoked: the device's access fails (-EIO)",
+            );
+        }
+        let dev = self.w.sc.devices[self.w.handle_device(handle)].kind.rules();
+        let hs = self.w.handle_slot(handle, k);
+        let fr = if dev.faults {
+            if self.s.handles[handle].released {
+                return fail(self, "the mmu notifier is unregistered: the device has no mapping and its access faults (-EFAULT)");
+            }
+            let (fr, writable) = self.s.pinned[hs];
+            if fr != NONE && (write.is_none() || writable != 0) {
+                fr
+            } else {
+                let (map, start) = self.w.handle_map(handle);
+                self.info.cost.refaults += 1;
+                match self.handle_mm_fault(map, start + k, write.is_some(), false) {
+                    Ok(fr) => {
+                        self.s.pinned[hs] = (fr, write.is_some() as u8 | writable);
+                        self.call(|| {
+                            format!(
+                                "device page fault: hmm_range_fault(page {}) -> #{fr}",
+                                start + k
+                            )
+                        });
+                        fr
+                    }
+                    Err(Stop::Blocked) => return Err(Stop::Blocked),
+                    Err(Stop::ZeroPage) => {
+                        if let Some(r) = reg {
+                            self.s.regs[r] = Observed::Val(Value::default());
+                        }
+                        self.next_op();
+                        return Ok(());
+                    }
+                    Err(_) => {
+                        return fail(
+                            self,
+                            "device page fault: hmm_range_fault -> -EFAULT: the transfer fails",
+                        )
+                    }
+                }
+            }
+        } else {
+            let (fr, gen) = self.s.pinned[hs];
+            let f = self.s.frames[fr as usize];
+            if matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
+                self.dax_check_storage(handle, k, fr, gen);
+            } else if f.gen != gen || f.owner == Owner::Free {
+                let h = self.w.sc.handles[handle].clone();
+                self.violate(Property::NoFrameUaf, || {
+                    format!(
+                        "DMA through {h}[{k}] reached frame #{fr} after it was freed{}",
+                        if f.owner == Owner::Free {
+                            ""
+                        } else {
+                            " and reused"
+                        }
+                    )
+                });
+                if f.owner == Owner::Free {
+                    if let Some(r) = reg {
+                        self.s.regs[r] = Observed::None;
+                    }
+                    self.next_op();
+                    return Ok(());
+                }
+            }
+            fr
+        };
+        let f = self.s.frames[fr as usize];
+        match write {
+            Some(v) => {
+                let c = self.content(v);
+                if let Owner::Cache { file, page } = f.owner {
+                    if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
+                        let name = self.w.sc.files[file as usize].name.clone();
+                        self.violate(Property::MkwriteContract, || {
+                            format!("DMA changed {name}[{page}] (#{fr}) while the filesystem has it clean: no ->page_mkwrite since it was cleaned")
+                        });
+                    }
+                }
+                if self.s.frozen && matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
+                    self.violate(Property::FreezeConsistency, || {
+                        format!("DMA wrote DAX block {fr} while the filesystem is frozen")
+                    });
+                }
+                let old = self.val(f.content).to_string();
+                self.s.frames[fr as usize].content = c;
+                let new = self.val(c).to_string();
+                self.call(|| format!("DMA write #{fr}: {old} -> {new} (no PTE, no fault)"));
+                self.ack(c.write);
+            }
+            None => {
+                if let Some(r) = reg {
+                    self.s.regs[r] = Observed::Val(f.content.value);
+                }
+                let vs = self.val(f.content).to_string();
+                self.call(|| format!("DMA read #{fr} = {vs}"));
+            }
+        }
+        self.next_op();
+        Ok(())
+    }
+}
