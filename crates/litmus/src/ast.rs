@@ -193,6 +193,8 @@ pub(crate) enum Stmt {
         data: Option<Vec<ValTok>>,
         /// The whole `data=...` list, for length errors.
         data_span: Span,
+        /// `refs=K`: references others hold on every page for the whole run.
+        refs: Option<Num>,
     },
     Mmap {
         name: Name,

@@ -36,6 +36,8 @@ pub const MAX_FILES: usize = 8;
 pub const MAX_MAPS: usize = 8;
 /// Most ops in one scenario (all threads together): each may be a write with its own identity.
 pub const MAX_OPS: usize = 200;
+/// Most `refs=K`: leaves the 16-bit refcount room for eight 1024-biased pins and the mappings.
+const MAX_REFS: u64 = 50_000;
 /// Free data blocks when `blocks=` is not given.
 pub const DEFAULT_BLOCKS: u8 = 16;
 
@@ -608,6 +610,7 @@ impl Lower<'_> {
                     pages,
                     data,
                     data_span,
+                    refs,
                     ..
                 } => {
                     let id = file_idx;
@@ -624,6 +627,9 @@ impl Lower<'_> {
                         );
                     }
                     self.lower_file(id, pages, data.as_deref(), data_span);
+                    if let Some(r) = refs {
+                        self.lower_refs(id, r);
+                    }
                 }
                 Stmt::Mmap {
                     file,
@@ -852,6 +858,35 @@ impl Lower<'_> {
             Some(format!("{what} has 1 to {MAX_PAGES} pages in the model")),
         );
         None
+    }
+
+    /// `refs=K`: a count that leaves room in the 16-bit refcount for every pin's 1024 bias, on a
+    /// filesystem that has a page cache.
+    fn lower_refs(&mut self, id: usize, refs: &Num) {
+        if refs.value > MAX_REFS {
+            self.err(
+                refs.span.clone(),
+                format!("`refs={}` is more than {MAX_REFS}", refs.value),
+                "too many references",
+                Some("1100 is enough to cross GUP_PIN_COUNTING_BIAS (1024)".to_string()),
+            );
+            return;
+        }
+        if let Some(fs) = self.fs.map(|f| f.rules()).filter(|r| r.dax) {
+            self.err(
+                refs.span.clone(),
+                format!(
+                    "{} has no page cache for others to hold references in",
+                    fs.name
+                ),
+                "not on fs-DAX",
+                None,
+            );
+            return;
+        }
+        if let Some(f) = self.files.get_mut(id) {
+            f.refs = refs.value as u16;
+        }
     }
 
     fn lower_file(&mut self, id: usize, pages: &Num, data: Option<&[ValTok]>, data_span: &Span) {
@@ -1676,6 +1711,27 @@ mod tests {
         let text = "litmus t\nfs tmpfs blocks=65\nfile f pages=1\nthread t {\n sync\n}\n";
         let d = parse("x", text).unwrap_err();
         assert_eq!(d.errors[0].message, "`blocks=65` is more than 64");
+        let d = crate::parse(
+            "t.litmus",
+            "litmus t\nfs ext4\nfile f pages=1 refs=70000\nthread t {\n sync\n}\n",
+        )
+        .unwrap_err();
+        assert_eq!(d.errors[0].message, "`refs=70000` is more than 50000");
+        let d = crate::parse(
+            "t.litmus",
+            "litmus t\nfs ext4-dax\nfile f pages=1 refs=2\nthread t {\n sync\n}\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            d.errors[0].message,
+            "ext4-dax has no page cache for others to hold references in"
+        );
+        let sc = crate::parse(
+            "t.litmus",
+            "litmus t\nfs ext4\nfile f pages=1 data=A refs=1100\nthread t {\n sync\n}\n",
+        )
+        .unwrap();
+        assert_eq!(sc.files[0].refs, 1100);
     }
 
     #[test]

@@ -699,10 +699,11 @@ impl Parser<'_> {
         })
     }
 
-    /// `file F pages=N [data=V,V,...]`
+    /// `file F pages=N [data=V,V,...] [refs=K]`
     fn file(&mut self, cur: &mut Cur) -> PResult<Stmt> {
         let name = self.ident(cur, "a file name")?;
         let mut pages: Option<Num> = None;
+        let mut refs: Option<Num> = None;
         let mut data: Option<(Vec<ValTok>, Span)> = None;
         while let Some(w) = cur.peek_word() {
             match w {
@@ -726,7 +727,12 @@ impl Parser<'_> {
                     }
                     data = Some((vals, start..cur.prev_span().end));
                 }
-                "pages" | "data" => {
+                "refs" if refs.is_none() => {
+                    cur.bump();
+                    self.punct(cur, Tok::Eq, "expected `=` after `refs`", "expected `=K`")?;
+                    refs = Some(self.number(cur, "a reference count")?);
+                }
+                "pages" | "data" | "refs" => {
                     return Err(self.err(cur, format!("`{w}` is given twice"), "given twice", None))
                 }
                 _ => {
@@ -738,8 +744,9 @@ impl Parser<'_> {
                         "separate the values of `data=` with commas: `data=A,B`".to_string()
                     } else {
                         with_suggestion(
-                            did_you_mean(w, ["pages", "data"]),
-                            "a file takes `pages=N` and optionally `data=V,V,...`".to_string(),
+                            did_you_mean(w, ["pages", "data", "refs"]),
+                            "a file takes `pages=N` and optionally `data=V,V,...` and `refs=K`"
+                                .to_string(),
                         )
                     };
                     return Err(self.err(
@@ -768,6 +775,7 @@ impl Parser<'_> {
             pages,
             data,
             data_span,
+            refs,
         })
     }
 
@@ -1749,7 +1757,7 @@ mod tests {
         let e = one_error("litmus t\nfile f pages=1 dat=A");
         assert_eq!(
             e.help.as_deref(),
-            Some("did you mean `data`? a file takes `pages=N` and optionally `data=V,V,...`")
+            Some("did you mean `data`? a file takes `pages=N` and optionally `data=V,V,...` and `refs=K`")
         );
         let e = one_error("litmus t\nfile f pages=2 data=A B");
         assert_eq!(
