@@ -167,3 +167,101 @@ fn bounded_wait_is_reported_as_hang() {
         v1.text()
     );
 }
+
+/// Issue 3: each new handling, broken as data, must flip a verdict the correct one gets right.
+/// `fix` turns the correct handling into the broken copy; the correct design must not show
+/// `outcome`, the broken one must.
+fn assert_broken_handling_flips(
+    text: &str,
+    tracking: &str,
+    handling: &str,
+    fix: impl FnOnce(&mut Handling),
+    outcome: impl Fn(&Verdict) -> bool,
+) {
+    let sc = parse(text);
+    let good = Design::parse(&format!("{tracking}+{handling}")).unwrap();
+    let (_, v0, _) = violated(&sc, good, None);
+    assert!(
+        !outcome(&v0),
+        "the correct {handling} already gets {}",
+        v0.text()
+    );
+    let mut h = Handling {
+        ..*design::handling(handling).unwrap()
+    };
+    fix(&mut h);
+    let (_, v1, _) = violated(&sc, broken(tracking, h), None);
+    assert!(outcome(&v1), "broken {handling} not caught: {}", v1.text());
+}
+
+fn unsafe_with(p: Property) -> impl Fn(&Verdict) -> bool {
+    move |v| matches!(v, Verdict::Unsafe(ps) if ps.contains(p))
+}
+
+#[test]
+fn bounce_writeback_needs_its_bounce_page() {
+    // A DIO read into a btrfs page while writeback is in flight: the bounce copy keeps the
+    // checksummed data stable (seed 003, Glisse); writing the page itself does not.
+    let text = "litmus m\nfs btrfs\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice d dio\nthread a {\n  store m[0] = A\n  pin p = d m[0..1] write\n  dma p[0] = B\n  unpin p dirty\n}\nthread b {\n  writeback f\n}\n";
+    assert_broken_handling_flips(
+        text,
+        "pincount",
+        "bounce-writeback",
+        |h| h.writeback_pinned = OnPinned::Proceed,
+        unsafe_with(Property::StableWrites),
+    );
+}
+
+#[test]
+fn layout_lease_must_revoke_before_dax_storage_is_freed() {
+    // seed 001 (Chinner): the lease break revokes the NIC before truncate frees its DAX storage;
+    // without it, truncate is left waiting on dax_layout_busy_page() for a pin that its own
+    // thread drops only later: a hang instead of `revoked`.
+    let text = "litmus m\nfs ext4-dax\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  truncate f 0\n  dma p[0] = A\n  unpin p\n}\n";
+    assert_broken_handling_flips(
+        text,
+        "pincount",
+        "layout-lease",
+        |h| h.layout_lease = false,
+        |v| *v == Verdict::Hang,
+    );
+}
+
+#[test]
+fn mmu_notifier_must_refuse_devices_that_cannot_fault() {
+    // seed 003 (Glisse): a NIC that cannot fault keeps writing after writeback cleaned the page.
+    let text = "litmus m\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  dma p[0] = A\n  fsync f\n  dma p[0] = B\n  unpin p dirty\n}\n";
+    assert_broken_handling_flips(
+        text,
+        "pincount",
+        "mmu-notifier",
+        |h| h.refuse = design::allow_all,
+        unsafe_with(Property::MkwriteContract),
+    );
+}
+
+#[test]
+fn gup_bounce_must_keep_the_device_off_the_page_cache() {
+    let text = "litmus m\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  dma p[0] = A\n  fsync f\n  dma p[0] = B\n  unpin p dirty\n}\n";
+    assert_broken_handling_flips(
+        text,
+        "pincount",
+        "gup-bounce",
+        |h| h.longterm_bounce = false,
+        unsafe_with(Property::MkwriteContract),
+    );
+}
+
+#[test]
+fn fs_tolerant_must_write_pages_dirtied_without_buffers() {
+    // Reclaim drops the buffers of a page a DIO read still targets; the unpin dirties it behind
+    // ext4's back (seed 002's report). fs-tolerant writes it; ext4 as it is warns and drops it.
+    let text = "litmus m\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice d dio\nthread a {\n  pin p = d m[0..1] write\n  writeback f\n  reclaim\n  unpin p dirty\n  writeback f\n}\n";
+    assert_broken_handling_flips(
+        text,
+        "pincount",
+        "fs-tolerant",
+        |h| h.fs_tolerant = false,
+        unsafe_with(Property::FsIntegrity),
+    );
+}
