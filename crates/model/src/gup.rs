@@ -142,7 +142,7 @@ impl Ctx<'_, '_, '_> {
         let bounce = self.w.design.handling.longterm_bounce
             && longterm
             && dev.foll_pin
-            && (req.real_fs_shared() || req.vma_is_fsdax());
+            && req.real_fs_shared();
         let fault = if bounce {
             self.handle_mm_fault(map, page, false, false)
         } else {
@@ -242,7 +242,8 @@ impl Ctx<'_, '_, '_> {
         if bounce {
             self.charge_pin(h.pin_call_cost);
         }
-        if h.layout_lease && longterm && dev.foll_pin && req.fs.is_some() {
+        // A layout is a block map: tmpfs and hugetlbfs have none to lease.
+        if h.layout_lease && longterm && dev.foll_pin && req.fs.is_some_and(|f| f.backing) {
             self.s.handles[handle].lease = true;
             self.charge_pin(h.pin_call_cost);
             let name = self.w.sc.handles[handle].clone();
@@ -647,7 +648,12 @@ impl Ctx<'_, '_, '_> {
                 let old = self.val(f.content).to_string();
                 self.s.frames[fr as usize].content = c;
                 let new = self.val(c).to_string();
-                self.call(|| format!("DMA write #{fr}: {old} -> {new} (no PTE, no fault)"));
+                let how = if dev.faults {
+                    "through the device's page table"
+                } else {
+                    "no PTE, no fault"
+                };
+                self.call(|| format!("DMA write #{fr}: {old} -> {new} ({how})"));
                 self.ack(c.write);
             }
             None => {

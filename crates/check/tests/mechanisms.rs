@@ -1,0 +1,155 @@
+//! What each design's mechanism does, seen from outside: final-state answers and cost counters of
+//! small scenarios, so a mechanism that silently stopped working fails here even where the
+//! catalog's verdicts would not move.
+
+use pinlab_check::{check, Answer, Limits, Verdict};
+use pinlab_model::design::Design;
+use pinlab_model::scenario::Scenario;
+
+fn parse(text: &str) -> Scenario {
+    pinlab_litmus::parse("mechanism.litmus", text).unwrap_or_else(|d| panic!("{}", d.render(text)))
+}
+
+fn run(text: &str, design: &str) -> pinlab_check::CheckResult {
+    let r = check(
+        &parse(text),
+        Design::parse(design).unwrap(),
+        Limits::default(),
+    );
+    assert!(r.complete);
+    r
+}
+
+fn answer(text: &str, design: &str) -> Answer {
+    run(text, design).condition.expect("a condition").answer
+}
+
+#[test]
+fn gup_bounce_hides_device_writes_from_the_file_until_unpin() {
+    // seed 002 (Kara): "data won't be visible in the file until GUP user is done with it".
+    let body = "fs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  dma p[0] = B\n  fsync f\n  UNPIN\n  fsync f\n}\n";
+    let before = format!(
+        "litmus t\n{}exists (disk f[0] = B)\n",
+        body.replace("UNPIN", "load m[0] -> r")
+    );
+    assert_eq!(answer(&before, "gup-bounce"), Answer::Never);
+    assert_eq!(answer(&before, "legacy"), Answer::Always);
+    let after = format!(
+        "litmus t\n{}exists (disk f[0] = B)\n",
+        body.replace("UNPIN", "unpin p dirty")
+    );
+    assert_eq!(answer(&after, "gup-bounce"), Answer::Always);
+    let r = run(&after, "gup-bounce");
+    assert!(r.stats.cost.page_copies > 0, "a bounce page is a copy");
+}
+
+#[test]
+fn fault_capable_devices_hold_no_references_and_refault_after_writeback() {
+    // pin_user_pages.rst CASE 3: the NIC's mapping is invalidated by folio_mkclean and refaults
+    // through ->page_mkwrite, so the page is dirty again and the second fsync writes C.
+    let text = "litmus t\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice nic rdma-odp\nthread a {\n  pin p = nic m[0..1] write\n  dma p[0] = B\n  fsync f\n  dma p[0] = C\n  fsync f\n  unpin p\n}\nforall (disk f[0] = C)\n";
+    for d in ["legacy", "pin-wait", "upstream", "odp"] {
+        let r = run(text, d);
+        assert_eq!(r.verdict, Verdict::Safe, "{d}");
+        assert!(r.condition.unwrap().holds, "{d}");
+        assert!(
+            r.stats.cost.invalidations > 0 && r.stats.cost.refaults > 0,
+            "{d}"
+        );
+        assert_eq!(
+            r.stats.cost.pin_pages, 0,
+            "{d}: an ODP registration pins nothing"
+        );
+    }
+}
+
+#[test]
+fn page_got_takes_pinned_pages_off_the_lru_and_reclaim_leaves_them() {
+    // seed 004 (Wilcox): "Pages which are 'got' don't need to be on the LRU list". With no
+    // handling at all, reclaim then never strips a pinned page's buffers, so the unpin's
+    // set_page_dirty finds them (mkwrite-contract still breaks: writeback cleaned the page).
+    let text = "litmus t\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice d dio\nthread a {\n  pin p = d m[0..1] write\n  writeback f\n  reclaim\n  unpin p dirty\n  writeback f\n}\n";
+    use pinlab_model::property::Property as P;
+    let got = run(text, "page-got+none");
+    assert!(got.stats.cost.lru_removals > 0);
+    let Verdict::Unsafe(ps) = got.verdict else {
+        panic!("{}", got.verdict.text())
+    };
+    assert!(ps.contains(P::MkwriteContract) && !ps.contains(P::FsIntegrity));
+    // Under legacy, reclaim strips the pinned page's buffers and ext4 meets a dirty page without
+    // them (seed 002's report).
+    let Verdict::Unsafe(ps) = run(text, "legacy").verdict else {
+        panic!()
+    };
+    assert!(ps.contains(P::FsIntegrity));
+    assert_eq!(run(text, "pincount+none").stats.cost.lru_removals, 0);
+}
+
+#[test]
+fn the_1024_bias_makes_pincount_see_pins_nobody_took() {
+    // include/linux/mm.h folio_maybe_dma_pinned(): refcount >= 1024 looks pinned.
+    let text = "litmus t\nfs ext4\nfile f pages=1 data=0 refs=1100\nmmap m = f shared rw\nthread a {\n  store m[0] = A\n  fsync f\n}\n";
+    let pw = run(text, "pin-wait");
+    assert_eq!(pw.verdict, Verdict::Hang);
+    assert!(pw.stats.cost.false_positives > 0);
+    let pg = run(text, "page-got");
+    assert_eq!(pg.verdict, Verdict::Safe);
+    assert_eq!(pg.stats.cost.false_positives, 0);
+    // Below the bias nothing is seen.
+    let few = text.replace("refs=1100", "refs=1000");
+    assert_eq!(run(&few, "pin-wait").verdict, Verdict::Safe);
+}
+
+#[test]
+fn virtual_vma_sees_the_file_range_not_the_frame() {
+    // A long-term write pin of a private mapping holds an anonymous COW copy; the pseudo-VMA still
+    // covers f[0], so writeback of the page-cache page waits for an unpin that comes after it.
+    let text = "litmus t\nfs ext4\nfile f pages=1 data=0\nmmap m = f private rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  write f[0] = A\n  fsync f\n  unpin p\n}\n";
+    let vv = run(text, "virtual-vma");
+    assert_eq!(vv.verdict, Verdict::Hang);
+    assert!(vv.stats.cost.false_positives > 0);
+    assert_eq!(run(text, "page-got").verdict, Verdict::Safe);
+}
+
+#[test]
+fn dax_truncate_frees_storage_a_pin_still_reaches() {
+    // seed 001 (Chinner): "a use after free of the physical storage"; the freed block goes to g,
+    // so the NIC's write shows up in another file.
+    let text = "litmus t\nfs ext4-dax blocks=0\nfile f pages=1 data=0\nfile g pages=1\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  truncate f 0\n  write g[0] = A\n  dma p[0] = B\n  unpin p\n}\nexists (file g[0] = B)\n";
+    let legacy = run(text, "legacy");
+    assert!(
+        matches!(legacy.verdict, Verdict::Unsafe(ps) if ps.contains(pinlab_model::property::Property::NoStorageUaf))
+    );
+    assert_eq!(legacy.condition.unwrap().answer, Answer::Always);
+    // Upstream refuses long-term pins of fs-DAX (check_vma_flags: -EOPNOTSUPP).
+    assert_eq!(run(text, "upstream").verdict, Verdict::Refused);
+    // A layout lease revokes the NIC before the storage is freed.
+    let ll = run(text, "layout-lease");
+    assert_eq!(ll.verdict, Verdict::Revoked);
+    assert_eq!(ll.condition.unwrap().answer, Answer::Never);
+}
+
+#[test]
+fn upstream_dax_truncate_waits_for_a_short_term_pin() {
+    // research/kernel-gup.md §4: dax_break_layout() waits until the DIO's pin is released.
+    let text = "litmus t\nfs xfs-dax\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice d dio\nthread io {\n  pin p = d m[0..1] write\n  dma p[0] = B\n  unpin p\n}\nthread t {\n  truncate f 0\n}\n";
+    assert_eq!(run(text, "upstream").verdict, Verdict::Safe);
+    assert!(matches!(run(text, "legacy").verdict, Verdict::Unsafe(_)));
+}
+
+#[test]
+fn bounce_writeback_keeps_checksummed_data_stable_but_not_the_mkwrite_contract() {
+    // seed 003: Glisse's bounce page vs Chinner's "->page_mkwrite ... Every. Time."
+    let text = "litmus t\nfs btrfs\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice d dio\nthread a {\n  store m[0] = A\n  pin p = d m[0..1] write\n  dma p[0] = B\n  unpin p dirty\n}\nthread b {\n  writeback f\n}\n";
+    let pb = run(text, "pin-bounce");
+    let Verdict::Unsafe(ps) = pb.verdict else {
+        panic!("{}", pb.verdict.text())
+    };
+    use pinlab_model::property::Property as P;
+    assert!(!ps.contains(P::StableWrites) && ps.contains(P::MkwriteContract));
+    assert!(pb.stats.cost.page_copies > 0);
+    let Verdict::Unsafe(ps) = run(text, "legacy").verdict else {
+        panic!()
+    };
+    assert!(ps.contains(P::StableWrites));
+}
