@@ -204,27 +204,27 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
-    /// virtual-vma: a pseudo-VMA of a live pin covers `file`/`page` in the inode's i_mmap tree.
+    /// virtual-vma: a pseudo-VMA of a live pin covers `file`/`page` in the inode's i_mmap tree
+    /// (from the pin's first page on: a pin in progress already holds its first pages).
     fn range_pinned(&self, file: usize, page: u8) -> bool {
         (0..self.w.sc.handles.len()).any(|h| {
             let hs = self.s.handles[h];
-            if hs.result != PinResult::Ok || hs.released {
+            if matches!(hs.result, PinResult::Err(_)) || hs.released {
                 return false;
             }
             let dev = self.w.sc.devices[self.w.handle_device(h)].kind.rules();
-            if !dev.foll_pin || dev.faults {
+            let (map, start) = self.w.handle_map(h);
+            if !dev.foll_pin
+                || dev.faults
+                || !matches!(self.w.sc.maps[map].kind, MapKind::File { file: f, .. } if f == file)
+                || page < start
+                || page >= start + self.w.handle_len(h)
+            {
                 return false;
             }
-            let (map, start) = self.w.handle_map(h);
-            let covers = matches!(self.w.sc.maps[map].kind, MapKind::File { file: f, .. } if f == file)
-                && page >= start
-                && page < start + self.w.handle_len(h);
+            let (fr, _) = self.s.pinned[self.w.handle_slot(h, page - start)];
             // A gup-bounce pin holds a bounce page, not the file range.
-            covers
-                && !matches!(
-                    self.s.frames[self.s.pinned[self.w.handle_slot(h, 0)].0 as usize].owner,
-                    Owner::Bounce { .. }
-                )
+            fr != NONE && !matches!(self.s.frames[fr as usize].owner, Owner::Bounce { .. })
         })
     }
 
