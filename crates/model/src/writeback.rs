@@ -71,6 +71,22 @@ impl Ctx<'_, '_, '_> {
             self.next_op();
             return Ok(());
         }
+        if kind == PassKind::Freeze
+            && self.w.fs.dax
+            && self.w.design.handling.writeback_pinned == OnPinned::Wait
+        {
+            // Freeze write-protects every DAX PTE (finish_pass); under `wait` the write
+            // protection of a pinned page waits, as folio_mkclean does at writeback.
+            for fr in 0..self.s.frames.len() as u8 {
+                if matches!(
+                    self.s.frames[fr as usize].owner,
+                    crate::state::Owner::Dax { .. }
+                ) && self.folio_maybe_dma_pinned(fr)
+                {
+                    return Err(Stop::Blocked);
+                }
+            }
+        }
         if self.s.threads[t].phase == START {
             if kind != PassKind::Background {
                 self.record_durability(scope);
