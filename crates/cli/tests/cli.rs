@@ -1,6 +1,7 @@
 //! The command line as a user runs it: exit codes, determinism, bad input, and snapshots of the
 //! matrix and of `explain` traces.
 
+use pinlab_model::design::PRESETS;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -60,9 +61,10 @@ fn matrix_json_has_the_schema_and_every_cell() {
     let o = pinlab(&["matrix", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["schema"], "pinlab.matrix/1");
+    assert_eq!(v["schema"], "pinlab.matrix/2");
     let designs = v["designs"].as_array().unwrap().len();
-    assert_eq!(designs, 5);
+    assert_eq!(designs, PRESETS.len());
+    let mut pinned = vec![0; designs];
     for row in v["scenarios"].as_array().unwrap() {
         assert_eq!(
             row["cells"].as_array().unwrap().len(),
@@ -70,15 +72,25 @@ fn matrix_json_has_the_schema_and_every_cell() {
             "{}",
             row["scenario"]
         );
-        for c in row["cells"].as_array().unwrap() {
+        for (i, c) in row["cells"].as_array().unwrap().iter().enumerate() {
             assert_eq!(
                 c["agrees"], true,
                 "{} under {}",
                 row["scenario"], c["design"]
             );
+            pinned[i] += c["cost"]["pin_pages"]
+                .as_u64()
+                .expect("every cell has a cost");
         }
     }
     assert_eq!(v["totals"]["mismatches"], 0);
+    // The per-design summary is the cells' costs summed, column by column.
+    let costs = v["costs"].as_array().unwrap();
+    assert_eq!(costs.len(), designs);
+    for (i, c) in costs.iter().enumerate() {
+        assert_eq!(c["design"], v["designs"][i]);
+        assert_eq!(c["cost"]["pin_pages"].as_u64().unwrap(), pinned[i]);
+    }
 }
 
 #[test]
@@ -233,4 +245,142 @@ fn designs_lists_every_axis_with_its_source() {
     ] {
         assert!(t.contains(name), "designs lacks {name}");
     }
+}
+
+/// Every pair's figures as `rank --format json` gives them, for the front check.
+fn objectives(p: &serde_json::Value) -> [f64; 4] {
+    let n = |k: &str| p[k].as_u64().unwrap() as f64;
+    [
+        n("unsafe") + n("incomplete"),
+        n("hang"),
+        n("refused_or_revoked"),
+        p["ops_per_page"].as_f64().unwrap(),
+    ]
+}
+
+#[test]
+fn rank_checks_every_pair_and_marks_the_pareto_front() {
+    let a = pinlab(&["rank"]);
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    let b = pinlab(&["rank"]);
+    assert_eq!(a.stdout, b.stdout, "two runs printed different bytes");
+    assert!(stderr(&a).contains("states/s"), "timings go to stderr");
+    let t = stdout(&a);
+    assert!(!t.contains("states/s"), "stdout must not carry timings");
+    assert!(t.contains("40 tracking x handling pairs"), "{t}");
+    assert!(t.contains("Reading:"), "{t}");
+    insta::assert_snapshot!("rank", t);
+
+    let o = pinlab(&["rank", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema"], "pinlab.rank/1");
+    let scenarios = v["scenarios"].as_u64().unwrap();
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 40);
+    for p in pairs {
+        let sum: u64 = ["unsafe", "hang", "refused_or_revoked", "incomplete", "safe"]
+            .iter()
+            .map(|k| p[*k].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, scenarios, "{}: each scenario counted once", p["pair"]);
+    }
+    // The front is exactly the pairs no other pair dominates, and it comes first.
+    let dominated = |p: &serde_json::Value| {
+        let o = objectives(p);
+        pairs.iter().any(|q| {
+            let x = objectives(q);
+            x.iter().zip(&o).all(|(a, b)| a <= b) && x.iter().zip(&o).any(|(a, b)| a < b)
+        })
+    };
+    let mut seen_off = false;
+    for p in pairs {
+        assert_eq!(p["front"], !dominated(p), "{}", p["pair"]);
+        if p["front"] == false {
+            seen_off = true;
+            assert!(p["dominated_by"].is_string(), "{}", p["pair"]);
+        } else {
+            assert!(!seen_off, "front pairs come first: {}", p["pair"]);
+        }
+    }
+    assert_eq!(
+        v["front"].as_array().unwrap().len(),
+        pairs.iter().filter(|p| p["front"] == true).count()
+    );
+    assert_eq!(v["reference"][0]["preset"], "upstream");
+
+    let o = pinlab(&["rank", "no/such/file.litmus"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn designs_costs_reports_every_tracking_and_preset() {
+    let a = pinlab(&["designs", "--costs"]);
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    let b = pinlab(&["designs", "--costs"]);
+    assert_eq!(a.stdout, b.stdout, "two runs printed different bytes");
+    let t = stdout(&a);
+    assert!(!t.contains("states/s"), "stdout must not carry timings");
+    for col in [
+        "atomics/pin",
+        "locks/unpin",
+        "page bytes",
+        "off LRU",
+        "false pos",
+        "legend",
+    ] {
+        assert!(t.contains(col), "costs lack {col}:\n{t}");
+    }
+    insta::assert_snapshot!("designs-costs", t);
+
+    let o = pinlab(&["designs", "--costs", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema"], "pinlab.costs/1");
+    let tracking = v["tracking"].as_array().unwrap();
+    assert_eq!(tracking.len(), 5);
+    assert_eq!(v["presets"].as_array().unwrap().len(), PRESETS.len());
+    for t in tracking {
+        assert_eq!(t["handling"], "none", "{}", t["name"]);
+    }
+    let page_got = tracking.iter().find(|t| t["name"] == "page-got").unwrap();
+    assert_eq!(page_got["struct_page_bytes"], 16);
+    assert_eq!(page_got["off_lru"], true);
+
+    // `designs` takes paths only with --costs.
+    let o = pinlab(&["designs", "litmus"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn many_ordinary_references_make_pincount_see_a_pin_that_is_not_there() {
+    let f = scratch(
+        "many-refs.litmus",
+        "litmus many-refs\ndoc \"seed 002\"\nfs ext4 blocks=4\nfile f pages=1 refs=1100\nmmap m = f shared rw\nthread app {\n  store m[0] = A\n  fsync f\n}\n",
+    );
+    let o = pinlab(&["designs", "--costs", &f, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let fp = |rows: &str, name: &str| {
+        v[rows]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no row {name}"))["cost"]["false_positives"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(
+        fp("presets", "pin-wait") > 0,
+        "the 1024 bias is crossed by refs alone"
+    );
+    assert_eq!(
+        fp("presets", "page-got"),
+        0,
+        "an exact count has no false positive"
+    );
+    assert_eq!(fp("presets", "legacy"), 0);
+    let t = stdout(&pinlab(&["designs", "--costs", &f]));
+    assert!(t.contains("1 (1)"), "{t}");
 }

@@ -55,19 +55,20 @@ impl Cost {
         *self == Cost::default()
     }
 
-    /// Operations (atomics + locks + tree updates) per pinned page, pin and unpin together, plus
-    /// the page copies per pinned page: the single figure `pinlab rank` weighs designs by.
-    pub fn ops_per_pin(&self) -> f64 {
-        if self.pin_pages == 0 {
-            return 0.0;
-        }
-        let ops = self.pin_atomics
-            + self.pin_locks
-            + self.pin_tree_updates
-            + self.unpin_atomics
-            + self.unpin_locks
-            + self.unpin_tree_updates
-            + self.page_copies;
-        ops as f64 / self.pin_pages as f64
+    /// The single figure `pinlab rank` weighs designs by: operations (atomics + locks + tree
+    /// updates) per pinned page, plus the same per unpinned page, plus page copies per pinned
+    /// page. Each side is divided by its own page count: the checker counts a step once per
+    /// distinct state it is taken from, and an unpin is reached from more states than the pin
+    /// before it whenever other threads interleave, so one denominator for both would charge a
+    /// design for the interleavings it allows.
+    pub fn ops_per_page(&self) -> f64 {
+        let ratio = |n: u64, d: u64| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+        ratio(
+            self.pin_atomics + self.pin_locks + self.pin_tree_updates,
+            self.pin_pages,
+        ) + ratio(
+            self.unpin_atomics + self.unpin_locks + self.unpin_tree_updates,
+            self.unpin_pages,
+        ) + ratio(self.page_copies, self.pin_pages)
     }
 }

@@ -15,6 +15,12 @@ const GET_COST: OpCost = OpCost {
     tree_updates: 0,
 };
 
+/// Whether a frame lives on an LRU list (page cache and anonymous memory; not gup-bounce pages,
+/// which the kernel allocates for itself, nor fs-DAX device pages).
+fn on_lru(o: Owner) -> bool {
+    matches!(o, Owner::Cache { .. } | Owner::Orphan { .. } | Owner::Anon)
+}
+
 impl Ctx<'_, '_, '_> {
     /// The references a GUP of `device` takes under this design.
     fn gup_ref(&self, device: usize) -> u16 {
@@ -208,8 +214,7 @@ impl Ctx<'_, '_, '_> {
             f.pincount += 1;
         }
         let (gen, rc, first_pin) = (f.gen, f.refcount, f.pincount == 1);
-        let off_lru =
-            dev.foll_pin && tr.off_lru && first_pin && matches!(f.owner, Owner::Cache { .. });
+        let off_lru = dev.foll_pin && tr.off_lru && first_pin && on_lru(f.owner);
         let hs = self.w.handle_slot(handle, cursor);
         self.s.pinned[hs] = (fr, gen);
         let fl = flags();
@@ -227,6 +232,7 @@ impl Ctx<'_, '_, '_> {
         });
         if off_lru {
             self.info.cost.lru_removals += 1;
+            self.charge_pin(tr.lru_cost);
             self.call(|| format!("folio_isolate_lru(#{fr}): SetPageGot, off the LRU"));
         }
         if cursor + 1 < end - start {
@@ -371,10 +377,7 @@ impl Ctx<'_, '_, '_> {
             if dev.foll_pin {
                 f.pincount = f.pincount.saturating_sub(1);
             }
-            let back_on_lru = dev.foll_pin
-                && tr.off_lru
-                && f.pincount == 0
-                && matches!(f.owner, Owner::Cache { .. });
+            let back_on_lru = dev.foll_pin && tr.off_lru && f.pincount == 0 && on_lru(f.owner);
             let rc = f.refcount.saturating_sub(r);
             self.call(|| {
                 format!(
@@ -393,6 +396,7 @@ impl Ctx<'_, '_, '_> {
                 GET_COST
             });
             if back_on_lru {
+                self.charge_unpin(tr.lru_cost);
                 self.call(|| format!("folio_putback_lru(#{fr}): ClearPageGot, back on the LRU"));
             }
             self.folio_put(fr, r);

@@ -11,7 +11,14 @@ use pinlab_model::scenario::{Expect, Quantifier, Scenario};
 use serde::Serialize;
 use std::fmt::Write as _;
 
-pub const MATRIX_SCHEMA: &str = "pinlab.matrix/1";
+pub mod costs;
+pub mod designs_doc;
+pub mod rank;
+
+pub use costs::{costs_json, costs_text, CostTables, DesignCost, COSTS_SCHEMA};
+pub use rank::{rank, rank_json, rank_text, Ranking, RANK_SCHEMA};
+
+pub const MATRIX_SCHEMA: &str = "pinlab.matrix/2";
 pub const CHECK_SCHEMA: &str = "pinlab.check/1";
 pub const EXPLAIN_SCHEMA: &str = "pinlab.explain/1";
 
@@ -61,7 +68,7 @@ pub fn abbrev(p: Property) -> &'static str {
     }
 }
 
-fn short_verdict(v: &Verdict) -> String {
+pub(crate) fn short_verdict(v: &Verdict) -> String {
     match v {
         Verdict::Unsafe(ps) => format!(
             "unsafe({})",
@@ -327,6 +334,8 @@ struct JsonCell {
     agrees: Option<bool>,
     condition: Option<JsonCondition>,
     stats: JsonStats,
+    /// What the design's mechanisms cost over this check's explored transitions.
+    cost: pinlab_model::cost::Cost,
 }
 
 #[derive(Serialize)]
@@ -344,6 +353,9 @@ struct JsonReport {
     designs: Vec<String>,
     scenarios: Vec<JsonRow>,
     totals: JsonTotals,
+    /// The matrix only: per design (column), the cells' costs summed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    costs: Option<Vec<costs::JsonDesignCost>>,
 }
 
 #[derive(Serialize)]
@@ -404,10 +416,12 @@ fn json_cell(sc: &Scenario, c: &Cell) -> JsonCell {
             hung_states: r.stats.hung_states,
             complete: r.complete,
         },
+        cost: r.stats.cost,
     }
 }
 
-/// The matrix or check results as JSON (`schema` names which).
+/// The matrix or check results as JSON (`schema` names which). The matrix also gets a `costs`
+/// summary per design: every column covers the same scenarios, so the sums compare.
 pub fn results_json(rows: &[Row], designs: &[Design], schema: &'static str) -> String {
     let (states, transitions) = totals(rows);
     let report = JsonReport {
@@ -433,6 +447,7 @@ pub fn results_json(rows: &[Row], designs: &[Design], schema: &'static str) -> S
                 .filter(|c| c.agrees() == Some(false))
                 .count(),
         },
+        costs: (schema == MATRIX_SCHEMA).then(|| costs::matrix_costs(rows, designs)),
     };
     serde_json::to_string_pretty(&report).expect("serialisable") + "\n"
 }
@@ -466,6 +481,12 @@ pub fn explain_text(x: &Explanation) -> String {
                 "shortest execution violating {}: {}",
                 p.name(),
                 p.meaning()
+            );
+        }
+        None if x.verdict == Verdict::Revoked => {
+            let _ = writeln!(
+                out,
+                "shortest execution in which the design revokes a device's access"
             );
         }
         None => {

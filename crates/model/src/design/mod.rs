@@ -115,6 +115,9 @@ pub struct Tracking {
     pub pin_call_cost: OpCost,
     pub unpin_page_cost: OpCost,
     pub unpin_call_cost: OpCost,
+    /// Taking a page off the LRU at its first pin, and putting it back at its last unpin
+    /// (page-got only).
+    pub lru_cost: OpCost,
     /// Bytes of struct page the mechanism occupies (space it needs in every page of memory).
     pub struct_page_bytes: u8,
     /// A pinned page leaves the LRU (its aging is lost; reclaim never sees it).

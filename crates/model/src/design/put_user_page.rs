@@ -30,6 +30,11 @@ pub static PUT_USER_PAGE: Tracking = Tracking {
         locks: 0,
         tree_updates: 0,
     },
+    lru_cost: OpCost {
+        atomics: 0,
+        locks: 0,
+        tree_updates: 0,
+    },
     struct_page_bytes: 0,
     off_lru: false,
 };

@@ -17,6 +17,11 @@ pub static VIRTUAL_VMA: Tracking = Tracking {
     pin_call_cost: OpCost { atomics: 0, locks: 1, tree_updates: 1 },
     unpin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
     unpin_call_cost: OpCost { atomics: 0, locks: 1, tree_updates: 1 },
+    lru_cost: OpCost {
+        atomics: 0,
+        locks: 0,
+        tree_updates: 0,
+    },
     struct_page_bytes: 0,
     off_lru: false,
 };
