@@ -3,11 +3,11 @@
 //! 1 a verdict disagrees, 2 bad input or usage.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use pinlab_check::{check, replay, waiting_threads, Limits};
+use pinlab_check::{check, Limits};
 use pinlab_model::design::{Design, HANDLINGS, PRESETS, TRACKINGS};
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Scenario;
-use pinlab_report::{Cell, Explanation, Row};
+use pinlab_report::{Cell, Row};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -105,6 +105,10 @@ enum Cmd {
         /// With --costs: stop after this many distinct states per check.
         #[arg(long, requires = "costs", default_value_t = Limits::default().max_states)]
         max_states: usize,
+        /// docs/designs.md: per preset its source, mechanism, verdicts over the built-in catalog
+        /// and the trace of its most instructive failure.
+        #[arg(long, conflicts_with_all = ["costs", "format"])]
+        markdown: bool,
     },
 }
 
@@ -386,42 +390,19 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                     max_states: opts.max_states,
                 },
             );
-            let chosen = match property {
-                Some(p) => match r.path_for(p) {
-                    Some(path) => Some((Some(p), path)),
-                    None => {
-                        eprintln!(
-                            "{} under {}: {} — {} is not violated in any execution",
-                            sc.name,
-                            design.name(),
-                            r.verdict.text(),
-                            p.name()
-                        );
-                        return Ok(ExitCode::from(1));
-                    }
-                },
-                None => r.most_relevant(),
-            };
-            let Some((prop, path)) = chosen else {
+            if let Some(p) = property.filter(|&p| r.path_for(p).is_none()) {
+                eprintln!(
+                    "{} under {}: {} — {} is not violated in any execution",
+                    sc.name,
+                    design.name(),
+                    r.verdict.text(),
+                    p.name()
+                );
+                return Ok(ExitCode::from(1));
+            }
+            let Some(x) = pinlab_report::designs_doc::explanation(sc, design, &r, property) else {
                 println!("{} under {}: {} — nothing to explain: no execution violates a property, hangs or is refused", sc.name, design.name(), r.verdict.text());
                 return Ok(ExitCode::SUCCESS);
-            };
-            let (steps, last) = replay(sc, design, path);
-            let waiting = if prop == Some(Property::BoundedWait) {
-                waiting_threads(sc, design, &last)
-                    .into_iter()
-                    .map(|t| (t, last.threads[t].pc as usize))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let x = Explanation {
-                scenario: sc,
-                design,
-                verdict: r.verdict.clone(),
-                property: prop,
-                steps,
-                waiting,
             };
             match opts.format {
                 Format::Text => print!("{}", pinlab_report::explain_text(&x)),
@@ -458,7 +439,18 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             costs,
             paths,
             max_states,
+            markdown,
         } => {
+            if markdown {
+                let (scenarios, _) = load(&[]);
+                let presets = Design::presets();
+                let rows = run(&scenarios, |_| presets.clone(), Limits::default());
+                print!(
+                    "{}",
+                    pinlab_report::designs_doc::designs_markdown(&rows, &presets)
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             if !costs {
                 print!("{}", designs_listing(format));
                 return Ok(ExitCode::SUCCESS);

@@ -2,9 +2,8 @@
 //! go stale (`pinlab designs --markdown`; a test compares the file with the output).
 //!
 //! Each section: who proposed the design (seed file and message), the mechanism in three
-//! sentences, its row of the matrix, and the `explain` trace of its most instructive failure —
-//! the failing scenario that the most other presets get safe (the one that tells this design
-//! apart), preferring unsafe, then hang, revoked, refused; then the shorter trace.
+//! sentences, its row of the matrix, and the `explain` trace of its most instructive failure
+//! (see `instructive_failure`).
 
 use crate::{short_verdict, Cell, Explanation, Row};
 use pinlab_check::{replay, waiting_threads, CheckResult, Verdict};
@@ -57,12 +56,17 @@ fn rank(v: &Verdict) -> u8 {
     }
 }
 
-/// The row index of `design_ix`'s most instructive failure in `rows`, if it fails anywhere.
-pub fn instructive_failure(rows: &[Row], design_ix: usize) -> Option<usize> {
+/// The row index of `design_ix`'s most instructive failure in `rows`, if it fails anywhere: a
+/// failure some other design gets safe (one every design fails tells nothing about this one);
+/// among those an unsafe or hang verdict before a refusal or revocation; then one not in `shown`
+/// (so the document does not repeat a trace); then the failure the most other designs get safe
+/// (what tells this design apart); then unsafe before hang, revoked before refused; then the
+/// shorter trace; then the name.
+pub fn instructive_failure(rows: &[Row], design_ix: usize, shown: &[usize]) -> Option<usize> {
     rows.iter()
         .enumerate()
         .filter(|(_, r)| rank(&r.cells[design_ix].result.verdict) < 4)
-        .min_by_key(|(_, r)| {
+        .min_by_key(|&(ri, r)| {
             let c = &r.cells[design_ix].result;
             let others_safe = r
                 .cells
@@ -72,8 +76,11 @@ pub fn instructive_failure(rows: &[Row], design_ix: usize) -> Option<usize> {
                 .count();
             let len = c.most_relevant().map_or(usize::MAX, |(_, p)| p.len());
             (
-                rank(&c.verdict),
+                others_safe == 0,
+                rank(&c.verdict) >= 2,
+                shown.contains(&ri),
                 usize::MAX - others_safe,
+                rank(&c.verdict),
                 len,
                 r.scenario.name.clone(),
             )
@@ -133,9 +140,16 @@ pub fn designs_markdown(rows: &[Row], designs: &[Design]) -> String {
     out.push_str("     cargo run --release -- designs --markdown > docs/designs.md -->\n\n");
     let _ = writeln!(
         out,
-        "One section per preset of DESIGN §2: who proposed it, the mechanism, its verdicts over the {} catalog scenarios, and the trace of its most instructive failure (the failing scenario the most other presets get safe). Seed files are in `../shared/seeds/`; the verdict legend is `pinlab matrix`'s.\n",
-        rows.len()
+        "One section per preset of DESIGN §2: who proposed it, the mechanism, its verdicts over the {} catalog scenarios, and the trace of its most instructive failure (an unsafe or hanging scenario, else a refusal, that the most other presets get safe). Seed files are in `../shared/seeds/`. Verdicts as in `pinlab matrix`: {}.\n",
+        rows.len(),
+        Property::ALL
+            .iter()
+            .filter(|p| **p != Property::BoundedWait)
+            .map(|p| format!("{}={}", crate::abbrev(*p), p.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
+    let mut shown = Vec::new();
     for (i, d) in designs.iter().enumerate() {
         let p = PRESETS
             .iter()
@@ -176,9 +190,10 @@ pub fn designs_markdown(rows: &[Row], designs: &[Design]) -> String {
             let _ = writeln!(out, "| `{v}` | {} |", names.join(", "));
         }
         out.push('\n');
-        match instructive_failure(rows, i) {
+        match instructive_failure(rows, i, &shown) {
             None => out.push_str("It fails no catalog scenario.\n\n"),
             Some(ri) => {
+                shown.push(ri);
                 let r = &rows[ri];
                 let others = r
                     .cells
