@@ -57,13 +57,7 @@ impl Ctx<'_, '_, '_> {
                 }
             } else {
                 fr = b;
-                self.s.ptes[pi] = Pte {
-                    frame: fr,
-                    writable: false,
-                };
-                let f = &mut self.s.frames[fr as usize];
-                f.refcount += 1;
-                f.mapcount += 1;
+                self.set_pte(pi, fr, false);
                 self.call(|| format!("dax_iomap_fault: map {m}[{page}] -> block {b} (#{fr}, ro)"));
             }
         }
@@ -84,13 +78,7 @@ impl Ctx<'_, '_, '_> {
                     return Err(Stop::Sigbus);
                 }
                 fr = self.dax_alloc_block(file, page);
-                self.s.ptes[pi] = Pte {
-                    frame: fr,
-                    writable: true,
-                };
-                let f = &mut self.s.frames[fr as usize];
-                f.refcount += 1;
-                f.mapcount += 1;
+                self.set_pte(pi, fr, true);
                 self.call(|| {
                     format!("dax_iomap_fault(FAULT_FLAG_WRITE) [{fsname}]: block {fr} allocated and zeroed, {m}[{page}] -> #{fr} rw")
                 });

@@ -9,11 +9,7 @@ use crate::state::{pg, Content, Owner, NONE};
 use crate::world::{Ctx, Mutation, Stop};
 
 /// What FOLL_GET costs whatever the design (vmsplice keeps plain references).
-const GET_COST: OpCost = OpCost {
-    atomics: 1,
-    locks: 0,
-    tree_updates: 0,
-};
+const GET_COST: OpCost = OpCost::new(1, 0, 0);
 
 /// Whether a frame lives on an LRU list (page cache and anonymous memory; not gup-bounce pages,
 /// which the kernel allocates for itself, nor fs-DAX device pages).

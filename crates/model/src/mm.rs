@@ -172,13 +172,7 @@ impl Ctx<'_, '_, '_> {
                     // Without write notification (tmpfs) a shared writable mapping is mapped
                     // writable at once; otherwise read-only until the write fault.
                     let writable = shared && ms.writable && !self.w.fs.page_mkwrite;
-                    self.s.ptes[pi] = crate::state::Pte {
-                        frame: fr,
-                        writable,
-                    };
-                    let f = &mut self.s.frames[fr as usize];
-                    f.refcount += 1;
-                    f.mapcount += 1;
+                    self.set_pte(pi, fr, writable);
                     let m = self.w.sc.maps[map].name.clone();
                     self.call(|| {
                         format!(
@@ -237,6 +231,17 @@ impl Ctx<'_, '_, '_> {
                 }
             }
         }
+    }
+
+    /// set_pte_at() for an empty PTE slot: the mapping takes a reference and a mapcount.
+    pub(crate) fn set_pte(&mut self, pi: usize, fr: u8, writable: bool) {
+        self.s.ptes[pi] = crate::state::Pte {
+            frame: fr,
+            writable,
+        };
+        let f = &mut self.s.frames[fr as usize];
+        f.refcount += 1;
+        f.mapcount += 1;
     }
 
     /// folio_mkclean(): write-protect every PTE that maps the frame (rmap walk).

@@ -9,15 +9,11 @@ pub static GET: Tracking = Tracking {
     unpin_fn: "put_page",
     unpin_dirty_fn: "set_page_dirty_lock",
     // try_grab_folio(FOLL_GET): one atomic increment of the refcount; put_page one decrement.
-    pin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
-    pin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
-    unpin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
-    unpin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
-    lru_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
+    pin_page_cost: OpCost::new(1, 0, 0),
+    pin_call_cost: OpCost::ZERO,
+    unpin_page_cost: OpCost::new(1, 0, 0),
+    unpin_call_cost: OpCost::ZERO,
+    lru_cost: OpCost::ZERO,
     struct_page_bytes: 0,
     off_lru: false,
 };

@@ -10,7 +10,7 @@ pub static GUP_BOUNCE: Handling = Handling {
     seed: "seed 002 (Kara): \"only to some bounce pages ... copied to the page cache pages at set_page_dirty_lock() time\"",
     longterm_bounce: true,
     // Allocating the bounce page and linking it to its file offset; freeing it at unpin.
-    pin_call_cost: OpCost { atomics: 1, locks: 1, tree_updates: 1 },
-    unpin_call_cost: OpCost { atomics: 1, locks: 1, tree_updates: 1 },
+    pin_call_cost: OpCost::new(1, 1, 1),
+    unpin_call_cost: OpCost::new(1, 1, 1),
     ..PROCEED
 };

@@ -12,7 +12,7 @@ pub static LAYOUT_LEASE: Handling = Handling {
     layout_lease: true,
     dax_truncate_pinned: super::OnPinned::Wait,
     // Taking the lease: the file's lease lock and an insert in its lease list; released the same way.
-    pin_call_cost: OpCost { atomics: 0, locks: 1, tree_updates: 1 },
-    unpin_call_cost: OpCost { atomics: 0, locks: 1, tree_updates: 1 },
+    pin_call_cost: OpCost::new(0, 1, 1),
+    unpin_call_cost: OpCost::new(0, 1, 1),
     ..PROCEED
 };

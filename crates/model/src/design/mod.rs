@@ -100,6 +100,19 @@ pub struct OpCost {
     pub tree_updates: u8,
 }
 
+impl OpCost {
+    pub const ZERO: OpCost = OpCost::new(0, 0, 0);
+
+    /// (atomics, locks, tree updates)
+    pub const fn new(atomics: u8, locks: u8, tree_updates: u8) -> OpCost {
+        OpCost {
+            atomics,
+            locks,
+            tree_updates,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Tracking {
     pub name: &'static str,
@@ -225,16 +238,8 @@ pub const PROCEED: Handling = Handling {
     layout_lease: false,
     longterm_bounce: false,
     fs_tolerant: false,
-    pin_call_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
-    unpin_call_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
+    pin_call_cost: OpCost::ZERO,
+    unpin_call_cost: OpCost::ZERO,
 };
 
 /// A design: one tracking mechanism and one handling.

@@ -11,34 +11,14 @@ pub static PAGE_GOT: Tracking = Tracking {
     unpin_fn: "put_user_page_got",
     unpin_dirty_fn: "put_user_pages_dirty_lock",
     // Every pin: a page reference and the got-count, two atomics; unpin the same.
-    pin_page_cost: OpCost {
-        atomics: 2,
-        locks: 0,
-        tree_updates: 0,
-    },
-    pin_call_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
-    unpin_page_cost: OpCost {
-        atomics: 2,
-        locks: 0,
-        tree_updates: 0,
-    },
-    unpin_call_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
+    pin_page_cost: OpCost::new(2, 0, 0),
+    pin_call_cost: OpCost::ZERO,
+    unpin_page_cost: OpCost::new(2, 0, 0),
+    unpin_call_cost: OpCost::ZERO,
     // The first pin isolates the folio from the LRU under the folio lock and the lruvec lock
     // (Kara, seed 004: "pulling a page out of LRU requires page lock") and sets PageGot; the last
     // unpin puts it back the same way.
-    lru_cost: OpCost {
-        atomics: 1,
-        locks: 2,
-        tree_updates: 0,
-    },
+    lru_cost: OpCost::new(1, 2, 0),
     // page->lru is a list_head: two words.
     struct_page_bytes: 16,
     off_lru: true,

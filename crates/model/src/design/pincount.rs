@@ -11,15 +11,11 @@ pub static PINCOUNT: Tracking = Tracking {
     // try_grab_folio(FOLL_PIN) on a small folio: one atomic add of 1024 to _refcount (large folios
     // add one more to _pincount); gup_put_folio one atomic subtract. The bias lives in the
     // refcount's own bits: no struct page space.
-    pin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
-    pin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
-    unpin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
-    unpin_call_cost: OpCost { atomics: 0, locks: 0, tree_updates: 0 },
-    lru_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
+    pin_page_cost: OpCost::new(1, 0, 0),
+    pin_call_cost: OpCost::ZERO,
+    unpin_page_cost: OpCost::new(1, 0, 0),
+    unpin_call_cost: OpCost::ZERO,
+    lru_cost: OpCost::ZERO,
     struct_page_bytes: 0,
     off_lru: false,
 };

@@ -10,31 +10,11 @@ pub static PUT_USER_PAGE: Tracking = Tracking {
     unpin_fn: "put_user_page",
     unpin_dirty_fn: "put_user_pages_dirty_lock",
     // The placeholder put_user_page() is put_page(): the same one atomic each way.
-    pin_page_cost: OpCost {
-        atomics: 1,
-        locks: 0,
-        tree_updates: 0,
-    },
-    pin_call_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
-    unpin_page_cost: OpCost {
-        atomics: 1,
-        locks: 0,
-        tree_updates: 0,
-    },
-    unpin_call_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
-    lru_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
+    pin_page_cost: OpCost::new(1, 0, 0),
+    pin_call_cost: OpCost::ZERO,
+    unpin_page_cost: OpCost::new(1, 0, 0),
+    unpin_call_cost: OpCost::ZERO,
+    lru_cost: OpCost::ZERO,
     struct_page_bytes: 0,
     off_lru: false,
 };

@@ -13,15 +13,11 @@ pub static VIRTUAL_VMA: Tracking = Tracking {
     // Each page still takes a reference (one atomic); each pin call allocates the pseudo-VMA and
     // inserts it into the inode's interval tree under i_mmap_rwsem (one lock, one tree update);
     // unpin removes it the same way.
-    pin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
-    pin_call_cost: OpCost { atomics: 0, locks: 1, tree_updates: 1 },
-    unpin_page_cost: OpCost { atomics: 1, locks: 0, tree_updates: 0 },
-    unpin_call_cost: OpCost { atomics: 0, locks: 1, tree_updates: 1 },
-    lru_cost: OpCost {
-        atomics: 0,
-        locks: 0,
-        tree_updates: 0,
-    },
+    pin_page_cost: OpCost::new(1, 0, 0),
+    pin_call_cost: OpCost::new(0, 1, 1),
+    unpin_page_cost: OpCost::new(1, 0, 0),
+    unpin_call_cost: OpCost::new(0, 1, 1),
+    lru_cost: OpCost::ZERO,
     struct_page_bytes: 0,
     off_lru: false,
 };
