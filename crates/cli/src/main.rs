@@ -516,7 +516,7 @@ fn designs_listing(format: Format) -> String {
             "schema": "pinlab.designs/1",
             "tracking": TRACKINGS.iter().map(|t| serde_json::json!({"name": t.name, "summary": t.summary, "source": t.seed})).collect::<Vec<_>>(),
             "handling": HANDLINGS.iter().map(|h| serde_json::json!({"name": h.name, "summary": h.summary, "source": h.seed, "preset_only": h.preset_only})).collect::<Vec<_>>(),
-            "presets": PRESETS.iter().map(|p| serde_json::json!({"name": p.name, "tracking": p.tracking, "handling": p.handling, "source": p.source})).collect::<Vec<_>>(),
+            "presets": PRESETS.iter().map(|p| serde_json::json!({"name": p.name, "tracking": p.tracking, "handling": p.handling, "source": p.source, "mechanism": p.mechanism})).collect::<Vec<_>>(),
         });
         return serde_json::to_string_pretty(&v).unwrap() + "\n";
     }

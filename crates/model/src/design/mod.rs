@@ -343,7 +343,7 @@ impl Design {
             })?;
             if ha.preset_only {
                 return Err(format!(
-                    "`{h}` is Linux as it is, not a handling to combine: it is the preset `--design {h}` (pincount+its rules); known handlings: {}",
+                    "`{h}` is not a handling to combine but Linux as it is: use `--design {h}`; known handlings: {}",
                     handlings()
                 ));
             }
@@ -418,7 +418,10 @@ mod tests {
     #[test]
     fn pairs_that_make_no_sense_are_refused_in_one_line() {
         for (bad, want) in [
-            ("pincount+upstream", "is Linux as it is"),
+            (
+                "pincount+upstream",
+                "is not a handling to combine but Linux as it is",
+            ),
             ("legacy+wait", "is a preset (get+none)"),
             (
                 "pincount+page-got",
