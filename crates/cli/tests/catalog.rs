@@ -63,3 +63,55 @@ fn every_catalog_file_is_sourced_judged_and_argued() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Issue 3's coverage rule, judged from the model's own verdicts: every preset has a scenario that
+/// shows its weakness (unsafe, hang, refused or revoked) and one where it is safe while another
+/// preset is not.
+#[test]
+fn every_preset_shows_a_weakness_and_a_strength() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pinlab"))
+        .args(["matrix", "--format", "json"])
+        .output()
+        .expect("run pinlab");
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).expect("matrix JSON");
+    let mut problems = Vec::new();
+    for p in PRESETS {
+        let kinds: Vec<Vec<(String, String)>> = m["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                s["cells"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| {
+                        (
+                            c["design"].as_str().unwrap().to_string(),
+                            c["kind"].as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let kind_of = |row: &Vec<(String, String)>| {
+            row.iter()
+                .find(|(d, _)| d == p.name)
+                .map(|(_, k)| k.clone())
+                .unwrap()
+        };
+        if !kinds.iter().any(|r| kind_of(r) != "safe") {
+            problems.push(format!("{}: no scenario shows its weakness", p.name));
+        }
+        if !kinds
+            .iter()
+            .any(|r| kind_of(r) == "safe" && r.iter().any(|(_, k)| k != "safe"))
+        {
+            problems.push(format!(
+                "{}: no scenario where it is safe and another preset is not",
+                p.name
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
