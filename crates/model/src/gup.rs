@@ -312,6 +312,19 @@ impl Ctx<'_, '_, '_> {
         Ok(())
     }
 
+    /// Whether a pin taken on frame `fr` at generation `gen` still holds a reference there: fs-DAX
+    /// storage always (freeing a block does not drop a device's reference; that is the
+    /// `no-storage-uaf` case), any other frame unless it was freed (and perhaps reused) since —
+    /// which only a driver bug or a mutant can cause.
+    fn pin_holds(&self, fr: u8, gen: u8) -> bool {
+        let f = &self.s.frames[fr as usize];
+        match f.owner {
+            Owner::Dax { .. } | Owner::DaxFree => true,
+            Owner::Free => false,
+            _ => f.gen == gen,
+        }
+    }
+
     /// Whether the handle's pages are gup-bounce pages.
     fn bounced(&self, handle: usize) -> bool {
         let (fr, _) = self.s.pinned[self.w.handle_slot(handle, 0)];
@@ -345,13 +358,10 @@ impl Ctx<'_, '_, '_> {
         let r = self.gup_ref(device);
         for k in 0..self.w.handle_len(handle) {
             let (fr, gen) = self.s.pinned[self.w.handle_slot(handle, k)];
-            let owner = self.s.frames[fr as usize].owner;
-            if self.s.frames[fr as usize].gen != gen
-                && !matches!(owner, Owner::Dax { .. } | Owner::DaxFree)
-                || owner == Owner::Free
-            {
+            if !self.pin_holds(fr, gen) {
                 continue;
             }
+            let owner = self.s.frames[fr as usize].owner;
             if dirty {
                 if let Owner::Bounce { file, page } = owner {
                     self.gup_bounce_copy_back(fr, file as usize, page);
@@ -506,13 +516,11 @@ impl Ctx<'_, '_, '_> {
             let r = self.gup_ref(device);
             for k in 0..len {
                 let (fr, gen) = self.s.pinned[self.w.handle_slot(h, k)];
-                let f = self.s.frames[fr as usize];
-                if f.owner == Owner::Free
-                    || (f.gen != gen && !matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree))
-                {
+                if !self.pin_holds(fr, gen) {
                     continue;
                 }
-                self.s.frames[fr as usize].pincount = f.pincount.saturating_sub(1);
+                let f = &mut self.s.frames[fr as usize];
+                f.pincount = f.pincount.saturating_sub(1);
                 self.folio_put(fr, r);
             }
             let hs = &mut self.s.handles[h];
