@@ -1283,8 +1283,21 @@ impl Lower<'_> {
             AtomLoc::Cache(at) | AtomLoc::File(at) => {
                 let p = self.file_page(at);
                 let is_cache = matches!(a.loc, AtomLoc::Cache(_));
+                let mut ok = true;
+                if let Some(r) = self.fs.map(|f| f.rules()).filter(|r| r.dax && is_cache) {
+                    ok = false;
+                    self.err(
+                        a.kw.clone(),
+                        format!("{} has no page cache; use disk {}[{}]", r.name, at.name.text, at.index.value),
+                        format!("no page cache on {}", r.name),
+                        Some(format!("fs-DAX maps the storage itself: `disk {0}[{1}] = V` (or `file {0}[{1}] = V`) tests what the block holds", at.name.text, at.index.value)),
+                    );
+                }
                 let v = self.content(&a.value, if is_cache { "cache" } else { "file" }, true);
                 let (file, page) = p?;
+                if !ok {
+                    return None;
+                }
                 let loc = if is_cache {
                     Loc::Cache { file, page }
                 } else {
@@ -1707,6 +1720,13 @@ mod tests {
                 "hugetlbfs has no read(2); load through a mapping",
                 "hugetlbfs has no backing store; use cache f[0]"
             ]
+        );
+        let text =
+            "litmus t\nfs xfs-dax\nfile f pages=1\nthread t {\n sync\n}\nexists (cache f[0] = A)\n";
+        let d = parse("x", text).unwrap_err();
+        assert_eq!(
+            d.errors[0].message,
+            "xfs-dax has no page cache; use disk f[0]"
         );
         let text = "litmus t\nfs tmpfs blocks=65\nfile f pages=1\nthread t {\n sync\n}\n";
         let d = parse("x", text).unwrap_err();
