@@ -880,7 +880,10 @@ impl Lower<'_> {
                     fs.name
                 ),
                 "not on fs-DAX",
-                None,
+                Some(
+                    "the 1024-bias false positive needs a page-cache page: use ext4 or xfs"
+                        .to_string(),
+                ),
             );
             return;
         }
