@@ -244,8 +244,21 @@ impl Ctx<'_, '_, '_> {
         if bounce {
             self.charge_pin(h.pin_call_cost);
         }
-        // A layout is a block map: tmpfs and hugetlbfs have none to lease.
-        if h.layout_lease && longterm && dev.foll_pin && req.fs.is_some_and(|f| f.backing) {
+        // A layout is a block map: tmpfs and hugetlbfs have none to lease. The lease is for pins
+        // of file pages (DESIGN §2): a write pin of a private mapping holds anonymous COW copies.
+        let file_pages = (0..end - start).any(|k| {
+            let (fr, _) = self.s.pinned[self.w.handle_slot(handle, k)];
+            matches!(
+                self.s.frames[fr as usize].owner,
+                Owner::Cache { .. } | Owner::Dax { .. }
+            )
+        });
+        if h.layout_lease
+            && longterm
+            && dev.foll_pin
+            && file_pages
+            && req.fs.is_some_and(|f| f.backing)
+        {
             self.s.handles[handle].lease = true;
             self.charge_pin(h.pin_call_cost);
             let name = self.w.sc.handles[handle].clone();
