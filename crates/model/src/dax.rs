@@ -120,7 +120,8 @@ impl Ctx<'_, '_, '_> {
         f.refcount > f.mapcount as u16
     }
 
-    /// The storage a truncate or punch frees: `no-storage-uaf` if a device later writes it.
+    /// ext4_free_blocks() / xfs_bunmapi() on fs-DAX: the block, and so its storage, goes back to
+    /// the allocator; a device that still writes it is `no-storage-uaf`.
     pub(crate) fn dax_free_block(&mut self, b: u8) {
         self.s.blocks[b as usize].used = false;
         self.s.frames[b as usize].owner = Owner::DaxFree;
