@@ -80,20 +80,21 @@ impl Scenario {
     }
 }
 
+/// Folio flags as traces name them, in the order they are listed.
+const FLAG_NAMES: &[(u8, &str)] = &[
+    (pg::DIRTY, "dirty"),
+    (pg::WRITEBACK, "writeback"),
+    (pg::PRIVATE, "private"),
+    (pg::FS_CLEAN, "fs-clean"),
+    (pg::BOUNCE, "bounce"),
+];
+
 fn flag_names(flags: u8) -> Vec<&'static str> {
-    let mut v = Vec::new();
-    for (bit, name) in [
-        (pg::DIRTY, "dirty"),
-        (pg::WRITEBACK, "writeback"),
-        (pg::PRIVATE, "private"),
-        (pg::FS_CLEAN, "fs-clean"),
-        (pg::BOUNCE, "bounce"),
-    ] {
-        if flags & bit != 0 {
-            v.push(name);
-        }
-    }
-    v
+    FLAG_NAMES
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|&(_, name)| name)
+        .collect()
 }
 
 impl World<'_> {
@@ -168,13 +169,7 @@ impl World<'_> {
                             self.content_text(fb.content)
                         ));
                     }
-                    for (bit, name) in [
-                        (pg::DIRTY, "dirty"),
-                        (pg::WRITEBACK, "writeback"),
-                        (pg::PRIVATE, "private"),
-                        (pg::FS_CLEAN, "fs-clean"),
-                        (pg::BOUNCE, "bounce"),
-                    ] {
+                    for &(bit, name) in FLAG_NAMES {
                         match (fa.flags & bit != 0, fb.flags & bit != 0) {
                             (false, true) => parts.push(format!("+{name}")),
                             (true, false) => parts.push(format!("-{name}")),

@@ -223,7 +223,7 @@ pub fn allow_all(_: &PinRequest) -> Option<Errno> {
     None
 }
 
-/// A handling's fields as `none` has them, for `..NONE_FIELDS` in the handling files.
+/// A handling's fields as `none` has them, for `..PROCEED` in the handling files.
 pub const PROCEED: Handling = Handling {
     name: "",
     summary: "",
