@@ -17,6 +17,8 @@ use std::time::Instant;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod probe_cmd;
+
 mod catalog {
     include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 }
@@ -110,6 +112,33 @@ enum Cmd {
         #[arg(long, conflicts_with_all = ["costs", "format"])]
         markdown: bool,
     },
+    /// Run scenarios on the real running kernel (as root: loop-mounted ext4/xfs/btrfs, tmpfs,
+    /// hugetlbfs, memfd) and compare what it did with what the model of `upstream` predicts for
+    /// the same order of operations. Exit 0 all agree, 1 a disagreement, 2 nothing could run.
+    Probe {
+        /// Litmus files or directories (default: the built-in catalog).
+        paths: Vec<PathBuf>,
+        /// Backings to run each scenario on, comma-separated: ext4, xfs, btrfs, tmpfs, hugetlbfs,
+        /// memfd, memfd-hugetlb (default: the scenario's own filesystem).
+        #[arg(long, value_delimiter = ',')]
+        fs: Vec<String>,
+        /// The kernel selftest-style pin matrix: backing × MAP_SHARED/MAP_PRIVATE × PROT_READ/
+        /// PROT_READ|PROT_WRITE × pin method (io_uring, O_DIRECT, vmsplice, process_vm_writev).
+        #[arg(long, conflicts_with_all = ["paths", "schedule"])]
+        pin_matrix: bool,
+        /// The order of the ops (one file only): thread names, one per op (`app,flusher,app`; ops
+        /// not listed run afterwards), or a file holding `pinlab explain --format json` output.
+        #[arg(long)]
+        schedule: Option<String>,
+        /// How long an op may take before it counts as blocked, in seconds.
+        #[arg(long, default_value_t = 3.0)]
+        op_timeout: f64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Internal: run as the supervised worker in this private folder.
+        #[arg(long, hide = true)]
+        worker: Option<PathBuf>,
+    },
 }
 
 /// A failure that ends the command with exit code 2 after printing `msg` to stderr.
@@ -138,6 +167,12 @@ fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), BadInput> {
 /// Parses the inputs. Files that fail to parse are reported on stderr and skipped; the caller
 /// exits 2 if any did.
 fn load(paths: &[PathBuf]) -> (Vec<Scenario>, bool) {
+    let (parsed, bad) = load_with_text(paths);
+    (parsed.into_iter().map(|(s, _)| s).collect(), bad)
+}
+
+/// `load`, keeping each scenario's text.
+fn load_with_text(paths: &[PathBuf]) -> (Vec<(Scenario, String)>, bool) {
     let mut sources: Vec<(String, String)> = Vec::new();
     let mut bad = false;
     if paths.is_empty() || paths.iter().all(|p| p.as_os_str() == "-") {
@@ -176,7 +211,7 @@ fn load(paths: &[PathBuf]) -> (Vec<Scenario>, bool) {
     let mut out = Vec::new();
     for (name, text) in sources {
         match pinlab_litmus::parse(&name, &text) {
-            Ok(sc) => out.push(sc),
+            Ok(sc) => out.push((sc, text)),
             Err(d) => {
                 eprint!("{}", d.render(&text));
                 bad = true;
@@ -277,6 +312,33 @@ fn main() -> ExitCode {
 
 fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
     match cli.cmd {
+        Cmd::Probe {
+            paths,
+            fs,
+            pin_matrix,
+            schedule,
+            op_timeout,
+            format,
+            worker,
+        } => {
+            let (inputs, bad) = if pin_matrix {
+                (vec![], false)
+            } else {
+                load_with_text(&paths)
+            };
+            if bad {
+                return Ok(ExitCode::from(2));
+            }
+            probe_cmd::probe(probe_cmd::Args {
+                inputs,
+                fs,
+                pin_matrix,
+                schedule,
+                op_timeout,
+                json: format == Format::Json,
+                worker,
+            })
+        }
         Cmd::Matrix {
             paths,
             designs,

@@ -10,10 +10,70 @@
 //! The kernel side is Linux only and the only code of pinlab with `unsafe` (system calls on memory
 //! the probe mapped itself); everything else here builds and is tested anywhere.
 
+#[cfg(target_os = "linux")]
+pub mod kernel;
+#[cfg(target_os = "linux")]
+pub mod lab;
+pub mod matrix;
 pub mod obs;
 pub mod predict;
+pub mod run;
+#[cfg(target_os = "linux")]
+pub mod sandbox;
 pub mod schedule;
+#[cfg(target_os = "linux")]
+pub mod supervise;
+#[cfg(target_os = "linux")]
+mod sys;
 
 pub use obs::{compare, Difference, Obs, Observations};
 pub use predict::{predict, Prediction};
 pub use schedule::{OpRef, Schedule};
+
+/// Whether the probe can run here at all.
+pub fn supported() -> Result<(), String> {
+    if cfg!(target_os = "linux") {
+        Ok(())
+    } else {
+        Err("the probe runs on Linux only".into())
+    }
+}
+
+/// The worker's whole run inside the private folder `dir` (made by the supervisor): sets up the
+/// fault-catching accessor and the stop signals, probes, and cleans up (also on a panic, through
+/// `Drop`). Returns the entries and whether a signal interrupted the run.
+#[cfg(target_os = "linux")]
+pub fn worker(
+    dir: std::path::PathBuf,
+    inputs: &[run::Input],
+    backings: Option<&[String]>,
+    order: &run::Order,
+    bounds: kernel::Bounds,
+) -> Result<(Vec<run::Entry>, bool), String> {
+    sys::access_init().map_err(|e| format!("cannot install the fault handler: {e}"))?;
+    let stop = supervise::stop_flag();
+    let sandbox =
+        sandbox::Sandbox::open(dir).map_err(|e| format!("cannot open the journal: {e}"))?;
+    let mut lab = lab::Lab::new(sandbox);
+    let entries = run::probe(&mut lab, inputs, backings, order, bounds, stop.clone());
+    drop(lab);
+    Ok((entries, stop.load(std::sync::atomic::Ordering::SeqCst)))
+}
+
+/// The worker's run of the pin matrix.
+#[cfg(target_os = "linux")]
+pub fn worker_matrix(
+    dir: std::path::PathBuf,
+    backings: Option<&[String]>,
+    bounds: kernel::Bounds,
+) -> Result<(Vec<run::Entry>, bool), String> {
+    let cells = matrix::cells(backings)?;
+    sys::access_init().map_err(|e| format!("cannot install the fault handler: {e}"))?;
+    let stop = supervise::stop_flag();
+    let sandbox =
+        sandbox::Sandbox::open(dir).map_err(|e| format!("cannot open the journal: {e}"))?;
+    let mut lab = lab::Lab::new(sandbox);
+    let entries = matrix::run(&mut lab, &cells, bounds, stop.clone());
+    drop(lab);
+    Ok((entries, stop.load(std::sync::atomic::Ordering::SeqCst)))
+}

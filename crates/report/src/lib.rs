@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 pub mod costs;
 pub mod designs_doc;
+pub mod probe;
 pub mod rank;
 
 pub use costs::{costs_json, costs_text, CostTables, DesignCost, COSTS_SCHEMA};

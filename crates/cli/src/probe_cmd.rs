@@ -1,0 +1,154 @@
+//! `pinlab probe`: the supervisor re-runs this command as its worker (`--worker DIR`), which runs
+//! the scenarios on the kernel; the supervisor cleans up after it whatever happens.
+
+use crate::BadInput;
+use pinlab_model::scenario::Scenario;
+use pinlab_probe::run::{Input, Order};
+use pinlab_report::probe::{probe_json, probe_text, summary, ProbeHeader};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub struct Args {
+    pub inputs: Vec<(Scenario, String)>,
+    pub fs: Vec<String>,
+    pub pin_matrix: bool,
+    pub schedule: Option<String>,
+    pub op_timeout: f64,
+    pub json: bool,
+    pub worker: Option<PathBuf>,
+}
+
+const BACKINGS: &[&str] = &[
+    "ext4",
+    "xfs",
+    "btrfs",
+    "tmpfs",
+    "hugetlbfs",
+    "memfd",
+    "memfd-hugetlb",
+];
+
+fn kernel_name() -> String {
+    let read = |f: &str| {
+        std::fs::read_to_string(f)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "?".into())
+    };
+    format!(
+        "Linux {} ({})",
+        read("/proc/sys/kernel/osrelease"),
+        std::env::consts::ARCH
+    )
+}
+
+pub fn probe(a: Args) -> Result<ExitCode, BadInput> {
+    if let Err(why) = pinlab_probe::supported() {
+        return Err(BadInput(format!("error: {why}")));
+    }
+    for f in &a.fs {
+        if !BACKINGS.contains(&f.as_str()) {
+            return Err(BadInput(format!(
+                "error: --fs {f}: not a backing the probe makes\n  = help: one of {}",
+                BACKINGS.join(", ")
+            )));
+        }
+    }
+    if !(a.op_timeout > 0.0 && a.op_timeout <= 600.0) {
+        return Err(BadInput(
+            "error: --op-timeout takes seconds, more than 0 and at most 600".into(),
+        ));
+    }
+    let order = match &a.schedule {
+        None => Order::Sequential,
+        Some(s) => {
+            if a.inputs.len() != 1 {
+                return Err(BadInput(format!(
+                    "error: --schedule orders the ops of one scenario; {} were given",
+                    a.inputs.len()
+                )));
+            }
+            let p = std::path::Path::new(s);
+            if p.is_file() {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| BadInput(format!("error: cannot read {s}: {e}")))?;
+                Order::Explain(text)
+            } else {
+                let sc = &a.inputs[0].0;
+                pinlab_probe::run::schedule_for(sc, &Order::List(s.clone()))
+                    .map_err(|e| BadInput(format!("error: {e}")))?;
+                Order::List(s.clone())
+            }
+        }
+    };
+    let Some(dir) = a.worker.clone() else {
+        // The supervisor: everything happens in the worker.
+        return Ok(supervise());
+    };
+    worker(a, dir, order)
+}
+
+#[cfg(target_os = "linux")]
+fn supervise() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    pinlab_probe::supervise::supervise(args)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn supervise() -> ExitCode {
+    ExitCode::from(2)
+}
+
+#[cfg(target_os = "linux")]
+fn worker(a: Args, dir: PathBuf, order: Order) -> Result<ExitCode, BadInput> {
+    let bounds = pinlab_probe::kernel::Bounds {
+        op: std::time::Duration::from_secs_f64(a.op_timeout),
+        ..Default::default()
+    };
+    let inputs: Vec<Input> = a
+        .inputs
+        .into_iter()
+        .map(|(scenario, text)| Input { scenario, text })
+        .collect();
+    let backings = (!a.fs.is_empty()).then_some(a.fs.as_slice());
+    let order_text = match &order {
+        Order::Sequential => "one thread after another, in file order".to_string(),
+        Order::List(l) => format!("--schedule {l}"),
+        Order::Explain(_) => "the explain trace given".to_string(),
+    };
+    let (entries, interrupted) = if a.pin_matrix {
+        pinlab_probe::worker_matrix(dir, backings, bounds)
+    } else {
+        pinlab_probe::worker(dir, &inputs, backings, &order, bounds)
+    }
+    .map_err(|e| BadInput(format!("error: {e}")))?;
+    let header = ProbeHeader {
+        kernel: kernel_name(),
+        model: "upstream",
+        order: if a.pin_matrix {
+            "each cell's ops in order".into()
+        } else {
+            order_text
+        },
+    };
+    if a.json {
+        print!("{}", probe_json(&header, &entries));
+    } else {
+        print!("{}", probe_text(&header, &entries));
+    }
+    if interrupted {
+        return Ok(ExitCode::from(130));
+    }
+    let s = summary(&entries);
+    Ok(if s.disagree > 0 {
+        ExitCode::from(1)
+    } else if s.agree == 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn worker(_: Args, _: PathBuf, _: Order) -> Result<ExitCode, BadInput> {
+    Err(BadInput("error: the probe runs on Linux only".into()))
+}

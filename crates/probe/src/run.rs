@@ -1,0 +1,281 @@
+//! A probe run: scenarios × backings, each run on the kernel and asked of the model of `upstream`
+//! in the same order, compared observable by observable.
+
+use crate::obs::{compare, Difference, Observations};
+use crate::predict::predict;
+use crate::schedule::Schedule;
+use pinlab_model::design::Design;
+use pinlab_model::scenario::Scenario;
+use serde::Serialize;
+
+/// A scenario to probe: parsed, with its text (re-parsed for another backing's filesystem).
+pub struct Input {
+    pub scenario: Scenario,
+    pub text: String,
+}
+
+/// How the schedule is chosen.
+#[derive(Clone, Debug)]
+pub enum Order {
+    /// One thread after another, in file order.
+    Sequential,
+    /// `--schedule app,flusher,...`
+    List(String),
+    /// `--schedule trace.json`: the output of `pinlab explain --format json`.
+    Explain(String),
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    Agree(Compared),
+    Disagree(Compared),
+    Skipped { reason: String },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Compared {
+    pub kernel: Observations,
+    pub model: Observations,
+    pub differences: Vec<Difference>,
+    /// Observables the kernel side could not observe: neither agreement nor disagreement.
+    pub unobserved: Vec<String>,
+    /// What the probe noticed while running the ops on the kernel.
+    pub notes: Vec<String>,
+    /// Properties the model finds violated along this one order (informational: the kernel shows
+    /// effects, not properties).
+    pub model_violations: Vec<&'static str>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Entry {
+    pub scenario: String,
+    pub source: String,
+    pub backing: String,
+    /// The order the ops ran in, as thread names.
+    pub schedule: Vec<String>,
+    pub schedule_notes: Vec<String>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The model's filesystem for a backing: the name the scenario is re-parsed with.
+pub fn model_fs(backing: &str) -> &'static str {
+    match backing {
+        "ext4" => "ext4",
+        "xfs" => "xfs",
+        "btrfs" => "btrfs",
+        "tmpfs" => "tmpfs",
+        "hugetlbfs" | "memfd-hugetlb" => "hugetlbfs",
+        _ => {
+            if pinlab_model::fs::FsKind::from_name("memfd").is_some() {
+                "memfd"
+            } else {
+                "tmpfs"
+            }
+        }
+    }
+}
+
+/// The backing a scenario runs on by default: its own filesystem's.
+pub fn own_backing(sc: &Scenario) -> Result<&'static str, String> {
+    Ok(match sc.fs.kind.name() {
+        "ext4" => "ext4",
+        "xfs" => "xfs",
+        "btrfs" => "btrfs",
+        "tmpfs" => "tmpfs",
+        "hugetlbfs" => "hugetlbfs",
+        "memfd" => "memfd",
+        other if other.ends_with("-dax") => {
+            return Err("fs-DAX needs persistent memory (a /dev/pmem device); the probe only uses devices it creates".into())
+        }
+        other => return Err(format!("no backing for filesystem {other}")),
+    })
+}
+
+/// The scenario with its `fs` statement changed to `fs` (the rest as written), parsed again; the
+/// parser's first error if the scenario does not fit that filesystem.
+pub fn retarget(input: &Input, fs: &str) -> Result<Scenario, String> {
+    if input.scenario.fs.kind.name() == fs {
+        return Ok(input.scenario.clone());
+    }
+    let mut out = String::new();
+    let mut done = false;
+    for line in input.text.split_inclusive('\n') {
+        let body = line.split('#').next().unwrap_or("");
+        let mut toks = body.split_whitespace();
+        if !done && toks.next() == Some("fs") {
+            if let Some(old) = toks.next() {
+                let at = line.find(old).expect("token of the line");
+                out.push_str(&line[..at]);
+                out.push_str(fs);
+                out.push_str(&line[at + old.len()..]);
+                done = true;
+                continue;
+            }
+        }
+        out.push_str(line);
+    }
+    pinlab_litmus::parse(&input.scenario.source, &out).map_err(|d| {
+        let first = d.render(&out);
+        let line = first
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .unwrap_or("does not parse")
+            .trim_start_matches("error: ")
+            .to_string();
+        format!("does not fit {fs}: {line}")
+    })
+}
+
+pub fn schedule_for(sc: &Scenario, order: &Order) -> Result<Schedule, String> {
+    match order {
+        Order::Sequential => Ok(Schedule::sequential(sc)),
+        Order::List(l) => Schedule::from_list(sc, l),
+        Order::Explain(j) => Schedule::from_explain_json(sc, j),
+    }
+}
+
+pub fn upstream() -> Design {
+    Design::parse("upstream").expect("upstream is a preset")
+}
+
+/// Whether the model's run along `schedule` depends on running out of space: the probe does not
+/// fill the real filesystem to the scenario's `blocks=N`, so such a run is not comparable.
+pub fn depends_on_space(sc: &Scenario, schedule: &Schedule) -> bool {
+    let mut roomy = sc.clone();
+    roomy.fs.blocks = pinlab_litmus::MAX_BLOCKS as u8;
+    predict(sc, upstream(), schedule).obs != predict(&roomy, upstream(), schedule).obs
+}
+
+/// Compares a kernel run with the model's prediction for the same order.
+pub fn judge(
+    sc: &Scenario,
+    schedule: &Schedule,
+    kernel: Observations,
+    notes: Vec<String>,
+) -> Outcome {
+    let p = predict(sc, upstream(), schedule);
+    let (differences, unobserved) = compare(&kernel, &p.obs);
+    let c = Compared {
+        kernel,
+        model: p.obs,
+        differences,
+        unobserved,
+        notes,
+        model_violations: p.violated.iter().map(|x| x.name()).collect(),
+    };
+    if c.differences.is_empty() {
+        Outcome::Agree(c)
+    } else {
+        Outcome::Disagree(c)
+    }
+}
+
+/// Runs every input on each backing asked for (its own filesystem's by default).
+#[cfg(target_os = "linux")]
+pub fn probe(
+    lab: &mut crate::lab::Lab,
+    inputs: &[Input],
+    backings: Option<&[String]>,
+    order: &Order,
+    bounds: crate::kernel::Bounds,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<Entry> {
+    use crate::lab::BackingKind;
+    let mut out = Vec::new();
+    let mut tag = 0;
+    for input in inputs {
+        let own = own_backing(&input.scenario);
+        let list: Vec<Result<String, String>> = match backings {
+            Some(b) => b.iter().map(|s| Ok(s.clone())).collect(),
+            None => vec![own.map(str::to_string)],
+        };
+        for b in list {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return out;
+            }
+            tag += 1;
+            let backing = b
+                .clone()
+                .unwrap_or_else(|_| input.scenario.fs.kind.name().to_string());
+            let t0 = std::time::Instant::now();
+            let mut entry = Entry {
+                scenario: input.scenario.name.clone(),
+                source: input.scenario.source.clone(),
+                backing: backing.clone(),
+                schedule: vec![],
+                schedule_notes: vec![],
+                outcome: Outcome::Skipped {
+                    reason: String::new(),
+                },
+            };
+            let r = (|| -> Result<Outcome, String> {
+                b?;
+                let kind = BackingKind::from_name(&backing)
+                    .ok_or_else(|| format!("unknown backing {backing}"))?;
+                let sc = retarget(input, model_fs(&backing))?;
+                let schedule = schedule_for(&sc, order)?;
+                entry.schedule = schedule
+                    .ops
+                    .iter()
+                    .map(|o| sc.threads[o.thread].name.clone())
+                    .collect();
+                entry.schedule_notes = schedule.notes.clone();
+                Ok(run_one(
+                    lab,
+                    &sc,
+                    kind,
+                    &schedule,
+                    bounds,
+                    stop.clone(),
+                    tag,
+                ))
+            })();
+            entry.outcome = r.unwrap_or_else(|reason| Outcome::Skipped { reason });
+            let word = entry.outcome.word();
+            eprintln!(
+                "probe: {} on {backing}: {word} ({:.2} s)",
+                entry.scenario,
+                t0.elapsed().as_secs_f64()
+            );
+            out.push(entry);
+        }
+    }
+    out
+}
+
+impl Outcome {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Outcome::Agree(_) => "agree",
+            Outcome::Disagree(_) => "DISAGREE",
+            Outcome::Skipped { .. } => "skipped",
+        }
+    }
+}
+
+/// Runs one scenario on the kernel in `schedule`'s order and judges it against the model.
+#[cfg(target_os = "linux")]
+pub fn run_one(
+    lab: &mut crate::lab::Lab,
+    sc: &Scenario,
+    kind: crate::lab::BackingKind,
+    schedule: &Schedule,
+    bounds: crate::kernel::Bounds,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tag: usize,
+) -> Outcome {
+    if depends_on_space(sc, schedule) {
+        return Outcome::Skipped {
+            reason: format!(
+                "along this order the model runs out of space (blocks={}); the probe does not fill the real filesystem to match",
+                sc.fs.blocks
+            ),
+        };
+    }
+    match crate::kernel::run(lab, sc, kind, schedule, bounds, stop, tag) {
+        Ok(k) => judge(sc, schedule, k.obs, k.notes),
+        Err(reason) => Outcome::Skipped { reason },
+    }
+}
