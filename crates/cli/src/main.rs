@@ -135,6 +135,10 @@ enum Cmd {
         op_timeout: f64,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The design the model predicts with: `upstream` (Linux as it is, the default) or any
+        /// other, to see where that design would behave differently from this kernel.
+        #[arg(long, short = 'd', default_value = "upstream")]
+        design: String,
         /// Internal: run as the supervised worker in this private folder.
         #[arg(long, hide = true)]
         worker: Option<PathBuf>,
@@ -320,6 +324,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             op_timeout,
             format,
             worker,
+            design,
         } => {
             let (inputs, bad) = if pin_matrix {
                 (vec![], false)
@@ -337,6 +342,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 op_timeout,
                 json: format == Format::Json,
                 worker,
+                design,
             })
         }
         Cmd::Matrix {

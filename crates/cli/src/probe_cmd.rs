@@ -16,6 +16,7 @@ pub struct Args {
     pub op_timeout: f64,
     pub json: bool,
     pub worker: Option<PathBuf>,
+    pub design: String,
 }
 
 const BACKINGS: &[&str] = &[
@@ -80,11 +81,13 @@ pub fn probe(a: Args) -> Result<ExitCode, BadInput> {
             }
         }
     };
+    let design = pinlab_model::design::Design::parse(&a.design)
+        .map_err(|e| BadInput(format!("error: --design: {e}")))?;
     let Some(dir) = a.worker.clone() else {
         // The supervisor: everything happens in the worker.
         return Ok(supervise());
     };
-    worker(a, dir, order)
+    worker(a, dir, order, design)
 }
 
 #[cfg(target_os = "linux")]
@@ -99,7 +102,12 @@ fn supervise() -> ExitCode {
 }
 
 #[cfg(target_os = "linux")]
-fn worker(a: Args, dir: PathBuf, order: Order) -> Result<ExitCode, BadInput> {
+fn worker(
+    a: Args,
+    dir: PathBuf,
+    order: Order,
+    design: pinlab_model::design::Design,
+) -> Result<ExitCode, BadInput> {
     let bounds = pinlab_probe::kernel::Bounds {
         op: std::time::Duration::from_secs_f64(a.op_timeout),
         ..Default::default()
@@ -116,14 +124,14 @@ fn worker(a: Args, dir: PathBuf, order: Order) -> Result<ExitCode, BadInput> {
         Order::Explain(_) => "the explain trace given".to_string(),
     };
     let (entries, interrupted) = if a.pin_matrix {
-        pinlab_probe::worker_matrix(dir, backings, bounds)
+        pinlab_probe::worker_matrix(dir, backings, design, bounds)
     } else {
-        pinlab_probe::worker(dir, &inputs, backings, &order, bounds)
+        pinlab_probe::worker(dir, &inputs, backings, &order, design, bounds)
     }
     .map_err(|e| BadInput(format!("error: {e}")))?;
     let header = ProbeHeader {
         kernel: kernel_name(),
-        model: "upstream",
+        model: design.name(),
         order: if a.pin_matrix {
             "each cell's ops in order".into()
         } else {
@@ -149,6 +157,11 @@ fn worker(a: Args, dir: PathBuf, order: Order) -> Result<ExitCode, BadInput> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn worker(_: Args, _: PathBuf, _: Order) -> Result<ExitCode, BadInput> {
+fn worker(
+    _: Args,
+    _: PathBuf,
+    _: Order,
+    _: pinlab_model::design::Design,
+) -> Result<ExitCode, BadInput> {
     Err(BadInput("error: the probe runs on Linux only".into()))
 }

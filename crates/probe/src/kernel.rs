@@ -667,7 +667,18 @@ impl Executor for KExec {
         if tx.send(r.op).is_err() {
             return false;
         }
-        self.done[r.thread].recv_timeout(self.bounds.op).is_ok()
+        // Wait in slices, so a stop signal is seen at once, not after the op's whole bound.
+        let start = std::time::Instant::now();
+        while start.elapsed() < self.bounds.op {
+            let slice = Duration::from_millis(50).min(self.bounds.op);
+            if self.done[r.thread].recv_timeout(slice).is_ok() {
+                return true;
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                return false;
+            }
+        }
+        false
     }
     fn poll(&mut self, t: usize) -> bool {
         self.done[t].recv_timeout(self.bounds.settle).is_ok()

@@ -48,6 +48,7 @@ pub fn worker(
     inputs: &[run::Input],
     backings: Option<&[String]>,
     order: &run::Order,
+    design: pinlab_model::design::Design,
     bounds: kernel::Bounds,
 ) -> Result<(Vec<run::Entry>, bool), String> {
     sys::access_init().map_err(|e| format!("cannot install the fault handler: {e}"))?;
@@ -55,7 +56,15 @@ pub fn worker(
     let sandbox =
         sandbox::Sandbox::open(dir).map_err(|e| format!("cannot open the journal: {e}"))?;
     let mut lab = lab::Lab::new(sandbox);
-    let entries = run::probe(&mut lab, inputs, backings, order, bounds, stop.clone());
+    let entries = run::probe(
+        &mut lab,
+        inputs,
+        backings,
+        order,
+        design,
+        bounds,
+        stop.clone(),
+    );
     drop(lab);
     Ok((entries, stop.load(std::sync::atomic::Ordering::SeqCst)))
 }
@@ -65,6 +74,7 @@ pub fn worker(
 pub fn worker_matrix(
     dir: std::path::PathBuf,
     backings: Option<&[String]>,
+    design: pinlab_model::design::Design,
     bounds: kernel::Bounds,
 ) -> Result<(Vec<run::Entry>, bool), String> {
     let cells = matrix::cells(backings)?;
@@ -73,7 +83,7 @@ pub fn worker_matrix(
     let sandbox =
         sandbox::Sandbox::open(dir).map_err(|e| format!("cannot open the journal: {e}"))?;
     let mut lab = lab::Lab::new(sandbox);
-    let entries = matrix::run(&mut lab, &cells, bounds, stop.clone());
+    let entries = matrix::run(&mut lab, &cells, design, bounds, stop.clone());
     drop(lab);
     Ok((entries, stop.load(std::sync::atomic::Ordering::SeqCst)))
 }

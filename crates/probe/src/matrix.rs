@@ -162,6 +162,7 @@ pub fn cells(backings: Option<&[String]>) -> Result<Vec<Cell>, String> {
 pub fn run(
     lab: &mut crate::lab::Lab,
     cells: &[Cell],
+    design: pinlab_model::design::Design,
     bounds: crate::kernel::Bounds,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Vec<crate::run::Entry> {
@@ -201,7 +202,16 @@ pub fn run(
                     .iter()
                     .map(|o| sc.threads[o.thread].name.clone())
                     .collect();
-                run_one(lab, &sc, kind, &schedule, bounds, stop.clone(), 10_000 + i)
+                run_one(
+                    lab,
+                    &sc,
+                    kind,
+                    &schedule,
+                    design,
+                    bounds,
+                    stop.clone(),
+                    10_000 + i,
+                )
             }
         };
         eprintln!(

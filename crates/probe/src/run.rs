@@ -142,20 +142,21 @@ pub fn upstream() -> Design {
 
 /// Whether the model's run along `schedule` depends on running out of space: the probe does not
 /// fill the real filesystem to the scenario's `blocks=N`, so such a run is not comparable.
-pub fn depends_on_space(sc: &Scenario, schedule: &Schedule) -> bool {
+pub fn depends_on_space(sc: &Scenario, schedule: &Schedule, design: Design) -> bool {
     let mut roomy = sc.clone();
     roomy.fs.blocks = pinlab_litmus::MAX_BLOCKS as u8;
-    predict(sc, upstream(), schedule).obs != predict(&roomy, upstream(), schedule).obs
+    predict(sc, design, schedule).obs != predict(&roomy, design, schedule).obs
 }
 
 /// Compares a kernel run with the model's prediction for the same order.
 pub fn judge(
     sc: &Scenario,
     schedule: &Schedule,
+    design: Design,
     kernel: Observations,
     notes: Vec<String>,
 ) -> Outcome {
-    let p = predict(sc, upstream(), schedule);
+    let p = predict(sc, design, schedule);
     let (differences, unobserved) = compare(&kernel, &p.obs);
     let c = Compared {
         kernel,
@@ -179,6 +180,7 @@ pub fn probe(
     inputs: &[Input],
     backings: Option<&[String]>,
     order: &Order,
+    design: Design,
     bounds: crate::kernel::Bounds,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Vec<Entry> {
@@ -227,6 +229,7 @@ pub fn probe(
                     &sc,
                     kind,
                     &schedule,
+                    design,
                     bounds,
                     stop.clone(),
                     tag,
@@ -257,16 +260,18 @@ impl Outcome {
 
 /// Runs one scenario on the kernel in `schedule`'s order and judges it against the model.
 #[cfg(target_os = "linux")]
+#[allow(clippy::too_many_arguments)]
 pub fn run_one(
     lab: &mut crate::lab::Lab,
     sc: &Scenario,
     kind: crate::lab::BackingKind,
     schedule: &Schedule,
+    design: Design,
     bounds: crate::kernel::Bounds,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     tag: usize,
 ) -> Outcome {
-    if depends_on_space(sc, schedule) {
+    if depends_on_space(sc, schedule, design) {
         return Outcome::Skipped {
             reason: format!(
                 "along this order the model runs out of space (blocks={}); the probe does not fill the real filesystem to match",
@@ -275,7 +280,7 @@ pub fn run_one(
         };
     }
     match crate::kernel::run(lab, sc, kind, schedule, bounds, stop, tag) {
-        Ok(k) => judge(sc, schedule, k.obs, k.notes),
+        Ok(k) => judge(sc, schedule, design, k.obs, k.notes),
         Err(reason) => Outcome::Skipped { reason },
     }
 }

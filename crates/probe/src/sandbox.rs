@@ -253,23 +253,7 @@ pub fn cleanup_dir(dir: &Path) -> Vec<String> {
         .filter_map(|l| l.split_once(' ').or(Some((l, ""))))
         .collect();
     // 1. Thaw what is still frozen (a frozen filesystem cannot be cleanly unmounted).
-    for (k, v) in &lines {
-        if *k == "frozen" {
-            let thawed_after = lines
-                .iter()
-                .rposition(|(k2, v2)| *k2 == "thawed" && v2 == v);
-            let frozen_at = lines
-                .iter()
-                .rposition(|(k2, v2)| *k2 == "frozen" && v2 == v);
-            if thawed_after < frozen_at {
-                if let Ok(f) = File::open(v) {
-                    if sys::thaw(f.as_raw_fd()).is_ok() {
-                        did.push(format!("thawed {v}"));
-                    }
-                }
-            }
-        }
-    }
+    did.extend(thaw_frozen_lines(&lines));
     // 2. Unmount every mount under the private folder (the journal's and any other: nothing else
     //    can be mounted there, the folder is the probe's own).
     for m in mounts_under(dir) {
@@ -332,5 +316,40 @@ pub fn cleanup_dir(dir: &Path) -> Vec<String> {
             dir.display()
         ));
     }
+    did
+}
+
+/// Thaws the filesystems the journal of `dir` says are frozen. The supervisor calls this as soon as
+/// its worker's main thread is gone: a worker thread blocked in the kernel on a frozen filesystem
+/// keeps the dead worker from being reaped until the filesystem is thawed.
+pub fn thaw_frozen(dir: &Path) -> Vec<String> {
+    let journal = fs::read_to_string(dir.join(JOURNAL)).unwrap_or_default();
+    let lines: Vec<(&str, &str)> = journal
+        .lines()
+        .filter_map(|l| l.split_once(' ').or(Some((l, ""))))
+        .collect();
+    thaw_frozen_lines(&lines)
+}
+
+fn thaw_frozen_lines(lines: &[(&str, &str)]) -> Vec<String> {
+    let mut did = Vec::new();
+    for (k, v) in lines {
+        if *k == "frozen" {
+            let thawed_after = lines
+                .iter()
+                .rposition(|(k2, v2)| *k2 == "thawed" && v2 == v);
+            let frozen_at = lines
+                .iter()
+                .rposition(|(k2, v2)| *k2 == "frozen" && v2 == v);
+            if thawed_after < frozen_at {
+                if let Ok(f) = File::open(v) {
+                    if sys::thaw(f.as_raw_fd()).is_ok() {
+                        did.push(format!("thawed {v}"));
+                    }
+                }
+            }
+        }
+    }
+    did.dedup();
     did
 }

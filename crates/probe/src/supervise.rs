@@ -61,11 +61,19 @@ pub fn supervise(args: Vec<OsString>) -> ExitCode {
         }
     };
     let mut forwarded: Option<Instant> = None;
+    let mut killed = false;
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break Some(s),
             Ok(None) => {}
             Err(_) => break None,
+        }
+        // The worker's main thread has exited (or is being killed) but a thread of it is blocked
+        // on a filesystem it froze: thaw it so the worker can be reaped.
+        if killed || zombie(child.id()) {
+            for d in sandbox::thaw_frozen(&dir) {
+                eprintln!("probe: cleaned up after the worker: {d}");
+            }
         }
         if stop.load(Ordering::SeqCst) {
             match forwarded {
@@ -74,8 +82,9 @@ pub fn supervise(args: Vec<OsString>) -> ExitCode {
                     forwarded = Some(Instant::now());
                 }
                 // The worker's ops are time-bounded; one that is stuck past this is killed.
-                Some(t) if t.elapsed() > Duration::from_secs(20) => {
+                Some(t) if t.elapsed() > Duration::from_secs(20) && !killed => {
                     let _ = child.kill();
+                    killed = true;
                 }
                 _ => {}
             }
@@ -104,4 +113,12 @@ pub fn supervise(args: Vec<OsString>) -> ExitCode {
         },
         None => ExitCode::from(2),
     }
+}
+
+/// The process's main thread has exited (state Z in /proc/PID/stat) though it is not yet reaped.
+fn zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(") ").map(|x| x.1.starts_with('Z')))
+        .unwrap_or(false)
 }

@@ -13,7 +13,8 @@ pub const PROBE_SCHEMA: &str = "pinlab.probe/1";
 pub struct ProbeHeader {
     /// `uname -sr` and machine of the running kernel.
     pub kernel: String,
-    pub model: &'static str,
+    /// The design the model runs under (upstream unless `--design` says otherwise).
+    pub model: String,
     pub order: String,
 }
 
