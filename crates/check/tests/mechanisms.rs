@@ -153,3 +153,35 @@ fn bounce_writeback_keeps_checksummed_data_stable_but_not_the_mkwrite_contract()
     };
     assert!(ps.contains(P::StableWrites));
 }
+
+/// Every preset, for mechanisms no design changes.
+fn presets() -> Vec<&'static str> {
+    pinlab_model::design::PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect()
+}
+
+#[test]
+fn process_vm_writev_pins_as_direct_io_does() {
+    // mm/process_vm_access.c: pin_user_pages_remote(), short-term, FOLL_WRITE when writing into the
+    // target: every catalog scenario that uses dio gets the same verdicts with it.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../litmus");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        if !text.contains(" dio\n") {
+            continue;
+        }
+        let pvm = text.replace(" dio\n", " process_vm_writev\n");
+        for d in presets() {
+            let a = run(&text, d);
+            let b = run(&pvm, d);
+            assert_eq!(a.verdict, b.verdict, "{} under {d}", p.display());
+            assert_eq!(a.stats.states, b.stats.states, "{} under {d}", p.display());
+        }
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} catalog scenarios use dio");
+}
