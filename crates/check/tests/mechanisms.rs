@@ -185,3 +185,31 @@ fn process_vm_writev_pins_as_direct_io_does() {
     }
     assert!(n >= 5, "only {n} catalog scenarios use dio");
 }
+
+#[test]
+fn a_readonly_anonymous_page_is_the_zero_page_until_upstream_unshares_it() {
+    // mm/gup.c try_grab_folio(): FOLL_PIN returns the zero page unpinned, so a long-term R/O pin
+    // taken before the first write keeps reading 0 after the CPU's store COWs away from it;
+    // gup_must_unshare() (v6.2) gives the pin an exclusive page instead, which the store then writes.
+    let text = "litmus t\nfs ext4\nanon m pages=1 ro\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1]\n  mprotect m rw\n  store m[0] = A\n  dma p[0] -> r\n  unpin p\n}\nforall (r = A)\n";
+    assert_eq!(answer(text, "upstream"), Answer::Always);
+    assert_eq!(answer(text, "legacy"), Answer::Never);
+    let r = run(text, "legacy");
+    assert_eq!(r.stats.cost.pin_pages, 0, "the zero page is not pinned");
+    // A short-term (dio) read pin is not unshared, upstream included.
+    let dio = text.replace("device nic rdma", "device nic dio");
+    assert_eq!(answer(&dio, "upstream"), Answer::Never);
+}
+
+#[test]
+fn a_load_of_a_zero_page_reads_0_not_none() {
+    // A read fault on an fs-DAX hole (dax_load_hole) or on a PROT_READ anonymous page
+    // (do_anonymous_page) maps the shared zero page: the load succeeds and reads 0.
+    for decl in [
+        "fs xfs-dax\nfile f pages=1\nmmap m = f shared rw",
+        "fs ext4\nanon m pages=1 ro",
+    ] {
+        let text = format!("litmus t\n{decl}\nthread a {{\n  load m[0] -> r\n}}\nforall (r = 0)\n");
+        assert_eq!(answer(&text, "legacy"), Answer::Always, "{decl}");
+    }
+}

@@ -205,6 +205,8 @@ pub(crate) enum Stmt {
     Anon {
         name: Name,
         pages: Num,
+        /// PROT_READ|PROT_WRITE (the default, or `rw`), or PROT_READ (`ro`).
+        writable: bool,
     },
     Device {
         name: Name,

@@ -657,14 +657,19 @@ impl Lower<'_> {
                         self.maps[id].pages = pages;
                     }
                 }
-                Stmt::Anon { pages, .. } => {
+                Stmt::Anon {
+                    pages, writable, ..
+                } => {
                     let id = map_idx;
                     map_idx += 1;
                     if map_idx == MAX_MAPS + 1 {
                         self.too_many_maps(item.kw.clone());
                     }
                     if let Some(p) = self.page_count(pages, "a mapping") {
-                        self.maps[id].kind = Some(MapKind::Anon { pages: p });
+                        self.maps[id].kind = Some(MapKind::Anon {
+                            pages: p,
+                            writable: *writable,
+                        });
                         self.maps[id].pages = Some(p);
                     }
                 }
@@ -825,7 +830,10 @@ impl Lower<'_> {
             .iter()
             .map(|m| MapDecl {
                 name: m.name.clone(),
-                kind: m.kind.unwrap_or(MapKind::Anon { pages: 1 }),
+                kind: m.kind.unwrap_or(MapKind::Anon {
+                    pages: 1,
+                    writable: true,
+                }),
             })
             .collect();
         let (fs, _) = fs?;
@@ -1487,7 +1495,13 @@ mod tests {
                 writable: true
             }
         );
-        assert_eq!(s.maps[1].kind, MapKind::Anon { pages: 1 });
+        assert_eq!(
+            s.maps[1].kind,
+            MapKind::Anon {
+                pages: 1,
+                writable: true
+            }
+        );
         assert_eq!(s.devices.len(), 4);
         assert_eq!(
             s.threads[0].ops,

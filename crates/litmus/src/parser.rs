@@ -227,7 +227,7 @@ fn stmt_syntax(kw: &str) -> &'static str {
         "fs" => "fs KIND [blocks=N] [integrity]",
         "file" => "file F pages=N [data=V,V,...]",
         "mmap" => "mmap M = F shared|private rw|ro",
-        "anon" => "anon M pages=N",
+        "anon" => "anon M pages=N [ro|rw]",
         "device" => "device D KIND",
         "thread" => "thread NAME {",
         "expect" => "expect DESIGN: VERDICT",
@@ -821,7 +821,7 @@ impl Parser<'_> {
         })
     }
 
-    /// `anon M pages=N`
+    /// `anon M pages=N [ro|rw]`
     fn anon(&mut self, cur: &mut Cur) -> PResult<Stmt> {
         let name = self.ident(cur, "a mapping name")?;
         if !cur.eat_word("pages") {
@@ -834,7 +834,18 @@ impl Parser<'_> {
         }
         self.punct(cur, Tok::Eq, "expected `=` after `pages`", "expected `=N`")?;
         let pages = self.number(cur, "a page count")?;
-        Ok(Stmt::Anon { name, pages })
+        let writable = cur.at_end()
+            || self.choice(
+                cur,
+                &["ro", "rw"],
+                "expected `ro`, `rw` or end of line after the page count",
+                "expected `ro` or `rw`",
+            )? == "rw";
+        Ok(Stmt::Anon {
+            name,
+            pages,
+            writable,
+        })
     }
 
     /// `device D KIND`
@@ -1783,10 +1794,32 @@ mod tests {
             &s[2],
             Stmt::Anon {
                 pages: Num { value: 2, .. },
+                writable: true,
                 ..
             }
         ));
         assert!(matches!(&s[3], Stmt::Device { kind, .. } if kind.name() == "io_uring"));
+        let s = stmts(
+            "litmus t
+anon a pages=1 ro
+anon b pages=1 rw",
+        );
+        assert!(matches!(
+            &s[1],
+            Stmt::Anon {
+                writable: false,
+                ..
+            }
+        ));
+        assert!(matches!(&s[2], Stmt::Anon { writable: true, .. }));
+        let e = one_error(
+            "litmus t
+anon a pages=1 readonly",
+        );
+        assert_eq!(
+            e.message,
+            "expected `ro`, `rw` or end of line after the page count"
+        );
         let e = one_error("litmus t\nmmap m = f sharde rw");
         assert_eq!(
             e.message,

@@ -18,6 +18,8 @@ impl Ctx<'_, '_, '_> {
                         self.s.regs[reg] = Observed::Val(c.value);
                     }
                     Err(Stop::Blocked) => return Err(Stop::Blocked),
+                    // The shared zero page is mapped: the load reads 0.
+                    Err(Stop::ZeroPage) => self.s.regs[reg] = Observed::Val(Default::default()),
                     Err(e) => {
                         self.call(|| {
                             format!(

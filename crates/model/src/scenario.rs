@@ -56,8 +56,8 @@ pub enum MapKind {
         shared: bool,
         writable: bool,
     },
-    /// `anon M pages=N` (private anonymous, read-write)
-    Anon { pages: u8 },
+    /// `anon M pages=N [ro|rw]` (private anonymous; PROT_READ|PROT_WRITE, or PROT_READ with `ro`)
+    Anon { pages: u8, writable: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +71,7 @@ impl MapDecl {
     pub fn pages(&self, files: &[FileDecl]) -> u8 {
         match self.kind {
             MapKind::File { file, .. } => files[file].pages,
-            MapKind::Anon { pages } => pages,
+            MapKind::Anon { pages, .. } => pages,
         }
     }
 }
