@@ -117,6 +117,11 @@ pub(crate) enum OpKind {
         map: Name,
         writable: bool,
     },
+    /// `seal F write -> r`
+    Seal {
+        file: Name,
+        reg: Name,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

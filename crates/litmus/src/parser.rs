@@ -40,6 +40,7 @@ pub(crate) const OPS: &[(&str, &str)] = &[
     ("thaw", "thaw"),
     ("munmap", "munmap M"),
     ("mprotect", "mprotect M ro|rw"),
+    ("seal", "seal F write -> r"),
 ];
 
 /// Words that cannot name a file, map, device, thread, handle or register: they stand for
@@ -1547,6 +1548,20 @@ impl Parser<'_> {
                     writable: access == "rw",
                 }
             }
+            "seal" => {
+                let file = self.ident(cur, "a file name")?;
+                self.choice(
+                    cur,
+                    &["write"],
+                    "expected the seal after the file: only `write` (F_SEAL_WRITE) is modelled",
+                    "expected `write`",
+                )?;
+                self.arrow(cur)?;
+                OpKind::Seal {
+                    file,
+                    reg: self.ident(cur, "a register name")?,
+                }
+            }
             "sync" => OpKind::Sync,
             "reclaim" => OpKind::Reclaim,
             "freeze" => OpKind::Freeze,
@@ -1976,8 +1991,8 @@ anon a pages=1 readonly",
 
     #[test]
     fn every_op() {
-        let o = ops("store m[0] = A\nload m[1] -> r\nwrite f[2] = 3\nread f[0] -> s\npin p = d m[0..2] longterm write\ndma p[1] = B\ndma p[0] -> t\nunpin p dirty\nunpin q\nfsync f\nsync\nwriteback f\ntruncate f 0\npunch f 1\nreclaim\nfreeze\nthaw\nmunmap m\nmprotect m ro");
-        assert_eq!(o.len(), 19);
+        let o = ops("store m[0] = A\nload m[1] -> r\nwrite f[2] = 3\nread f[0] -> s\npin p = d m[0..2] longterm write\ndma p[1] = B\ndma p[0] -> t\nunpin p dirty\nunpin q\nfsync f\nsync\nwriteback f\ntruncate f 0\npunch f 1\nreclaim\nfreeze\nthaw\nmunmap m\nmprotect m ro\nseal f write -> u");
+        assert_eq!(o.len(), 20);
         assert!(
             matches!(&o[0], OpKind::Store { at, value } if at.name.text == "m" && at.index.value == 0 && value.kind == ValKind::Val("A".into()))
         );
@@ -2013,6 +2028,9 @@ anon a pages=1 readonly",
                 ..
             }
         ));
+        assert!(
+            matches!(&o[19], OpKind::Seal { file, reg } if file.text == "f" && reg.text == "u")
+        );
     }
 
     #[test]

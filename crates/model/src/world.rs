@@ -457,6 +457,7 @@ impl<'a> World<'a> {
             acks: vec![0; self.n_writes.min(254) + 1],
             next_ack: 0,
             frozen: false,
+            sealed: 0,
         };
         let mut s = s;
         let mut ctx = Ctx {
