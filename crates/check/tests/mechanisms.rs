@@ -153,3 +153,124 @@ fn bounce_writeback_keeps_checksummed_data_stable_but_not_the_mkwrite_contract()
     };
     assert!(ps.contains(P::StableWrites));
 }
+
+/// Every preset, for mechanisms no design changes.
+fn presets() -> Vec<&'static str> {
+    pinlab_model::design::PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect()
+}
+
+#[test]
+fn process_vm_writev_pins_as_direct_io_does() {
+    // mm/process_vm_access.c: pin_user_pages_remote(), short-term, FOLL_WRITE when writing into the
+    // target: every catalog scenario that uses dio gets the same verdicts with it.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../litmus");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        if !text.contains(" dio\n") {
+            continue;
+        }
+        let pvm = text.replace(" dio\n", " process_vm_writev\n");
+        for d in presets() {
+            let a = run(&text, d);
+            let b = run(&pvm, d);
+            assert_eq!(a.verdict, b.verdict, "{} under {d}", p.display());
+            assert_eq!(a.stats.states, b.stats.states, "{} under {d}", p.display());
+        }
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} catalog scenarios use dio");
+}
+
+#[test]
+fn a_readonly_anonymous_page_is_the_zero_page_until_upstream_unshares_it() {
+    // mm/gup.c try_grab_folio(): FOLL_PIN returns the zero page unpinned, so a long-term R/O pin
+    // taken before the first write keeps reading 0 after the CPU's store COWs away from it;
+    // gup_must_unshare() (v6.2) gives the pin an exclusive page instead, which the store then writes.
+    let text = "litmus t\nfs ext4\nanon m pages=1 ro\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1]\n  mprotect m rw\n  store m[0] = A\n  dma p[0] -> r\n  unpin p\n}\nforall (r = A)\n";
+    assert_eq!(answer(text, "upstream"), Answer::Always);
+    assert_eq!(answer(text, "legacy"), Answer::Never);
+    let r = run(text, "legacy");
+    assert_eq!(r.stats.cost.pin_pages, 0, "the zero page is not pinned");
+    // A short-term (dio) read pin is not unshared, upstream included.
+    let dio = text.replace("device nic rdma", "device nic dio");
+    assert_eq!(answer(&dio, "upstream"), Answer::Never);
+}
+
+#[test]
+fn a_load_of_a_zero_page_reads_0_not_none() {
+    // A read fault on an fs-DAX hole (dax_load_hole) or on a PROT_READ anonymous page
+    // (do_anonymous_page) maps the shared zero page: the load succeeds and reads 0.
+    for decl in [
+        "fs xfs-dax\nfile f pages=1\nmmap m = f shared rw",
+        "fs ext4\nanon m pages=1 ro",
+    ] {
+        let text = format!("litmus t\n{decl}\nthread a {{\n  load m[0] -> r\n}}\nforall (r = 0)\n");
+        assert_eq!(answer(&text, "legacy"), Answer::Always, "{decl}");
+    }
+}
+
+#[test]
+fn a_write_seal_waits_for_no_mapping_and_no_extra_reference_under_every_design() {
+    // mm/memfd.c memfd_add_seals(): mapping_deny_writable() counts every MAP_SHARED mapping of the
+    // O_RDWR memfd, even after mprotect(PROT_READ); memfd_wait_for_pins() counts every reference
+    // beyond the page cache's and the mappings' (a read-only dio pin of the private mapping's page
+    // here), whatever the design tracks. A private mapping's own PTE is an expected reference.
+    let text = "litmus t\nfs memfd\nfile f pages=1 data=A\nmmap m = f shared rw\nmmap pm = f private rw\ndevice d dio\nthread a {\n  load pm[0] -> x\n  mprotect m ro\n  seal f write -> r1\n  munmap m\n  pin p = d pm[0..1]\n  seal f write -> r2\n  unpin p\n  seal f write -> r3\n  seal f write -> r4\n}\nforall (x = A /\\ r1 = EBUSY /\\ r2 = EBUSY /\\ r3 = ok /\\ r4 = ok)\n";
+    for d in presets() {
+        let r = run(text, d);
+        assert_eq!(r.verdict, Verdict::Safe, "{d}");
+        assert_eq!(r.condition.unwrap().answer, Answer::Always, "{d}");
+    }
+    // A read-only shared mapping counts too: it is VM_SHARED|VM_MAYWRITE.
+    let ro = "litmus t\nfs memfd\nfile f pages=1\nmmap m = f shared ro\nthread a {\n  load m[0] -> x\n  seal f write -> r\n}\nforall (r = EBUSY)\n";
+    assert_eq!(answer(ro, "upstream"), Answer::Always);
+}
+
+#[test]
+fn a_sealed_memfd_refuses_writes_but_not_a_private_cow() {
+    // shmem_write_begin() and shmem_fallocate(PUNCH_HOLE) return -EPERM under F_SEAL_WRITE; a store
+    // through a private mapping breaks COW into an anonymous copy and leaves the file alone.
+    let text = "litmus t\nfs memfd\nfile f pages=1 data=A\nmmap pm = f private rw\nthread a {\n  seal f write -> r\n  write f[0] = B\n  write f[1] = B\n  punch f 0\n  store pm[0] = C\n}\nforall (r = ok /\\ cache f[0] = A /\\ file f[1] = none /\\ mem pm[0] = C)\n";
+    for d in presets() {
+        assert_eq!(answer(text, d), Answer::Always, "{d}");
+    }
+    // The refused write is not acknowledged: only the store is.
+    let sc = parse(text);
+    let (steps, s) = pinlab_check::replay(&sc, Design::parse("upstream").unwrap(), &[0; 5]);
+    assert_eq!(s.next_ack, 1, "one acknowledged write, the store");
+    let calls: Vec<String> = steps.iter().flat_map(|t| t.calls.clone()).collect();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("memfd_add_seals(f, F_SEAL_WRITE)")),
+        "{calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.contains("shmem_write_begin(f[0]): F_SEAL_WRITE -> -EPERM")),
+        "{calls:?}"
+    );
+}
+
+#[test]
+fn the_seal_trace_names_memfd_wait_for_pins() {
+    let text = "litmus t\nfs memfd\nfile f pages=1\nmmap m = f shared rw\ndevice ring io_uring\nthread a {\n  store m[0] = A\n  pin p = ring m[0..1]\n  munmap m\n  seal f write -> r\n}\n";
+    let sc = parse(text);
+    for d in ["legacy", "upstream"] {
+        let (steps, _) = pinlab_check::replay(&sc, Design::parse(d).unwrap(), &[0; 4]);
+        let seal = &steps[3];
+        assert!(
+            seal.calls[0].contains("memfd_wait_for_pins: f[0]")
+                && seal.calls[0].ends_with("-> -EBUSY"),
+            "{d}: {:?}",
+            seal.calls
+        );
+        assert!(seal.changes.contains(&"r = EBUSY".to_string()), "{d}");
+    }
+}

@@ -117,6 +117,11 @@ pub(crate) enum OpKind {
         map: Name,
         writable: bool,
     },
+    /// `seal F write -> r`
+    Seal {
+        file: Name,
+        reg: Name,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -205,6 +210,8 @@ pub(crate) enum Stmt {
     Anon {
         name: Name,
         pages: Num,
+        /// PROT_READ|PROT_WRITE (the default, or `rw`), or PROT_READ (`ro`).
+        writable: bool,
     },
     Device {
         name: Name,

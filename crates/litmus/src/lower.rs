@@ -13,8 +13,8 @@ use std::collections::{HashMap, HashSet};
 use pinlab_model::device::{DeviceKind, Flag};
 use pinlab_model::fs::FsKind;
 use pinlab_model::scenario::{
-    CondExpr, Condition, DeviceDecl, Expect, ExpectedVerdict, FileDecl, FsConfig, Loc, MapDecl,
-    MapKind, Observed, Op, OpDecl, PinResult, Pos, Scenario, ThreadDecl, Value,
+    CondExpr, Condition, DeviceDecl, Errno, Expect, ExpectedVerdict, FileDecl, FsConfig, Loc,
+    MapDecl, MapKind, Observed, Op, OpDecl, PinResult, Pos, Scenario, ThreadDecl, Value,
 };
 
 use crate::ast::*;
@@ -79,7 +79,7 @@ impl Kind {
             Kind::Device => format!("declare it with `device {name} KIND` ({})", DeviceKind::names().join(", ")),
             Kind::Thread => format!("declare it with `thread {name} {{`"),
             Kind::Handle => format!("pin it first: `pin {name} = DEVICE MAP[a..b]`"),
-            Kind::Register => format!("write it with `load M[i] -> {name}`, `read F[i] -> {name}` or `dma P[k] -> {name}`"),
+            Kind::Register => format!("write it with `load M[i] -> {name}`, `read F[i] -> {name}`, `dma P[k] -> {name}` or `seal F write -> {name}`"),
         }
     }
 }
@@ -115,6 +115,8 @@ struct Lower<'a> {
     /// Per handle: the number of pages its pin covers, when the range is well formed.
     handle_len: Vec<Option<u64>>,
     regs: Vec<String>,
+    /// Registers written by `seal`: they hold a call's result (`ok`, `EBUSY`), not a value.
+    seal_regs: HashSet<usize>,
     values: Vec<String>,
     value_ids: HashMap<String, Value>,
     /// Names already reported as used both as a register and as a value.
@@ -145,6 +147,7 @@ pub(crate) fn lower(
         handles: Vec::new(),
         handle_len: Vec::new(),
         regs: Vec::new(),
+        seal_regs: HashSet::new(),
         values: vec!["0".to_string()],
         value_ids: HashMap::from([("0".to_string(), Value(0))]),
         inconsistent: HashSet::new(),
@@ -262,10 +265,14 @@ impl Lower<'_> {
                             }
                             OpKind::Load { reg, .. }
                             | OpKind::Read { reg, .. }
-                            | OpKind::DmaRead { reg, .. } => {
+                            | OpKind::DmaRead { reg, .. }
+                            | OpKind::Seal { reg, .. } => {
                                 let id = self.regs.len();
                                 self.declare(reg, Kind::Register, id);
                                 self.regs.push(reg.text.clone());
+                                if matches!(op.op, OpKind::Seal { .. }) {
+                                    self.seal_regs.insert(id);
+                                }
                             }
                             _ => {}
                         }
@@ -657,14 +664,19 @@ impl Lower<'_> {
                         self.maps[id].pages = pages;
                     }
                 }
-                Stmt::Anon { pages, .. } => {
+                Stmt::Anon {
+                    pages, writable, ..
+                } => {
                     let id = map_idx;
                     map_idx += 1;
                     if map_idx == MAX_MAPS + 1 {
                         self.too_many_maps(item.kw.clone());
                     }
                     if let Some(p) = self.page_count(pages, "a mapping") {
-                        self.maps[id].kind = Some(MapKind::Anon { pages: p });
+                        self.maps[id].kind = Some(MapKind::Anon {
+                            pages: p,
+                            writable: *writable,
+                        });
                         self.maps[id].pages = Some(p);
                     }
                 }
@@ -825,7 +837,10 @@ impl Lower<'_> {
             .iter()
             .map(|m| MapDecl {
                 name: m.name.clone(),
-                kind: m.kind.unwrap_or(MapKind::Anon { pages: 1 }),
+                kind: m.kind.unwrap_or(MapKind::Anon {
+                    pages: 1,
+                    writable: true,
+                }),
             })
             .collect();
         let (fs, _) = fs?;
@@ -1087,7 +1102,38 @@ impl Lower<'_> {
                 map: self.resolve(map, Kind::Map)?,
                 writable: *writable,
             }),
+            OpKind::Seal { file, reg } => {
+                self.check_sealable(op);
+                let file = self.resolve(file, Kind::File)?;
+                Some(Op::Seal {
+                    file,
+                    reg: self.register(reg)?,
+                })
+            }
         }
+    }
+
+    /// F_ADD_SEALS needs a memfd created with MFD_ALLOW_SEALING (memfd_file_seals_ptr()).
+    fn check_sealable(&mut self, op: &OpAst) {
+        let Some(fs) = self.fs else { return };
+        let rules = fs.rules();
+        if rules.sealable {
+            return;
+        }
+        let sealable: Vec<&str> = pinlab_model::fs::FILESYSTEMS
+            .iter()
+            .filter(|f| f.sealable)
+            .map(|f| f.name)
+            .collect();
+        self.err(
+            op.kw.clone(),
+            format!("{} files cannot be sealed", rules.name),
+            format!("no F_ADD_SEALS on {}", rules.name),
+            Some(format!(
+                "only memfd files can be sealed; use `fs {}` (memfd_create(MFD_ALLOW_SEALING)); F_ADD_SEALS on any other file is -EINVAL",
+                sealable.first().copied().unwrap_or("memfd")
+            )),
+        );
     }
 
     /// write(2)/read(2) need a filesystem that has them.
@@ -1352,6 +1398,22 @@ impl Lower<'_> {
             return None;
         };
         match d.kind {
+            Kind::Register if self.seal_regs.contains(&d.id) => match &v.kind {
+                ValKind::Ok => Some(CondExpr::Eq(Loc::Reg(d.id), Observed::Pin(PinResult::Ok))),
+                ValKind::Errno(Errno::EBUSY) => Some(CondExpr::Eq(
+                    Loc::Reg(d.id),
+                    Observed::Pin(PinResult::Err(Errno::EBUSY)),
+                )),
+                _ => {
+                    self.err(
+                        v.span.clone(),
+                        format!("`{}` holds what `seal` returned: `ok` or `EBUSY`, not `{}`", n.text, shorten(&w)),
+                        "not a seal result",
+                        Some(format!("F_ADD_SEALS(F_SEAL_WRITE) succeeds or fails with EBUSY (a shared mapping, or pages with extra references): test `{0} = ok` or `{0} = EBUSY`", n.text)),
+                    );
+                    None
+                }
+            },
             Kind::Register => match &v.kind {
                 ValKind::Val(name) => Some(CondExpr::Eq(
                     Loc::Reg(d.id),
@@ -1370,9 +1432,9 @@ impl Lower<'_> {
                 ValKind::Ok | ValKind::Errno(_) => {
                     self.err(
                         v.span.clone(),
-                        format!("`{w}` is a pin result, but `{}` is a register", n.text),
-                        "registers hold values",
-                        Some(format!("test a register with `{} = V` or `{} = none`, a pin handle with `p = ok` or `p = EFAULT`", n.text, n.text)),
+                        format!("`{w}` is a call result, but `{}` holds a value", n.text),
+                        "this register holds a value",
+                        Some(format!("`{0}` is written by a `load`, `read` or `dma`: test it with `{0} = V` or `{0} = none`; `ok` and errnos test a pin handle (`p = ok`) or a `seal`'s register (`r = EBUSY`)", n.text)),
                     );
                     None
                 }
@@ -1487,7 +1549,13 @@ mod tests {
                 writable: true
             }
         );
-        assert_eq!(s.maps[1].kind, MapKind::Anon { pages: 1 });
+        assert_eq!(
+            s.maps[1].kind,
+            MapKind::Anon {
+                pages: 1,
+                writable: true
+            }
+        );
         assert_eq!(s.devices.len(), 4);
         assert_eq!(
             s.threads[0].ops,
@@ -1648,9 +1716,77 @@ mod tests {
         let (_, m, _) = one("thread t {\n store m[0] = f\n}\n");
         assert_eq!(m, "`f` is used inconsistently: as a file and as a value");
         let (_, m, _) = one("thread t {\n load m[0] -> r\n}\nexists (r = EIO)\n");
-        assert_eq!(m, "`EIO` is a pin result, but `r` is a register");
+        assert_eq!(m, "`EIO` is a call result, but `r` holds a value");
         let (_, m, _) = one("thread t {\n pin p = nic m[0..1]\n}\nexists (p = A)\n");
         assert_eq!(m, "a pin handle's result is `ok` or an errno, not `A`");
+    }
+
+    #[test]
+    fn seal_rules() {
+        // On ext4 (BASE): only memfd files can be sealed.
+        let (l, m, h) = one("thread t {\n seal f write -> r\n}\n");
+        assert_eq!((l, m.as_str()), (2, "ext4 files cannot be sealed"));
+        assert!(h
+            .unwrap()
+            .starts_with("only memfd files can be sealed; use `fs memfd`"));
+        let memfd = |body: &str| {
+            let text = format!("litmus t\nfs memfd\nfile f pages=1\nmmap m = f shared rw\n{body}");
+            (parse_text(&text), text)
+        };
+        let (r, text) = memfd("thread t {\n seal f write -> r\n seal f write -> s\n}\nforall (r = ok /\\ s = EBUSY)\n");
+        let s = r.unwrap_or_else(|d| panic!("{}", d.render(&text)));
+        assert_eq!(s.threads[0].ops[0].op, Op::Seal { file: 0, reg: 0 });
+        let Some(Condition {
+            expr: CondExpr::And(atoms),
+            ..
+        }) = s.condition
+        else {
+            panic!()
+        };
+        assert_eq!(
+            atoms,
+            vec![
+                CondExpr::Eq(Loc::Reg(0), Observed::Pin(PinResult::Ok)),
+                CondExpr::Eq(Loc::Reg(1), Observed::Pin(PinResult::Err(Errno::EBUSY)))
+            ]
+        );
+        for (cond, want) in [
+            (
+                "r = A",
+                "`r` holds what `seal` returned: `ok` or `EBUSY`, not `A`",
+            ),
+            (
+                "r = none",
+                "`r` holds what `seal` returned: `ok` or `EBUSY`, not `none`",
+            ),
+            (
+                "r = EFAULT",
+                "`r` holds what `seal` returned: `ok` or `EBUSY`, not `EFAULT`",
+            ),
+        ] {
+            let (r, _) = memfd(&format!(
+                "thread t {{\n seal f write -> r\n}}\nexists ({cond})\n"
+            ));
+            let d = r.unwrap_err();
+            assert_eq!(d.errors.len(), 1);
+            assert_eq!(d.errors[0].message, want);
+        }
+        // A value register is not a seal register.
+        let (r, _) = memfd("thread t {\n load m[0] -> v\n}\nexists (v = EBUSY)\n");
+        assert_eq!(
+            r.unwrap_err().errors[0].message,
+            "`EBUSY` is a call result, but `v` holds a value"
+        );
+        // A seal's register is written once, like any other.
+        let (r, _) = memfd("thread t {\n seal f write -> r\n load m[0] -> r\n}\n");
+        assert_eq!(
+            r.unwrap_err().errors[0].message,
+            "register `r` is written twice"
+        );
+    }
+
+    fn parse_text(text: &str) -> Result<Scenario, crate::Diagnostics> {
+        parse("t.litmus", text)
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub(crate) const OPS: &[(&str, &str)] = &[
     ("thaw", "thaw"),
     ("munmap", "munmap M"),
     ("mprotect", "mprotect M ro|rw"),
+    ("seal", "seal F write -> r"),
 ];
 
 /// Words that cannot name a file, map, device, thread, handle or register: they stand for
@@ -227,7 +228,7 @@ fn stmt_syntax(kw: &str) -> &'static str {
         "fs" => "fs KIND [blocks=N] [integrity]",
         "file" => "file F pages=N [data=V,V,...]",
         "mmap" => "mmap M = F shared|private rw|ro",
-        "anon" => "anon M pages=N",
+        "anon" => "anon M pages=N [ro|rw]",
         "device" => "device D KIND",
         "thread" => "thread NAME {",
         "expect" => "expect DESIGN: VERDICT",
@@ -821,7 +822,7 @@ impl Parser<'_> {
         })
     }
 
-    /// `anon M pages=N`
+    /// `anon M pages=N [ro|rw]`
     fn anon(&mut self, cur: &mut Cur) -> PResult<Stmt> {
         let name = self.ident(cur, "a mapping name")?;
         if !cur.eat_word("pages") {
@@ -834,7 +835,18 @@ impl Parser<'_> {
         }
         self.punct(cur, Tok::Eq, "expected `=` after `pages`", "expected `=N`")?;
         let pages = self.number(cur, "a page count")?;
-        Ok(Stmt::Anon { name, pages })
+        let writable = cur.at_end()
+            || self.choice(
+                cur,
+                &["ro", "rw"],
+                "expected `ro`, `rw` or end of line after the page count",
+                "expected `ro` or `rw`",
+            )? == "rw";
+        Ok(Stmt::Anon {
+            name,
+            pages,
+            writable,
+        })
     }
 
     /// `device D KIND`
@@ -1536,6 +1548,20 @@ impl Parser<'_> {
                     writable: access == "rw",
                 }
             }
+            "seal" => {
+                let file = self.ident(cur, "a file name")?;
+                self.choice(
+                    cur,
+                    &["write"],
+                    "expected the seal after the file: only `write` (F_SEAL_WRITE) is modelled",
+                    "expected `write`",
+                )?;
+                self.arrow(cur)?;
+                OpKind::Seal {
+                    file,
+                    reg: self.ident(cur, "a register name")?,
+                }
+            }
             "sync" => OpKind::Sync,
             "reclaim" => OpKind::Reclaim,
             "freeze" => OpKind::Freeze,
@@ -1783,10 +1809,32 @@ mod tests {
             &s[2],
             Stmt::Anon {
                 pages: Num { value: 2, .. },
+                writable: true,
                 ..
             }
         ));
         assert!(matches!(&s[3], Stmt::Device { kind, .. } if kind.name() == "io_uring"));
+        let s = stmts(
+            "litmus t
+anon a pages=1 ro
+anon b pages=1 rw",
+        );
+        assert!(matches!(
+            &s[1],
+            Stmt::Anon {
+                writable: false,
+                ..
+            }
+        ));
+        assert!(matches!(&s[2], Stmt::Anon { writable: true, .. }));
+        let e = one_error(
+            "litmus t
+anon a pages=1 readonly",
+        );
+        assert_eq!(
+            e.message,
+            "expected `ro`, `rw` or end of line after the page count"
+        );
         let e = one_error("litmus t\nmmap m = f sharde rw");
         assert_eq!(
             e.message,
@@ -1943,8 +1991,8 @@ mod tests {
 
     #[test]
     fn every_op() {
-        let o = ops("store m[0] = A\nload m[1] -> r\nwrite f[2] = 3\nread f[0] -> s\npin p = d m[0..2] longterm write\ndma p[1] = B\ndma p[0] -> t\nunpin p dirty\nunpin q\nfsync f\nsync\nwriteback f\ntruncate f 0\npunch f 1\nreclaim\nfreeze\nthaw\nmunmap m\nmprotect m ro");
-        assert_eq!(o.len(), 19);
+        let o = ops("store m[0] = A\nload m[1] -> r\nwrite f[2] = 3\nread f[0] -> s\npin p = d m[0..2] longterm write\ndma p[1] = B\ndma p[0] -> t\nunpin p dirty\nunpin q\nfsync f\nsync\nwriteback f\ntruncate f 0\npunch f 1\nreclaim\nfreeze\nthaw\nmunmap m\nmprotect m ro\nseal f write -> u");
+        assert_eq!(o.len(), 20);
         assert!(
             matches!(&o[0], OpKind::Store { at, value } if at.name.text == "m" && at.index.value == 0 && value.kind == ValKind::Val("A".into()))
         );
@@ -1980,6 +2028,9 @@ mod tests {
                 ..
             }
         ));
+        assert!(
+            matches!(&o[19], OpKind::Seal { file, reg } if file.text == "f" && reg.text == "u")
+        );
     }
 
     #[test]

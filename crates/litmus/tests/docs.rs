@@ -86,6 +86,7 @@ fn the_filesystem_table_matches_the_model() {
         assert_eq!(yes(&cells[2]), r.cow, "{name}: cow");
         assert_eq!(yes(&cells[3]), r.data_checksums, "{name}: checksums");
         assert_eq!(yes(&cells[4]), r.write_syscall, "{name}: write(2)");
+        assert_eq!(yes(&cells[5]), r.sealable, "{name}: seal");
     }
 }
 

@@ -43,6 +43,22 @@ thread t {
 expect pincount+wait: safe
 expect upstream: unsafe
 ",
+    "litmus seals
+fs memfd
+file f pages=1 data=A
+mmap m = f shared rw
+anon a pages=1 ro
+device pv process_vm_writev
+thread t {
+  pin p = pv a[0..1]
+  dma p[0] -> x
+  unpin p
+  munmap m
+  seal f write -> r
+  seal f write -> s
+}
+forall (r = ok /\\ s = EBUSY \\/ x = 0 /\\ p = ok)
+",
 ];
 
 /// Words and symbols of the language, for token soup.
@@ -76,7 +92,11 @@ const PIECES: &[&str] = &[
     "thaw",
     "munmap",
     "mprotect",
+    "seal",
     "ext4",
+    "memfd",
+    "process_vm_writev",
+    "EBUSY",
     "tmpfs",
     "hugetlbfs",
     "rdma",

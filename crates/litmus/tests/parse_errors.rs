@@ -280,3 +280,43 @@ thread a {
 exists (disk f[0] = A && disk f[0] = 0)
 "
 );
+
+snap!(
+    seal_on_tmpfs,
+    1,
+    "litmus t
+fs tmpfs
+file f pages=1
+thread a {
+  seal f write -> r
+}
+"
+);
+
+snap!(
+    seal_register_tested_like_a_value_and_back,
+    2,
+    "litmus t
+fs memfd
+file f pages=1
+mmap m = f shared rw
+thread a {
+  load m[0] -> v
+  seal f write -> r
+}
+exists (r = A \\/ v = EBUSY)
+"
+);
+
+snap!(
+    seal_of_something_else_and_anon_protection,
+    2,
+    "litmus t
+fs memfd
+file f pages=1
+anon a pages=1 readonly
+thread t {
+  seal f shrink -> r
+}
+"
+);

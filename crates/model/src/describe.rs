@@ -66,6 +66,9 @@ impl Scenario {
                 self.maps[map].name,
                 if writable { "rw" } else { "ro" }
             ),
+            Op::Seal { file, reg } => {
+                format!("seal {} write -> {}", self.files[file].name, self.regs[reg])
+            }
         }
     }
 
@@ -291,6 +294,11 @@ impl World<'_> {
                     self.sc.regs[r],
                     self.sc.observed_text(*y)
                 ));
+            }
+        }
+        for (f, fd) in self.sc.files.iter().enumerate() {
+            if (a.sealed ^ b.sealed) & (1 << f) != 0 {
+                out.push(format!("{}: F_SEAL_WRITE", fd.name));
             }
         }
         if a.frozen != b.frozen {

@@ -132,14 +132,16 @@ impl Ctx<'_, '_, '_> {
             }
         }
         let page = start + cursor;
-        let private_file = matches!(
-            self.w.sc.maps[map].kind,
-            MapKind::File { shared: false, .. }
-        );
-        let unshare = self.w.design.handling.unshare_ro_longterm_private
-            && private_file
-            && longterm
-            && !write;
+        let anon = matches!(self.w.sc.maps[map].kind, MapKind::Anon { .. });
+        let private = anon
+            || matches!(
+                self.w.sc.maps[map].kind,
+                MapKind::File { shared: false, .. }
+            );
+        // gup_must_unshare(): a private (COW) mapping's page-cache page, or the zero page of an
+        // anonymous one, is not what a read-only long-term pin may hold.
+        let unshare =
+            self.w.design.handling.unshare_ro_longterm_private && private && longterm && !write;
         // gup-bounce: the device gets a private copy; the page-cache page is only read.
         let bounce = self.w.design.handling.longterm_bounce
             && longterm
@@ -153,6 +155,26 @@ impl Ctx<'_, '_, '_> {
         let got = match fault {
             Ok(fr) => Some(fr),
             Err(Stop::ZeroPage) if bounce => None,
+            Err(Stop::ZeroPage) if anon => {
+                // try_grab_folio(): "Don't take a pin on the zero page" (FOLL_PIN); FOLL_GET takes
+                // a reference on it, which nothing in the model can observe. Either way the page
+                // is returned and the call succeeds; the handle's page reads 0.
+                let hs = self.w.handle_slot(handle, cursor);
+                self.s.pinned[hs] = (NONE, 0);
+                let f = flags();
+                self.call(|| {
+                    format!(
+                        "{} -> {pin_fn}({f}) page {page}: the zero page, returned {}",
+                        dev.gup_caller,
+                        if dev.foll_pin {
+                            "unpinned"
+                        } else {
+                            "with a reference"
+                        }
+                    )
+                });
+                return self.pin_page_done(handle, start, end, cursor, &req, bounce);
+            }
             Err(Stop::Blocked) => return Err(Stop::Blocked),
             Err(e) => {
                 // The fault failed: release what was taken, the pin fails with -EFAULT.
@@ -231,10 +253,27 @@ impl Ctx<'_, '_, '_> {
             self.charge_pin(tr.lru_cost);
             self.call(|| format!("folio_isolate_lru(#{fr}): SetPageGot, off the LRU"));
         }
+        self.pin_page_done(handle, start, end, cursor, &req, bounce)
+    }
+
+    /// __get_user_pages() moving on: to the next page of the range, or, after the last, the pin
+    /// call's completion (its result, its per-call costs, a layout lease where the design takes
+    /// one).
+    fn pin_page_done(
+        &mut self,
+        handle: usize,
+        start: u8,
+        end: u8,
+        cursor: u8,
+        req: &PinRequest,
+        bounce: bool,
+    ) -> Result<(), Stop> {
         if cursor + 1 < end - start {
             self.s.threads[self.thread].cursor += 1;
             return Ok(());
         }
+        let dev = self.w.sc.devices[self.w.handle_device(handle)].kind.rules();
+        let tr = self.w.design.tracking;
         self.s.handles[handle].result = PinResult::Ok;
         self.info.cost.pin_calls += 1;
         if dev.foll_pin {
@@ -248,13 +287,14 @@ impl Ctx<'_, '_, '_> {
         // of file pages (DESIGN §2): a write pin of a private mapping holds anonymous COW copies.
         let file_pages = (0..end - start).any(|k| {
             let (fr, _) = self.s.pinned[self.w.handle_slot(handle, k)];
-            matches!(
-                self.s.frames[fr as usize].owner,
-                Owner::Cache { .. } | Owner::Dax { .. }
-            )
+            fr != NONE
+                && matches!(
+                    self.s.frames[fr as usize].owner,
+                    Owner::Cache { .. } | Owner::Dax { .. }
+                )
         });
         if h.layout_lease
-            && longterm
+            && req.longterm
             && dev.foll_pin
             && file_pages
             && req.fs.is_some_and(|f| f.backing)
@@ -330,6 +370,10 @@ impl Ctx<'_, '_, '_> {
     /// `no-storage-uaf` case), any other frame unless it was freed (and perhaps reused) since —
     /// which only a driver bug or a mutant can cause.
     fn pin_holds(&self, fr: u8, gen: u8) -> bool {
+        if fr == NONE {
+            // The zero page: no pin was taken (see pin_user_pages).
+            return false;
+        }
         let f = &self.s.frames[fr as usize];
         match f.owner {
             Owner::Dax { .. } | Owner::DaxFree => true,
@@ -624,6 +668,9 @@ impl Ctx<'_, '_, '_> {
             }
         } else {
             let (fr, gen) = self.s.pinned[hs];
+            if fr == NONE {
+                return self.dma_zero_page(write, reg);
+            }
             let f = self.s.frames[fr as usize];
             if matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
                 self.dax_check_storage(handle, k, fr, gen);
@@ -683,6 +730,31 @@ impl Ctx<'_, '_, '_> {
                 }
                 let vs = self.val(f.content).to_string();
                 self.call(|| format!("DMA read #{fr} = {vs}"));
+            }
+        }
+        self.next_op();
+        Ok(())
+    }
+
+    /// A device access through a handle page that is the shared zero page (a read-only GUP of
+    /// a PROT_READ anonymous page nobody wrote): a read returns 0; a write is a driver bug (the
+    /// pin was read-only) that would corrupt the zero page every process reads, and the model
+    /// has no frame for it: it is traced and dropped.
+    fn dma_zero_page(&mut self, write: Option<Value>, reg: Option<usize>) -> Result<(), Stop> {
+        match write {
+            Some(v) => {
+                let c = self.content(v);
+                let new = self.val(c).to_string();
+                self.call(|| {
+                    format!("DMA write of {new} into the zero page through a read-only pin: a driver bug; not modelled")
+                });
+                self.ack(c.write);
+            }
+            None => {
+                if let Some(r) = reg {
+                    self.s.regs[r] = Observed::Val(Value::default());
+                }
+                self.call(|| "DMA read of the zero page = 0".into());
             }
         }
         self.next_op();

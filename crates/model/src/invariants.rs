@@ -60,6 +60,19 @@ impl World<'_> {
             };
             for k in 0..self.handle_len(handle) {
                 let (fr, gen) = s.pinned[self.handle_slot(handle, k)];
+                if fr == NONE {
+                    // The zero page, returned without a pin (a PROT_READ anonymous page).
+                    if !matches!(
+                        self.sc.maps[self.handle_map(handle).0].kind,
+                        crate::scenario::MapKind::Anon { .. }
+                    ) {
+                        return Err(format!(
+                            "a held pin of {} has no frame, but only anonymous memory has a zero page to return",
+                            self.sc.handles[handle]
+                        ));
+                    }
+                    continue;
+                }
                 let dax = matches!(
                     s.frames[fr as usize].owner,
                     Owner::Dax { .. } | Owner::DaxFree

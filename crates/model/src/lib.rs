@@ -12,6 +12,7 @@ pub mod device;
 pub mod fs;
 mod gup;
 mod invariants;
+mod memfd;
 mod mm;
 mod ops;
 pub mod property;

@@ -148,15 +148,31 @@ impl Ctx<'_, '_, '_> {
                 if pte.frame != NONE {
                     return Ok(pte.frame);
                 }
+                let m = self.w.sc.maps[map].name.clone();
+                if !ms.writable && !unshare {
+                    // do_anonymous_page() on a read fault of a PROT_READ mapping maps the shared
+                    // zero page; the model leaves the PTE empty, which reads 0 all the same.
+                    self.call(|| format!("do_anonymous_page: {m}[{page}] -> the zero page (ro)"));
+                    return Err(Stop::ZeroPage);
+                }
                 let fr = self.alloc_frame(Owner::Anon, Content::default());
                 let f = &mut self.s.frames[fr as usize];
                 f.refcount = 1;
                 f.mapcount = 1;
                 self.s.ptes[pi] = crate::state::Pte {
                     frame: fr,
-                    writable: true,
+                    writable: ms.writable,
                 };
-                self.call(|| format!("do_anonymous_page -> #{fr}"));
+                if ms.writable {
+                    self.call(|| format!("do_anonymous_page -> #{fr}"));
+                } else {
+                    // gup_must_unshare(): a read-only long-term pin must not hold the zero page,
+                    // which a later write would COW away from: FAULT_FLAG_UNSHARE gives the
+                    // mapping an exclusive zeroed page, still mapped read-only.
+                    self.call(|| {
+                        format!("do_anonymous_page + FAULT_FLAG_UNSHARE: {m}[{page}] -> exclusive #{fr} (ro)")
+                    });
+                }
                 Ok(fr)
             }
             MapKind::File { file, shared, .. } => {

@@ -2,7 +2,7 @@
 //! progress in the thread's cursor/phase).
 
 use crate::property::Property;
-use crate::scenario::{Observed, Op};
+use crate::scenario::{MapKind, Observed, Op};
 use crate::state::{pg, Owner, NONE};
 use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
 use crate::writeback::PassKind;
@@ -18,6 +18,8 @@ impl Ctx<'_, '_, '_> {
                         self.s.regs[reg] = Observed::Val(c.value);
                     }
                     Err(Stop::Blocked) => return Err(Stop::Blocked),
+                    // The shared zero page is mapped: the load reads 0.
+                    Err(Stop::ZeroPage) => self.s.regs[reg] = Observed::Val(Default::default()),
                     Err(e) => {
                         self.call(|| {
                             format!(
@@ -87,6 +89,15 @@ impl Ctx<'_, '_, '_> {
             Op::Sync => self.write_cache_pages(None, PassKind::Integrity),
             Op::Writeback { file } => self.write_cache_pages(Some(file), PassKind::Background),
             Op::Truncate { file, pages } => self.truncate_setsize(file, pages),
+            Op::Punch { file, page } if self.write_sealed(file) => {
+                // shmem_fallocate(FALLOC_FL_PUNCH_HOLE) refuses to change sealed content.
+                let name = self.w.sc.files[file].name.clone();
+                self.call(|| {
+                    format!("shmem_fallocate({name}[{page}], PUNCH_HOLE): F_SEAL_WRITE -> -EPERM")
+                });
+                self.next_op();
+                Ok(())
+            }
             Op::Punch { file, page } => self.truncate_inode_pages_range(file, page, page + 1, None),
             Op::Reclaim => self.shrink_folio_list(),
             Op::Freeze => self.write_cache_pages(None, PassKind::Freeze),
@@ -105,6 +116,15 @@ impl Ctx<'_, '_, '_> {
                 self.s.maps[map].mapped = false;
                 let name = self.w.sc.maps[map].name.clone();
                 self.call(|| format!("munmap({name})"));
+                self.next_op();
+                Ok(())
+            }
+            Op::Mprotect { map, writable } if writable && self.maywrite_sealed(map) => {
+                // memfd_check_seals_mmap() cleared VM_MAYWRITE: mprotect_fixup() says -EACCES.
+                let name = self.w.sc.maps[map].name.clone();
+                self.call(|| {
+                    format!("mprotect({name}, PROT_READ|PROT_WRITE): F_SEAL_WRITE, no VM_MAYWRITE -> -EACCES")
+                });
                 self.next_op();
                 Ok(())
             }
@@ -135,7 +155,20 @@ impl Ctx<'_, '_, '_> {
                 self.next_op();
                 Ok(())
             }
+            Op::Seal { file, reg } => {
+                self.memfd_add_seals(file, reg);
+                Ok(())
+            }
         }
+    }
+
+    /// memfd_check_seals_mmap(): `map` is a live shared mapping of a write-sealed file, whose
+    /// VMA has no VM_MAYWRITE. (Sealing fails while a shared mapping exists, so in the kernel
+    /// such a mapping is one created after the seal; the model creates its mappings before any
+    /// thread runs, so this only guards states built by hand.)
+    fn maywrite_sealed(&self, map: usize) -> bool {
+        self.s.maps[map].mapped
+            && matches!(self.w.sc.maps[map].kind, MapKind::File { file, shared: true, .. } if self.write_sealed(file))
     }
 
     /// A CPU store: through the PTE if it is writable, else a write fault first.
@@ -188,6 +221,13 @@ impl Ctx<'_, '_, '_> {
         // sb_start_write()
         if self.s.frozen {
             return Err(Stop::Blocked);
+        }
+        if self.write_sealed(file) {
+            // shmem_write_begin(): nothing is written and nothing acknowledged.
+            let name = self.w.sc.files[file].name.clone();
+            self.call(|| format!("shmem_write_begin({name}[{page}]): F_SEAL_WRITE -> -EPERM"));
+            self.next_op();
+            return Ok(());
         }
         let old_size = self.s.sizes[file];
         debug_assert!(page < MAX_FILE_PAGES);

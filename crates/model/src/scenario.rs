@@ -56,8 +56,8 @@ pub enum MapKind {
         shared: bool,
         writable: bool,
     },
-    /// `anon M pages=N` (private anonymous, read-write)
-    Anon { pages: u8 },
+    /// `anon M pages=N [ro|rw]` (private anonymous; PROT_READ|PROT_WRITE, or PROT_READ with `ro`)
+    Anon { pages: u8, writable: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +71,7 @@ impl MapDecl {
     pub fn pages(&self, files: &[FileDecl]) -> u8 {
         match self.kind {
             MapKind::File { file, .. } => files[file].pages,
-            MapKind::Anon { pages } => pages,
+            MapKind::Anon { pages, .. } => pages,
         }
     }
 }
@@ -155,6 +155,11 @@ pub enum Op {
         map: MapId,
         writable: bool,
     },
+    /// `seal F write -> r`: fcntl(F_ADD_SEALS, F_SEAL_WRITE); `r` gets `ok` or the errno.
+    Seal {
+        file: FileId,
+        reg: RegId,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,7 +174,8 @@ pub struct ThreadDecl {
     pub ops: Vec<OpDecl>,
 }
 
-/// Result of a pin as the final condition sees it (`p = ok`, `p = EFAULT`).
+/// Result of a pin as the final condition sees it (`p = ok`, `p = EFAULT`); also what a `seal`
+/// returned into its register (`r = ok`, `r = EBUSY`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PinResult {
     /// The pin has not run (its thread never got there).
@@ -220,7 +226,7 @@ pub enum Loc {
     File { file: FileId, page: u8 },
     /// `mem M[i]`: what a load through the mapping would return now (`none` when unmapped).
     Mem { map: MapId, page: u8 },
-    /// A register written by a `load`, `read` or `dma ... -> r`.
+    /// A register written by a `load`, `read`, `dma ... -> r` or `seal`.
     Reg(RegId),
     /// A pin handle's result.
     Pin(HandleId),
@@ -232,6 +238,7 @@ pub enum Observed {
     Val(Value),
     /// `none`: not cached, unmapped, beyond EOF, or a register never written.
     None,
+    /// A call's result: a pin handle's, or the one a `seal` wrote into its register.
     Pin(PinResult),
 }
 

@@ -159,6 +159,9 @@ pub struct State {
     pub acks: Vec<u8>,
     pub next_ack: u8,
     pub frozen: bool,
+    /// F_SEAL_WRITE, one bit per file (bit i: file i; memfd's `info->seals`, of which the model
+    /// has only the write seal).
+    pub sealed: u8,
 }
 
 impl State {
@@ -200,6 +203,7 @@ impl Clone for State {
             acks: self.acks.clone(),
             next_ack: self.next_ack,
             frozen: self.frozen,
+            sealed: self.sealed,
         }
     }
 
@@ -218,6 +222,7 @@ impl Clone for State {
         self.acks.clone_from(&o.acks);
         self.next_ack = o.next_ack;
         self.frozen = o.frozen;
+        self.sealed = o.sealed;
     }
 }
 
@@ -382,24 +387,34 @@ impl Pack for Pte {
     }
 }
 
+/// A call result in four bits (pending, ok, or an errno).
+fn pin_result_code(r: PinResult) -> u8 {
+    match r {
+        PinResult::Pending => 0,
+        PinResult::Ok => 1,
+        PinResult::Err(e) => 2 + e as u8,
+    }
+}
+
+/// The inverse of `pin_result_code`.
+fn pin_result_from_code(n: u8) -> PinResult {
+    match n {
+        0 => PinResult::Pending,
+        1 => PinResult::Ok,
+        n => PinResult::Err(crate::scenario::Errno::ALL[(n - 2) as usize]),
+    }
+}
+
 impl Pack for HandleState {
     const N: usize = 1;
     fn pack(&self, out: &mut Vec<u8>) {
-        let r = match self.result {
-            PinResult::Pending => 0,
-            PinResult::Ok => 1,
-            PinResult::Err(e) => 2 + e as u8,
-        };
+        let r = pin_result_code(self.result);
         out.push(
             r | (self.lease as u8) << 4 | (self.revoked as u8) << 5 | (self.released as u8) << 7,
         )
     }
     fn unpack(b: &[u8]) -> Self {
-        let result = match b[0] & 0x0f {
-            0 => PinResult::Pending,
-            1 => PinResult::Ok,
-            n => PinResult::Err(crate::scenario::Errno::ALL[(n - 2) as usize]),
-        };
+        let result = pin_result_from_code(b[0] & 0x0f);
         HandleState {
             result,
             lease: b[0] & 0x10 != 0,
@@ -425,13 +440,14 @@ impl Pack for Observed {
         match self {
             Observed::None => out.extend_from_slice(&[0, 0]),
             Observed::Val(v) => out.extend_from_slice(&[1, v.0]),
-            // Registers only ever hold values or nothing.
-            Observed::Pin(_) => out.extend_from_slice(&[2, 0]),
+            // A `seal`'s register holds its result.
+            Observed::Pin(r) => out.extend_from_slice(&[2, pin_result_code(*r)]),
         }
     }
     fn unpack(b: &[u8]) -> Self {
         match b[0] {
             1 => Observed::Val(Value(b[1])),
+            2 => Observed::Pin(pin_result_from_code(b[1])),
             _ => Observed::None,
         }
     }
@@ -468,7 +484,7 @@ impl State {
         put(&self.pinned, out);
         put(&self.regs, out);
         put(&self.acks, out);
-        out.extend_from_slice(&[self.next_ack, self.frozen as u8]);
+        out.extend_from_slice(&[self.next_ack, self.frozen as u8, self.sealed]);
     }
 
     /// Overwrites `self` with the state `encode` wrote to `b`, reusing allocations.
@@ -486,5 +502,6 @@ impl State {
         get(&mut self.acks, &mut b);
         self.next_ack = b[0];
         self.frozen = b[1] != 0;
+        self.sealed = b[2];
     }
 }

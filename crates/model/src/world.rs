@@ -103,8 +103,9 @@ pub(crate) enum Stop {
     Sigbus,
     /// VM_FAULT_SIGSEGV / -EFAULT: no mapping, or a write to a read-only VMA.
     Segv,
-    /// A read fault on a hole of an fs-DAX file: the shared zero page is mapped, which reads 0
-    /// and which GUP never pins.
+    /// A read fault that maps the shared zero page, which reads 0: on a hole of an fs-DAX file
+    /// (which GUP never pins), or of a PROT_READ anonymous mapping (which FOLL_PIN does not pin
+    /// but returns).
     ZeroPage,
 }
 
@@ -426,10 +427,9 @@ impl<'a> World<'a> {
                 .iter()
                 .map(|m| MapState {
                     mapped: true,
-                    writable: matches!(
-                        m.kind,
-                        MapKind::Anon { .. } | MapKind::File { writable: true, .. }
-                    ),
+                    writable: match m.kind {
+                        MapKind::Anon { writable, .. } | MapKind::File { writable, .. } => writable,
+                    },
                 })
                 .collect(),
             ptes: vec![
@@ -457,6 +457,7 @@ impl<'a> World<'a> {
             acks: vec![0; self.n_writes.min(254) + 1],
             next_ack: 0,
             frozen: false,
+            sealed: 0,
         };
         let mut s = s;
         let mut ctx = Ctx {

@@ -10,15 +10,16 @@ use pinlab_model::{Step, World};
 use proptest::prelude::*;
 use std::collections::{HashSet, VecDeque};
 
-/// Ops that need no handle, over file 0, mappings 0 (shared) and 1 (private).
+/// Ops that need no handle, over file 0, mappings 0 (shared), 1 (private) and 2 (anonymous,
+/// read-only until an mprotect).
 fn plain_op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (0..2usize, 0..2u8, 1..4u8).prop_map(|(map, page, v)| Op::Store {
+        (0..3usize, 0..2u8, 1..4u8).prop_map(|(map, page, v)| Op::Store {
             map,
             page,
             value: Value(v)
         }),
-        (0..2usize, 0..2u8).prop_map(|(map, page)| Op::Load { map, page, reg: 0 }),
+        (0..3usize, 0..2u8).prop_map(|(map, page)| Op::Load { map, page, reg: 0 }),
         (0..2u8, 1..4u8).prop_map(|(page, v)| Op::Write {
             file: 0,
             page,
@@ -35,8 +36,9 @@ fn plain_op() -> impl Strategy<Value = Op> {
         (0..3u8).prop_map(|pages| Op::Truncate { file: 0, pages }),
         (0..2u8).prop_map(|page| Op::Punch { file: 0, page }),
         Just(Op::Reclaim),
-        (0..2usize).prop_map(|map| Op::Munmap { map }),
-        (0..2usize, any::<bool>()).prop_map(|(map, writable)| Op::Mprotect { map, writable }),
+        (0..3usize).prop_map(|map| Op::Munmap { map }),
+        (0..3usize, any::<bool>()).prop_map(|(map, writable)| Op::Mprotect { map, writable }),
+        Just(Op::Seal { file: 0, reg: 0 }),
     ]
 }
 
@@ -47,7 +49,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         any::<bool>(),
         prop::collection::vec(prop::option::of(1..3u8), 2),
         0..DEVICES.len(),
-        (0..2usize, 0..2u8, any::<bool>(), any::<bool>()),
+        (0..3usize, 0..2u8, any::<bool>(), any::<bool>()),
         prop::collection::vec(plain_op(), 1..4),
         prop::collection::vec(plain_op(), 0..3),
         prop::collection::vec((0..3u8, 1..4u8, any::<bool>()), 1..3),
@@ -171,6 +173,13 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                                 file: 0,
                                 shared: false,
                                 writable: true,
+                            },
+                        },
+                        MapDecl {
+                            name: "a".into(),
+                            kind: MapKind::Anon {
+                                pages: 2,
+                                writable: false,
                             },
                         },
                     ],

@@ -4,6 +4,7 @@
 mod dio;
 mod gpu_hmm;
 mod io_uring;
+mod process_vm_writev;
 mod rdma;
 mod rdma_odp;
 mod vmsplice;
@@ -11,6 +12,7 @@ mod vmsplice;
 pub static DEVICES: &[&DeviceRules] = &[
     &rdma::RDMA,
     &dio::DIO,
+    &process_vm_writev::PROCESS_VM_WRITEV,
     &io_uring::IO_URING,
     &vmsplice::VMSPLICE,
     &rdma_odp::RDMA_ODP,

@@ -11,4 +11,5 @@ pub static BTRFS: FsRules = FsRules {
     unprepared: Unprepared::CowFixup,
     write_syscall: true,
     dax: false,
+    sealable: false,
 };

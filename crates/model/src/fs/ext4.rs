@@ -11,4 +11,5 @@ pub static EXT4: FsRules = FsRules {
     unprepared: Unprepared::WarnAndSkip,
     write_syscall: true,
     dax: false,
+    sealable: false,
 };

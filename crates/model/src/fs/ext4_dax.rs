@@ -11,4 +11,5 @@ pub static EXT4_DAX: FsRules = FsRules {
     unprepared: Unprepared::WarnAndSkip,
     write_syscall: true,
     dax: true,
+    sealable: false,
 };

@@ -11,4 +11,5 @@ pub static HUGETLBFS: FsRules = FsRules {
     unprepared: Unprepared::WriteIfMapped,
     write_syscall: false,
     dax: false,
+    sealable: false,
 };

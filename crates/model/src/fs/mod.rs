@@ -6,6 +6,7 @@ mod btrfs;
 mod ext4;
 mod ext4_dax;
 mod hugetlbfs;
+mod memfd;
 mod tmpfs;
 mod xfs;
 mod xfs_dax;
@@ -16,6 +17,7 @@ pub static FILESYSTEMS: &[&FsRules] = &[
     &xfs::XFS,
     &btrfs::BTRFS,
     &tmpfs::TMPFS,
+    &memfd::MEMFD,
     &hugetlbfs::HUGETLBFS,
     &ext4_dax::EXT4_DAX,
     &xfs_dax::XFS_DAX,
@@ -57,6 +59,9 @@ pub struct FsRules {
     /// fs-DAX: no page cache; a mapping maps the storage itself, ->page_mkwrite allocates blocks
     /// directly, stores are persistent at once, and truncate frees blocks a pin may still reach.
     pub dax: bool,
+    /// A memfd created with MFD_ALLOW_SEALING: `fcntl(F_ADD_SEALS)` works on its files
+    /// (`memfd_add_seals`); every other filesystem's files answer -EINVAL.
+    pub sealable: bool,
 }
 
 /// A filesystem, by its position in `FILESYSTEMS`.

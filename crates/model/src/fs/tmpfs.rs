@@ -1,6 +1,7 @@
 use super::{FsRules, Unprepared};
 
-/// tmpfs/shmem (memfd too): memory only, no ->page_mkwrite, nothing to write back (no swap modelled).
+/// tmpfs/shmem: memory only, no ->page_mkwrite, nothing to write back (no swap modelled).
+/// `memfd` is the same shmem with seals.
 pub static TMPFS: FsRules = FsRules {
     name: "tmpfs",
     summary: "shmem: memory only, no ->page_mkwrite, no writeback; behaves like anonymous memory (seed 000)",
@@ -11,4 +12,5 @@ pub static TMPFS: FsRules = FsRules {
     unprepared: Unprepared::WriteIfMapped,
     write_syscall: true,
     dax: false,
+    sealable: false,
 };

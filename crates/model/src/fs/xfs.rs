@@ -11,4 +11,5 @@ pub static XFS: FsRules = FsRules {
     unprepared: Unprepared::WriteIfMapped,
     write_syscall: true,
     dax: false,
+    sealable: false,
 };

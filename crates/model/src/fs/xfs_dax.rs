@@ -11,4 +11,5 @@ pub static XFS_DAX: FsRules = FsRules {
     unprepared: Unprepared::WriteIfMapped,
     write_syscall: true,
     dax: true,
+    sealable: false,
 };
