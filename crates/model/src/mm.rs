@@ -149,10 +149,13 @@ impl Ctx<'_, '_, '_> {
                     return Ok(pte.frame);
                 }
                 let m = self.w.sc.maps[map].name.clone();
-                if !ms.writable && !unshare {
-                    // do_anonymous_page() on a read fault of a PROT_READ mapping maps the shared
-                    // zero page; the model leaves the PTE empty, which reads 0 all the same.
-                    self.call(|| format!("do_anonymous_page: {m}[{page}] -> the zero page (ro)"));
+                if !write && !unshare {
+                    // do_anonymous_page() on a read fault maps the shared zero page, writable
+                    // mapping or not (the write fault later COWs away from it); the model leaves
+                    // the PTE empty, which reads 0 all the same. A reference taken meanwhile
+                    // (vmsplice) holds the zero page, not the page a later store creates: the
+                    // probe measured it (pin matrix, MAP_PRIVATE anon, vmsplice after a read).
+                    self.call(|| format!("do_anonymous_page: {m}[{page}] -> the zero page"));
                     return Err(Stop::ZeroPage);
                 }
                 let fr = self.alloc_frame(Owner::Anon, Content::default());

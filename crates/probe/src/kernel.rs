@@ -490,8 +490,10 @@ fn exec(env: &Env, op: Op) {
                 }
             }
         }
-        #[allow(unreachable_patterns)]
-        _ => env.note(format!("the probe cannot run `{}`", sc.op_text(&op))),
+        Op::Seal { file, reg } => {
+            let r = status(sys::seal_write(env.files[file].file.as_raw_fd()));
+            env.regs.lock().expect("regs")[reg] = r;
+        }
     }
 }
 
@@ -935,9 +937,7 @@ fn build(
 }
 
 fn anon_writable(k: &MapKind) -> bool {
-    // `anon M pages=N` is read-write unless the language says otherwise.
-    let _ = k;
-    true
+    matches!(k, MapKind::Anon { writable: true, .. })
 }
 
 /// The source reopened with O_DIRECT, when its filesystem does real direct I/O (a bio that pins
