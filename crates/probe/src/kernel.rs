@@ -535,19 +535,20 @@ fn pin(env: &Env, handle: usize, write: bool) {
         Dev::Dio | Dev::Pvm => {
             let values = transfer_values(&env.sc, handle, n);
             let mut r = Ok(());
-            for k in 0..n {
+            for (k, value) in values.iter().enumerate() {
                 let at = addr + k * pg;
                 let one = match (dev, write) {
                     (Dev::Dio, true) => match &env.source_direct {
                         Some(src) => {
-                            let off = (value_byte(values[k]) as usize * pg) as u64;
+                            let off = (value_byte(*value) as usize * pg) as u64;
                             sys::pread_into(src.as_raw_fd(), at, pg, off).map(|_| ())
                         }
                         None => Err(std::io::Error::other("no O_DIRECT source")),
                     },
                     (Dev::Dio, false) => dio_write_read_back(env, at, pg).map(|b| h.read.push(b)),
-                    (_, true) => sys::process_vm_writev_self(&vec![value_byte(values[k]); pg], at)
-                        .map(|_| ()),
+                    (_, true) => {
+                        sys::process_vm_writev_self(&vec![value_byte(*value); pg], at).map(|_| ())
+                    }
                     (_, false) => sys::process_vm_readv_self(at, pg).map(|b| h.read.push(b)),
                 };
                 if let Err(e) = one {
