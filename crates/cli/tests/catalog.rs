@@ -37,9 +37,9 @@ fn every_catalog_file_is_sourced_judged_and_argued() {
             ));
         }
         match &sc.doc {
-            Some(d) if d.contains("seed") || d.contains("research") => {}
+            Some(d) if d.contains("seed") || d.contains("research") || d.contains("pinlab probe") => {}
             _ => problems.push(format!(
-                "{name}: the doc line must name its source (a seed or a research note)"
+                "{name}: the doc line must name its source (a seed, a research note or a `pinlab probe` measurement)"
             )),
         }
         for p in PRESETS {
