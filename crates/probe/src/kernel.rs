@@ -239,11 +239,12 @@ impl Env {
         self.maps[map].addr + page as usize * self.page
     }
 
-    fn handle_range(&self, h: usize) -> Option<(usize, usize, usize)> {
+    /// The address of the first page handle `h` pins, and how many pages it pins.
+    fn handle_range(&self, h: usize) -> Option<(usize, usize)> {
         handle_ops(&self.sc, h).find_map(|(_, op)| match op {
             Op::Pin {
                 map, start, end, ..
-            } => Some((self.page_addr(map, start), map, (end - start) as usize)),
+            } => Some((self.page_addr(map, start), (end - start) as usize)),
             _ => None,
         })
     }
@@ -346,7 +347,7 @@ fn exec(env: &Env, op: Op) {
             if h.result != Some(Obs::Status("ok".into())) {
                 return;
             }
-            let (addr, _, _) = env.handle_range(handle).expect("pinned");
+            let (addr, _) = env.handle_range(handle).expect("pinned");
             let at = addr + page as usize * pg;
             if let Some(ring) = h.ring.as_mut() {
                 let off = (value_byte(value) as usize * pg) as u64;
@@ -370,7 +371,7 @@ fn exec(env: &Env, op: Op) {
             if h.result != Some(Obs::Status("ok".into())) {
                 return;
             }
-            let (addr, _, _) = env.handle_range(handle).expect("pinned");
+            let (addr, _) = env.handle_range(handle).expect("pinned");
             let at = addr + page as usize * pg;
             let o = if let Some(ring) = h.ring.as_mut() {
                 match ring.write_fixed(env.scratch.as_raw_fd(), at, pg, 0) {
@@ -507,7 +508,7 @@ fn signame(sig: i32) -> &'static str {
 
 fn pin(env: &Env, handle: usize, write: bool) {
     let pg = env.page;
-    let (addr, _, n) = env.handle_range(handle).expect("a pin op");
+    let (addr, n) = env.handle_range(handle).expect("a pin op");
     let (dev, _) = handle_dev(&env.sc, handle).expect("a pin op");
     let mut h = env.handles[handle].lock().expect("handle");
     let result = match dev {
@@ -907,7 +908,7 @@ fn build(
             .map_err(|e| format!("source file: {e}"))?;
     }
     source.sync_all().map_err(|e| format!("source file: {e}"))?;
-    let source_direct = direct_source(dir, &src_path, &source);
+    let source_direct = direct_source(dir, &source);
     let scratch_path = dir.join(format!("scratch-{tag}"));
     let scratch = OpenOptions::new()
         .read(true)
@@ -916,7 +917,6 @@ fn build(
         .open(&scratch_path)
         .map_err(|e| format!("scratch file: {e}"))?;
     let _ = std::fs::remove_file(&scratch_path);
-    let _ = lab;
     Ok(Env {
         sc: sc.clone(),
         kind,
@@ -943,8 +943,8 @@ fn anon_writable(k: &MapKind) -> bool {
 
 /// The source reopened with O_DIRECT, when its filesystem does real direct I/O (a bio that pins
 /// the user pages): ext4, xfs or btrfs. tmpfs accepts O_DIRECT but copies, which pins nothing.
-fn direct_source(dir: &std::path::Path, _path: &std::path::Path, source: &File) -> Option<File> {
-    let magic = statfs_magic(dir)?;
+fn direct_source(dir: &std::path::Path, source: &File) -> Option<File> {
+    let magic = sys::statfs_type(dir).ok()?;
     const EXT4: i64 = 0xEF53;
     const XFS: i64 = 0x5846_5342;
     const BTRFS: i64 = 0x9123_683E;
@@ -958,10 +958,6 @@ fn direct_source(dir: &std::path::Path, _path: &std::path::Path, source: &File) 
         .custom_flags(libc::O_DIRECT)
         .open(p)
         .ok()
-}
-
-fn statfs_magic(dir: &std::path::Path) -> Option<i64> {
-    sys::statfs_type(dir).ok()
 }
 
 /// The observables, kernel side. Disk and cache first: reading a file or a mapping may bring pages

@@ -40,8 +40,24 @@ pub fn supported() -> Result<(), String> {
 }
 
 /// The worker's whole run inside the private folder `dir` (made by the supervisor): sets up the
-/// fault-catching accessor and the stop signals, probes, and cleans up (also on a panic, through
-/// `Drop`). Returns the entries and whether a signal interrupted the run.
+/// fault-catching accessor and the stop signals, runs `job` in a lab there, and cleans up (also on
+/// a panic, through `Drop`). Returns the entries and whether a signal interrupted the run.
+#[cfg(target_os = "linux")]
+fn in_lab(
+    dir: std::path::PathBuf,
+    job: impl FnOnce(&mut lab::Lab, std::sync::Arc<std::sync::atomic::AtomicBool>) -> Vec<run::Entry>,
+) -> Result<(Vec<run::Entry>, bool), String> {
+    sys::access_init().map_err(|e| format!("cannot install the fault handler: {e}"))?;
+    let stop = supervise::stop_flag();
+    let sandbox =
+        sandbox::Sandbox::open(dir).map_err(|e| format!("cannot open the journal: {e}"))?;
+    let mut lab = lab::Lab::new(sandbox);
+    let entries = job(&mut lab, stop.clone());
+    drop(lab);
+    Ok((entries, stop.load(std::sync::atomic::Ordering::SeqCst)))
+}
+
+/// The worker's run of scenarios (see `in_lab`).
 #[cfg(target_os = "linux")]
 pub fn worker(
     dir: std::path::PathBuf,
@@ -51,25 +67,12 @@ pub fn worker(
     design: pinlab_model::design::Design,
     bounds: kernel::Bounds,
 ) -> Result<(Vec<run::Entry>, bool), String> {
-    sys::access_init().map_err(|e| format!("cannot install the fault handler: {e}"))?;
-    let stop = supervise::stop_flag();
-    let sandbox =
-        sandbox::Sandbox::open(dir).map_err(|e| format!("cannot open the journal: {e}"))?;
-    let mut lab = lab::Lab::new(sandbox);
-    let entries = run::probe(
-        &mut lab,
-        inputs,
-        backings,
-        order,
-        design,
-        bounds,
-        stop.clone(),
-    );
-    drop(lab);
-    Ok((entries, stop.load(std::sync::atomic::Ordering::SeqCst)))
+    in_lab(dir, |lab, stop| {
+        run::probe(lab, inputs, backings, order, design, bounds, stop)
+    })
 }
 
-/// The worker's run of the pin matrix.
+/// The worker's run of the pin matrix (see `in_lab`).
 #[cfg(target_os = "linux")]
 pub fn worker_matrix(
     dir: std::path::PathBuf,
@@ -78,12 +81,7 @@ pub fn worker_matrix(
     bounds: kernel::Bounds,
 ) -> Result<(Vec<run::Entry>, bool), String> {
     let cells = matrix::cells(backings)?;
-    sys::access_init().map_err(|e| format!("cannot install the fault handler: {e}"))?;
-    let stop = supervise::stop_flag();
-    let sandbox =
-        sandbox::Sandbox::open(dir).map_err(|e| format!("cannot open the journal: {e}"))?;
-    let mut lab = lab::Lab::new(sandbox);
-    let entries = matrix::run(&mut lab, &cells, design, bounds, stop.clone());
-    drop(lab);
-    Ok((entries, stop.load(std::sync::atomic::Ordering::SeqCst)))
+    in_lab(dir, |lab, stop| {
+        matrix::run(lab, &cells, design, bounds, stop)
+    })
 }

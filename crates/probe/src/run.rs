@@ -67,13 +67,7 @@ pub fn model_fs(backing: &str) -> &'static str {
         "btrfs" => "btrfs",
         "tmpfs" => "tmpfs",
         "hugetlbfs" | "memfd-hugetlb" => "hugetlbfs",
-        _ => {
-            if pinlab_model::fs::FsKind::from_name("memfd").is_some() {
-                "memfd"
-            } else {
-                "tmpfs"
-            }
-        }
+        _ => "memfd",
     }
 }
 
@@ -134,10 +128,6 @@ pub fn schedule_for(sc: &Scenario, order: &Order) -> Result<Schedule, String> {
         Order::List(l) => Schedule::from_list(sc, l),
         Order::Explain(j) => Schedule::from_explain_json(sc, j),
     }
-}
-
-pub fn upstream() -> Design {
-    Design::parse("upstream").expect("upstream is a preset")
 }
 
 /// Whether the model's run along `schedule` depends on running out of space: the probe does not
