@@ -19,16 +19,6 @@ pub struct Args {
     pub design: String,
 }
 
-const BACKINGS: &[&str] = &[
-    "ext4",
-    "xfs",
-    "btrfs",
-    "tmpfs",
-    "hugetlbfs",
-    "memfd",
-    "memfd-hugetlb",
-];
-
 fn kernel_name() -> String {
     let read = |f: &str| {
         std::fs::read_to_string(f)
@@ -46,11 +36,17 @@ pub fn probe(a: Args) -> Result<ExitCode, BadInput> {
     if let Err(why) = pinlab_probe::supported() {
         return Err(BadInput(format!("error: {why}")));
     }
+    // The pin matrix's backings; scenarios have files, so not anonymous memory.
+    let backings: Vec<&str> = pinlab_probe::matrix::BACKINGS
+        .into_iter()
+        .filter(|b| a.pin_matrix || *b != "anon")
+        .collect();
     for f in &a.fs {
-        if !BACKINGS.contains(&f.as_str()) {
+        if !backings.contains(&f.as_str()) {
             return Err(BadInput(format!(
-                "error: --fs {f}: not a backing the probe makes\n  = help: one of {}",
-                BACKINGS.join(", ")
+                "error: --fs {f}: not a backing the probe makes{}\n  = help: one of {}",
+                if a.pin_matrix { "" } else { " for scenarios" },
+                backings.join(", ")
             )));
         }
     }
