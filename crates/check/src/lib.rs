@@ -434,6 +434,8 @@ pub struct TraceStep {
     pub changes: Vec<String>,
     pub violations: Vec<(Property, String)>,
     pub refused: bool,
+    /// The state after the step (what the sequence diagram draws the page and disk lanes from).
+    pub after: State,
 }
 
 /// Replays `path` with tracing on. Paths come from `check`, so every step is enabled.
@@ -453,6 +455,7 @@ pub fn replay(sc: &Scenario, design: Design, path: &[usize]) -> (Vec<TraceStep>,
                     changes,
                     violations: info.why,
                     refused: info.refused,
+                    after: next.clone(),
                 });
                 s = next;
             }

@@ -40,6 +40,14 @@ enum Format {
     Json,
 }
 
+/// `explain` also draws: svg is a sequence diagram of the trace.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TraceFormat {
+    Text,
+    Json,
+    Svg,
+}
+
 #[derive(clap::Args)]
 struct CheckOpts {
     /// Stop after this many distinct states per check; the verdict is then `incomplete`.
@@ -74,7 +82,8 @@ enum Cmd {
         #[command(flatten)]
         opts: CheckOpts,
     },
-    /// The shortest counterexample of a scenario under a design, one atomic step a line.
+    /// The shortest counterexample of a scenario under a design: one atomic step a line
+    /// (text), the trace as data (json), or a sequence diagram (svg).
     Explain {
         file: PathBuf,
         #[arg(long, short = 'd')]
@@ -82,8 +91,14 @@ enum Cmd {
         /// The property to explain (default: the one with the shortest counterexample).
         #[arg(long, short = 'p')]
         property: Option<String>,
-        #[command(flatten)]
-        opts: CheckOpts,
+        /// Stop after this many distinct states; the verdict is then `incomplete`.
+        #[arg(long, default_value_t = Limits::default().max_states)]
+        max_states: usize,
+        #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+        format: TraceFormat,
+        /// Write the output to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
     },
     /// Every tracking × handling pair on the catalog: unsafe, hang and refused-or-revoked
     /// scenarios, cost per pin, and the Pareto front of the four.
@@ -423,7 +438,9 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             file,
             design,
             property,
-            opts,
+            max_states,
+            format,
+            output,
         } => {
             let design = Design::parse(&design).map_err(|e| BadInput(format!("error: {e}")))?;
             let property = match property {
@@ -451,13 +468,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 )));
             }
             let sc = &scenarios[0];
-            let r = check(
-                sc,
-                design,
-                Limits {
-                    max_states: opts.max_states,
-                },
-            );
+            let r = check(sc, design, Limits { max_states });
             if let Some(p) = property.filter(|&p| r.path_for(p).is_none()) {
                 eprintln!(
                     "{} under {}: {} — {} is not violated in any execution",
@@ -472,10 +483,12 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 println!("{} under {}: {} — nothing to explain: no execution violates a property, hangs or is refused", sc.name, design.name(), r.verdict.text());
                 return Ok(ExitCode::SUCCESS);
             };
-            match opts.format {
-                Format::Text => print!("{}", pinlab_report::explain_text(&x)),
-                Format::Json => print!("{}", pinlab_report::explain_json(&x)),
-            }
+            let out = match format {
+                TraceFormat::Text => pinlab_report::explain_text(&x),
+                TraceFormat::Json => pinlab_report::explain_json(&x),
+                TraceFormat::Svg => pinlab_report::diagram::explain_svg(&x),
+            };
+            emit(output.as_deref(), &out)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Rank { paths, opts } => {
@@ -561,6 +574,22 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 ExitCode::SUCCESS
             })
         }
+    }
+}
+
+/// Prints `text`, or writes it to `path` (`-` is stdout).
+fn emit(path: Option<&Path>, text: &str) -> Result<(), BadInput> {
+    match path {
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+        Some(p) if p.as_os_str() == "-" => {
+            print!("{text}");
+            Ok(())
+        }
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| BadInput(format!("error: cannot write {}: {e}", p.display()))),
     }
 }
 

@@ -92,7 +92,8 @@ const FLAG_NAMES: &[(u8, &str)] = &[
     (pg::BOUNCE, "bounce"),
 ];
 
-fn flag_names(flags: u8) -> Vec<&'static str> {
+/// The names of the folio flags set in `flags`, in trace order.
+pub fn flag_names(flags: u8) -> Vec<&'static str> {
     FLAG_NAMES
         .iter()
         .filter(|(bit, _)| flags & bit != 0)
@@ -101,11 +102,13 @@ fn flag_names(flags: u8) -> Vec<&'static str> {
 }
 
 impl World<'_> {
-    fn content_text(&self, c: Content) -> &str {
+    /// The litmus name of a content's value.
+    pub fn content_text(&self, c: Content) -> &str {
         self.sc.value_name(c.value)
     }
 
-    fn owner_text(&self, o: Owner) -> String {
+    /// Who a frame belongs to, in words (`f[0] in the page cache`, `orphan of f[0] …`).
+    pub fn owner_text(&self, o: Owner) -> String {
         match o {
             Owner::Free => "free".into(),
             Owner::Cache { file, page } => format!(

@@ -23,4 +23,5 @@ mod vmscan;
 pub mod world;
 mod writeback;
 
+pub use describe::flag_names;
 pub use world::{Mutation, Step, StepInfo, StepInto, World};

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 pub mod costs;
 pub mod designs_doc;
+pub mod diagram;
 pub mod probe;
 pub mod rank;
 

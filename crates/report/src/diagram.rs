@@ -1,0 +1,915 @@
+//! The sequence diagram of an `explain` trace (`pinlab explain --format svg`, and every trace in
+//! `pinlab report`): the ASCII timeline kernel developers draw in mail, as a picture.
+//!
+//! Time runs down. There is one lane per thread and per device the trace uses, one per page
+//! frame (struct page: owner, flags, refcount and pins, the PTEs that map it) and one per disk
+//! block. Each model call of a step is one row: an arrow from the lane that acts to the lane the
+//! call touches, labelled with the call as the trace prints it (kernel function names), or a
+//! note on the acting lane when it touches neither a page nor a block. After each step the
+//! page and block lanes show their new state where it changed. The step that broke the
+//! explained property is highlighted with the property's one-line meaning.
+//!
+//! Which lane a call touches comes from the trace text: the model names frames `#N` and blocks
+//! `block N` in every call (describe.rs, writeback.rs), so the text is the contract; the
+//! snapshot tests of two catalog traces hold it.
+//!
+//! Only SVG attributes, no `<style>`, no `id`s: the picture survives being pasted into a
+//! document or inlined many times in one HTML page.
+
+use crate::Explanation;
+use pinlab_check::Verdict;
+use pinlab_model::property::Property;
+use pinlab_model::scenario::Op;
+use pinlab_model::state::{Owner, State};
+use pinlab_model::World;
+use std::fmt::Write as _;
+
+const FONT: f64 = 12.0;
+/// Advance of one character of the monospace font, in px (0.6 em, true of the common ones).
+const CW: f64 = FONT * 0.6;
+const LINE: f64 = 15.0;
+const GUTTER: f64 = 44.0;
+const LANE_MIN: f64 = 150.0;
+const LANE_PAD: f64 = 24.0;
+const MARGIN: f64 = 16.0;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum LaneKind {
+    Thread,
+    Device,
+    Page,
+    Disk,
+}
+
+struct Lane {
+    kind: LaneKind,
+    /// Thread or device index, frame number or block number.
+    id: usize,
+    title: String,
+    sub: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArrowKind {
+    /// A kernel call on a page or block.
+    Call,
+    /// DMA by a device into or out of a frame.
+    Dma,
+    /// Writeback: the bio is submitted (page to disk) or completes (disk to page).
+    Submit,
+    Complete,
+    /// The filesystem's ->page_mkwrite, called from the write fault.
+    Mkwrite,
+}
+
+impl ArrowKind {
+    fn colour(self) -> &'static str {
+        match self {
+            ArrowKind::Call => "#374151",
+            ArrowKind::Dma => "#c2410c",
+            ArrowKind::Submit | ArrowKind::Complete => "#1d4ed8",
+            ArrowKind::Mkwrite => "#15803d",
+        }
+    }
+    /// Dash patterns tell the kinds apart without colour.
+    fn dash(self) -> Option<&'static str> {
+        match self {
+            ArrowKind::Call => None,
+            ArrowKind::Dma => Some("8 3 2 3"),
+            ArrowKind::Submit => Some("6 3"),
+            ArrowKind::Complete => Some("2 3"),
+            ArrowKind::Mkwrite => None,
+        }
+    }
+    fn width(self) -> f64 {
+        match self {
+            ArrowKind::Dma | ArrowKind::Mkwrite => 2.2,
+            _ => 1.3,
+        }
+    }
+}
+
+enum Item {
+    Head {
+        lane: usize,
+        text: String,
+    },
+    Arrow {
+        from: usize,
+        to: usize,
+        label: String,
+        kind: ArrowKind,
+    },
+    Note {
+        lane: usize,
+        text: String,
+    },
+    /// New states of page and disk lanes: per lane, its lines and whether each changed.
+    States(Vec<(usize, Vec<(String, bool)>)>),
+    /// A highlighted callout across the diagram.
+    Callout(Vec<String>),
+    /// A property violated in passing (not the one explained).
+    Remark(String),
+}
+
+struct Band {
+    step: Option<usize>,
+    highlight: bool,
+    items: Vec<Item>,
+}
+
+/// Numbers following `tag` in `s` (`#3` → 3 for tag `#`, `block 2` → 2 for tag `block `).
+fn numbers_after(s: &str, tag: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(tag) {
+        rest = &rest[i + tag.len()..];
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if let Ok(n) = digits.parse() {
+            out.push(n);
+        }
+    }
+    out
+}
+
+fn short_owner(w: &World, o: Owner) -> String {
+    let f = |file: u8, page: u8| format!("{}[{page}]", w.sc.files[file as usize].name);
+    match o {
+        Owner::Free => "free".into(),
+        Owner::Cache { file, page } => format!("{} (page cache)", f(file, page)),
+        Owner::Orphan { file, page } => format!("orphan of {}", f(file, page)),
+        Owner::Anon => "anonymous".into(),
+        Owner::Bounce { file, page } => format!("bounce for {}", f(file, page)),
+        Owner::Dax { file, page } => format!("pmem of {}", f(file, page)),
+        Owner::DaxFree => "pmem, free".into(),
+    }
+}
+
+/// A page lane's state: owner and content, flags, references, PTEs.
+fn frame_lines(w: &World, s: &State, fr: usize) -> Vec<String> {
+    let Some(f) = s.frames.get(fr) else {
+        return vec!["no page yet".into()];
+    };
+    if f.owner == Owner::Free {
+        return vec!["free".into()];
+    }
+    let flags = pinlab_model::flag_names(f.flags);
+    let mut ptes = Vec::new();
+    for (m, md) in w.sc.maps.iter().enumerate() {
+        for p in 0..w.map_pages(m) {
+            let pte = s.ptes[w.pte(m, p)];
+            if pte.frame as usize == fr {
+                ptes.push(format!(
+                    "{}[{p}] {}",
+                    md.name,
+                    if pte.writable { "rw" } else { "ro" }
+                ));
+            }
+        }
+    }
+    vec![
+        format!("{} = {}", short_owner(w, f.owner), w.content_text(f.content)),
+        if flags.is_empty() {
+            "clean".into()
+        } else {
+            flags.join("|")
+        },
+        format!("refcount {} · pins {}", f.refcount, f.pincount),
+        if ptes.is_empty() {
+            "PTE: none".into()
+        } else {
+            format!("PTE {}", ptes.join(", "))
+        },
+    ]
+}
+
+fn block_lines(w: &World, s: &State, b: usize) -> Vec<String> {
+    let blk = &s.blocks[b];
+    // fs-DAX: the block's content lives in its persistent-memory frame (same index), which the
+    // page lane shows; the block lane then only says whether the filesystem has it in use.
+    if w.fs.dax {
+        return vec![if blk.used { "in use" } else { "free" }.into()];
+    }
+    vec![
+        format!("= {}", w.content_text(blk.content)),
+        if blk.used { "in use" } else { "free" }.into(),
+    ]
+}
+
+fn lane_lines(w: &World, s: &State, l: &Lane) -> Vec<String> {
+    match l.kind {
+        LaneKind::Page => frame_lines(w, s, l.id),
+        LaneKind::Disk => block_lines(w, s, l.id),
+        _ => Vec::new(),
+    }
+}
+
+/// The device a DMA op acts through, if the op is one.
+fn dma_device(w: &World, op: &Op) -> Option<usize> {
+    match *op {
+        Op::DmaWrite { handle, .. } | Op::DmaRead { handle, .. } => Some(w.handle_device(handle)),
+        _ => None,
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+fn text_w(s: &str) -> f64 {
+    s.chars().count() as f64 * CW
+}
+
+/// The lanes and rows of a trace.
+struct Plan {
+    title: String,
+    subtitle: String,
+    lanes: Vec<Lane>,
+    bands: Vec<Band>,
+}
+
+fn plan(x: &Explanation) -> Plan {
+    let sc = x.scenario;
+    let w = World::new(sc, x.design);
+    let init = w.init();
+    let states: Vec<&State> = std::iter::once(&init)
+        .chain(x.steps.iter().map(|s| &s.after))
+        .collect();
+
+    // Lanes: every thread, the devices DMA ops use, then every frame and block the trace names
+    // or changes.
+    let mut lanes: Vec<Lane> = sc
+        .threads
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Lane {
+            kind: LaneKind::Thread,
+            id: i,
+            title: t.name.clone(),
+            sub: "thread".into(),
+        })
+        .collect();
+    // Every device the trace pins through or DMAs with.
+    let mut devices: Vec<usize> = x
+        .steps
+        .iter()
+        .filter_map(|st| match sc.threads[st.thread].ops[st.op].op {
+            Op::Pin { device, .. } => Some(device),
+            ref op => dma_device(&w, op),
+        })
+        .collect();
+    devices.sort();
+    devices.dedup();
+    for d in devices {
+        lanes.push(Lane {
+            kind: LaneKind::Device,
+            id: d,
+            title: sc.devices[d].name.clone(),
+            sub: format!("device ({})", sc.devices[d].kind.name()),
+        });
+    }
+    let mut frames = Vec::new();
+    let mut blocks = Vec::new();
+    for (i, st) in x.steps.iter().enumerate() {
+        for c in &st.calls {
+            frames.extend(numbers_after(c, "#"));
+            blocks.extend(numbers_after(c, "block "));
+        }
+        let (a, b) = (states[i], states[i + 1]);
+        frames.extend((0..b.frames.len()).filter(|&f| a.frames.get(f) != b.frames.get(f)));
+        blocks.extend((0..b.blocks.len()).filter(|&k| a.blocks.get(k) != b.blocks.get(k)));
+    }
+    // Frames are allocated as the trace goes; a number the text names that no state has is
+    // not a frame (and would have no lane to draw on).
+    let most_frames = states.iter().map(|s| s.frames.len()).max().unwrap_or(0);
+    frames.retain(|&f| f < most_frames);
+    blocks.retain(|&b| b < init.blocks.len());
+    frames.sort();
+    frames.dedup();
+    blocks.sort();
+    blocks.dedup();
+    for f in frames {
+        lanes.push(Lane {
+            kind: LaneKind::Page,
+            id: f,
+            title: format!("page #{f}"),
+            sub: "struct page".into(),
+        });
+    }
+    for b in blocks {
+        lanes.push(Lane {
+            kind: LaneKind::Disk,
+            id: b,
+            title: format!("disk block {b}"),
+            sub: "storage".into(),
+        });
+    }
+    let lane_of = |kind: LaneKind, id: usize| lanes.iter().position(|l| l.kind == kind && l.id == id);
+
+    let mut bands = Vec::new();
+    // The initial state of every page and block lane.
+    let first: Vec<(usize, Vec<(String, bool)>)> = lanes
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches!(l.kind, LaneKind::Page | LaneKind::Disk))
+        .map(|(i, l)| {
+            (
+                i,
+                lane_lines(&w, &init, l)
+                    .into_iter()
+                    .map(|t| (t, false))
+                    .collect(),
+            )
+        })
+        .collect();
+    if !first.is_empty() {
+        bands.push(Band {
+            step: None,
+            highlight: false,
+            items: vec![Item::States(first)],
+        });
+    }
+    let explained = x.property;
+    let mut highlighted = false;
+    for (i, st) in x.steps.iter().enumerate() {
+        let t = &sc.threads[st.thread];
+        let od = &t.ops[st.op];
+        let thread_lane = st.thread;
+        let actor = dma_device(&w, &od.op)
+            .and_then(|d| lane_of(LaneKind::Device, d))
+            .unwrap_or(thread_lane);
+        let mut items = vec![Item::Head {
+            lane: thread_lane,
+            text: format!("{}   (line {})", sc.op_text(&od.op), od.pos.line),
+        }];
+        // page_mkwrite names no frame: it is called for the page the fault is on, the one the
+        // step last named (or names next).
+        let mut last_frame: Option<usize> = None;
+        let frames_in_step: Vec<usize> = st
+            .calls
+            .iter()
+            .flat_map(|c| numbers_after(c, "#"))
+            .collect();
+        for c in &st.calls {
+            let fr = numbers_after(c, "#").first().copied();
+            let blk = numbers_after(c, "block ").first().copied();
+            let page_lane = fr.and_then(|f| lane_of(LaneKind::Page, f));
+            let disk_lane = blk.and_then(|b| lane_of(LaneKind::Disk, b));
+            let item = if c.starts_with("page_mkwrite") {
+                let target = last_frame.or_else(|| frames_in_step.first().copied());
+                match target.and_then(|f| lane_of(LaneKind::Page, f)) {
+                    Some(to) => Item::Arrow {
+                        from: thread_lane,
+                        to,
+                        label: c.clone(),
+                        kind: ArrowKind::Mkwrite,
+                    },
+                    None => Item::Note {
+                        lane: thread_lane,
+                        text: c.clone(),
+                    },
+                }
+            } else if c.starts_with("DMA ") {
+                match page_lane {
+                    Some(to) => Item::Arrow {
+                        from: actor,
+                        to,
+                        label: c.clone(),
+                        kind: ArrowKind::Dma,
+                    },
+                    None => Item::Note {
+                        lane: actor,
+                        text: c.clone(),
+                    },
+                }
+            } else if c.starts_with("bio completes") {
+                match (disk_lane, page_lane) {
+                    (Some(from), Some(to)) => Item::Arrow {
+                        from,
+                        to,
+                        label: c.clone(),
+                        kind: ArrowKind::Complete,
+                    },
+                    _ => Item::Note {
+                        lane: thread_lane,
+                        text: c.clone(),
+                    },
+                }
+            } else {
+                match (page_lane, disk_lane) {
+                    (Some(from), Some(to)) if c.starts_with("folio_start_writeback") => Item::Arrow {
+                        from,
+                        to,
+                        label: c.clone(),
+                        kind: ArrowKind::Submit,
+                    },
+                    (Some(to), _) | (None, Some(to)) => Item::Arrow {
+                        from: actor,
+                        to,
+                        label: c.clone(),
+                        kind: ArrowKind::Call,
+                    },
+                    (None, None) => Item::Note {
+                        lane: actor,
+                        text: c.clone(),
+                    },
+                }
+            };
+            if fr.is_some() {
+                last_frame = fr;
+            }
+            items.push(item);
+        }
+        let (a, b) = (states[i], states[i + 1]);
+        let changed: Vec<(usize, Vec<(String, bool)>)> = lanes
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| matches!(l.kind, LaneKind::Page | LaneKind::Disk))
+            .filter_map(|(li, l)| {
+                let (old, new) = (lane_lines(&w, a, l), lane_lines(&w, b, l));
+                (old != new).then(|| {
+                    let lines = new
+                        .iter()
+                        .enumerate()
+                        .map(|(k, t)| (t.clone(), old.get(k) != Some(t)))
+                        .collect();
+                    (li, lines)
+                })
+            })
+            .collect();
+        if !changed.is_empty() {
+            items.push(Item::States(changed));
+        }
+        let mut highlight = false;
+        for (p, why) in &st.violations {
+            if Some(*p) == explained && !highlighted {
+                highlight = true;
+                items.push(Item::Callout(vec![
+                    format!("{} violated: {}", p.name(), p.meaning()),
+                    why.clone(),
+                ]));
+            } else {
+                items.push(Item::Remark(format!("{}: {why}", p.name())));
+            }
+        }
+        if explained.is_none() && !highlighted {
+            if st.refused {
+                highlight = true;
+                items.push(Item::Callout(vec![format!(
+                    "pin refused: {} does not let the application have this pin",
+                    x.design.name()
+                )]));
+            } else if a
+                .handles
+                .iter()
+                .zip(&b.handles)
+                .any(|(h0, h1)| h1.revoked && !h0.revoked)
+            {
+                highlight = true;
+                items.push(Item::Callout(vec![format!(
+                    "access revoked: {} takes the pages away from the device",
+                    x.design.name()
+                )]));
+            }
+        }
+        highlighted |= highlight;
+        bands.push(Band {
+            step: Some(i + 1),
+            highlight,
+            items,
+        });
+    }
+    if !x.waiting.is_empty() {
+        let mut items = Vec::new();
+        for &(t, op) in &x.waiting {
+            let od = &sc.threads[t].ops[op];
+            items.push(Item::Note {
+                lane: t,
+                text: format!(
+                    "waits forever in `{}` (line {})",
+                    sc.op_text(&od.op),
+                    od.pos.line
+                ),
+            });
+        }
+        items.push(Item::Callout(vec![format!(
+            "{} violated: {}",
+            Property::BoundedWait.name(),
+            Property::BoundedWait.meaning()
+        )]));
+        bands.push(Band {
+            step: None,
+            highlight: true,
+            items,
+        });
+    }
+    let subtitle = match x.property {
+        Some(p) => format!("shortest execution violating {}: {}", p.name(), p.meaning()),
+        None if x.verdict == Verdict::Revoked => {
+            "shortest execution in which the design revokes a device's access".into()
+        }
+        None => "shortest execution in which the design refuses a pin".into(),
+    };
+    Plan {
+        title: format!(
+            "{} under {}: {}",
+            sc.name,
+            x.design.name(),
+            x.verdict.text()
+        ),
+        subtitle,
+        lanes,
+        bands,
+    }
+}
+
+/// The trace as a standalone SVG document.
+pub fn explain_svg(x: &Explanation) -> String {
+    render(&plan(x))
+}
+
+fn box_w(lines: &[(String, bool)]) -> f64 {
+    lines.iter().map(|(t, _)| text_w(t)).fold(0.0, f64::max) + 12.0
+}
+
+fn render(p: &Plan) -> String {
+    // Lane widths: wide enough for the title and every box drawn on the lane.
+    let mut lane_w: Vec<f64> = p
+        .lanes
+        .iter()
+        .map(|l| (text_w(&l.title).max(text_w(&l.sub)) + 16.0).max(LANE_MIN))
+        .collect();
+    for b in &p.bands {
+        for it in &b.items {
+            match it {
+                Item::Head { lane, text } => {
+                    lane_w[*lane] = lane_w[*lane].max(text_w(text) + 16.0 + LANE_PAD)
+                }
+                Item::States(v) => {
+                    for (lane, lines) in v {
+                        lane_w[*lane] = lane_w[*lane].max(box_w(lines) + LANE_PAD);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut x = Vec::new();
+    let mut cur = MARGIN + GUTTER;
+    for w in &lane_w {
+        x.push(cur + w / 2.0);
+        cur += w;
+    }
+    let lanes_right = cur;
+    // The width must also hold every arrow label and note, which start at their lane.
+    let mut width = lanes_right + MARGIN;
+    for b in &p.bands {
+        for it in &b.items {
+            let right = match it {
+                Item::Arrow {
+                    from, to, label, ..
+                } => x[*from].min(x[*to]) + 8.0 + text_w(label),
+                Item::Note { lane, text } => {
+                    let w = text_w(text) + 12.0;
+                    note_left(x[*lane], w) + w
+                }
+                Item::Callout(lines) => MARGIN + GUTTER + 16.0 + lines_w(lines),
+                Item::Remark(t) => MARGIN + GUTTER + 16.0 + text_w(t),
+                _ => 0.0,
+            };
+            width = width.max(right + MARGIN);
+        }
+    }
+    width = width.max(text_w(&p.title) * 14.0 / 12.0 + 2.0 * MARGIN);
+    width = width.max(text_w(&p.subtitle) + 2.0 * MARGIN);
+
+    let mut body = String::new();
+    let mut y = MARGIN + 16.0;
+    let _ = writeln!(
+        body,
+        r##"<text x="{MARGIN}" y="{y:.1}" font-size="14" font-weight="bold">{}</text>"##,
+        escape(&p.title)
+    );
+    y += 18.0;
+    let _ = writeln!(
+        body,
+        r##"<text x="{MARGIN}" y="{y:.1}" fill="#374151">{}</text>"##,
+        escape(&p.subtitle)
+    );
+    y += 16.0;
+    // Lane headers.
+    let head_top = y;
+    for (i, l) in p.lanes.iter().enumerate() {
+        let (fill, stroke) = match l.kind {
+            LaneKind::Thread => ("#eef2ff", "#4338ca"),
+            LaneKind::Device => ("#fff7ed", "#c2410c"),
+            LaneKind::Page => ("#f0fdf4", "#15803d"),
+            LaneKind::Disk => ("#eff6ff", "#1d4ed8"),
+        };
+        let w = lane_w[i] - 12.0;
+        let _ = writeln!(
+            body,
+            r##"<rect x="{:.1}" y="{head_top:.1}" width="{w:.1}" height="36" rx="4" fill="{fill}" stroke="{stroke}"/>"##,
+            x[i] - w / 2.0
+        );
+        let _ = writeln!(
+            body,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-weight="bold">{}</text>"##,
+            x[i],
+            head_top + 15.0,
+            escape(&l.title)
+        );
+        let _ = writeln!(
+            body,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#4b5563">{}</text>"##,
+            x[i],
+            head_top + 29.0,
+            escape(&l.sub)
+        );
+    }
+    y = head_top + 36.0 + 10.0;
+    let lifeline_top = y - 10.0;
+    let mut fg = String::new();
+    let mut bg = String::new();
+    for b in &p.bands {
+        let top = y;
+        y += 4.0;
+        for it in &b.items {
+            match it {
+                Item::Head { lane, text } => {
+                    let w = text_w(text) + 16.0;
+                    let _ = writeln!(
+                        fg,
+                        r##"<rect x="{:.1}" y="{:.1}" width="{w:.1}" height="20" rx="3" fill="#ffffff" stroke="#4338ca" stroke-width="1.5"/>"##,
+                        x[*lane] - w / 2.0,
+                        y
+                    );
+                    let _ = writeln!(
+                        fg,
+                        r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-weight="bold">{}</text>"##,
+                        x[*lane],
+                        y + 14.0,
+                        escape(text)
+                    );
+                    if let Some(n) = b.step {
+                        let _ = writeln!(
+                            fg,
+                            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-weight="bold" fill="#6b7280">{n}</text>"##,
+                            MARGIN + GUTTER - 10.0,
+                            y + 14.0
+                        );
+                    }
+                    y += 26.0;
+                }
+                Item::Arrow {
+                    from,
+                    to,
+                    label,
+                    kind,
+                } => {
+                    let (x1, x2) = (x[*from], x[*to]);
+                    let ly = y + 11.0;
+                    let ay = y + 17.0;
+                    let _ = writeln!(
+                        fg,
+                        r##"<text x="{:.1}" y="{ly:.1}" fill="{}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}</text>"##,
+                        x1.min(x2) + 8.0,
+                        kind.colour(),
+                        escape(label)
+                    );
+                    let dash = kind
+                        .dash()
+                        .map(|d| format!(r#" stroke-dasharray="{d}""#))
+                        .unwrap_or_default();
+                    let dir = if x2 >= x1 { 1.0 } else { -1.0 };
+                    let tip = x2 - dir * 2.0;
+                    let _ = writeln!(
+                        fg,
+                        r##"<line x1="{:.1}" y1="{ay:.1}" x2="{:.1}" y2="{ay:.1}" stroke="{}" stroke-width="{}"{dash}/>"##,
+                        x1,
+                        tip - dir * 6.0,
+                        kind.colour(),
+                        kind.width()
+                    );
+                    let _ = writeln!(
+                        fg,
+                        r##"<path d="M{:.1},{ay:.1} l{:.1},-4.5 v9 z" fill="{}"/>"##,
+                        tip,
+                        -dir * 9.0,
+                        kind.colour()
+                    );
+                    y += 24.0;
+                }
+                Item::Note { lane, text } => {
+                    let w = text_w(text) + 12.0;
+                    let left = note_left(x[*lane], w);
+                    let _ = writeln!(
+                        fg,
+                        r##"<rect x="{left:.1}" y="{:.1}" width="{w:.1}" height="18" fill="#f9fafb" stroke="#9ca3af" stroke-dasharray="3 2"/>"##,
+                        y
+                    );
+                    let _ = writeln!(
+                        fg,
+                        r##"<text x="{:.1}" y="{:.1}" fill="#374151">{}</text>"##,
+                        left + 6.0,
+                        y + 13.0,
+                        escape(text)
+                    );
+                    y += 24.0;
+                }
+                Item::States(v) => {
+                    let rows = v.iter().map(|(_, l)| l.len()).max().unwrap_or(1);
+                    let h = rows as f64 * LINE + 8.0;
+                    for (lane, lines) in v {
+                        let w = box_w(lines);
+                        let _ = writeln!(
+                            fg,
+                            r##"<rect x="{:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" rx="2" fill="#ffffff" stroke="#6b7280"/>"##,
+                            x[*lane] - w / 2.0,
+                            y,
+                            lines.len() as f64 * LINE + 8.0
+                        );
+                        for (k, (t, changed)) in lines.iter().enumerate() {
+                            let weight = if *changed {
+                                r##" font-weight="bold" fill="#111827""##
+                            } else {
+                                r##" fill="#4b5563""##
+                            };
+                            let _ = writeln!(
+                                fg,
+                                r##"<text x="{:.1}" y="{:.1}"{weight}>{}</text>"##,
+                                x[*lane] - w / 2.0 + 6.0,
+                                y + 4.0 + LINE * (k as f64 + 1.0) - 3.0,
+                                escape(t)
+                            );
+                        }
+                    }
+                    y += h + 6.0;
+                }
+                Item::Callout(lines) => {
+                    let h = lines.len() as f64 * LINE + 10.0;
+                    let w = lines_w(lines) + 16.0;
+                    let _ = writeln!(
+                        fg,
+                        r##"<rect x="{:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" rx="4" fill="#fee2e2" stroke="#b91c1c" stroke-width="1.5"/>"##,
+                        MARGIN + GUTTER + 8.0
+                    );
+                    for (k, t) in lines.iter().enumerate() {
+                        let bold = if k == 0 { r#" font-weight="bold""# } else { "" };
+                        let _ = writeln!(
+                            fg,
+                            r##"<text x="{:.1}" y="{:.1}" fill="#7f1d1d"{bold}>{}</text>"##,
+                            MARGIN + GUTTER + 16.0,
+                            y + 5.0 + LINE * (k as f64 + 1.0) - 3.0,
+                            escape(t)
+                        );
+                    }
+                    y += h + 6.0;
+                }
+                Item::Remark(t) => {
+                    let _ = writeln!(
+                        fg,
+                        r##"<text x="{:.1}" y="{:.1}" fill="#991b1b">! {}</text>"##,
+                        MARGIN + GUTTER + 16.0,
+                        y + 12.0,
+                        escape(t)
+                    );
+                    y += 18.0;
+                }
+            }
+        }
+        y += 4.0;
+        if b.highlight {
+            let _ = writeln!(
+                bg,
+                r##"<rect x="{:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="#fef2f2" stroke="#fca5a5"/>"##,
+                MARGIN / 2.0,
+                width - MARGIN,
+                y - top
+            );
+            let _ = writeln!(
+                bg,
+                r##"<rect x="{:.1}" y="{top:.1}" width="5" height="{:.1}" fill="#b91c1c"/>"##,
+                MARGIN / 2.0,
+                y - top
+            );
+        } else if b.step.is_some() {
+            let _ = writeln!(
+                bg,
+                r##"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#e5e7eb"/>"##,
+                MARGIN,
+                width - MARGIN
+            );
+        }
+    }
+    let bottom = y + 6.0;
+    let mut lifelines = String::new();
+    for (i, l) in p.lanes.iter().enumerate() {
+        let dash = if matches!(l.kind, LaneKind::Thread | LaneKind::Device) {
+            "4 4"
+        } else {
+            "1 3"
+        };
+        let _ = writeln!(
+            lifelines,
+            r##"<line x1="{:.1}" y1="{lifeline_top:.1}" x2="{:.1}" y2="{bottom:.1}" stroke="#9ca3af" stroke-dasharray="{dash}"/>"##,
+            x[i], x[i]
+        );
+    }
+    // Legend: kinds of arrow by colour, dash and name.
+    let mut legend = String::new();
+    let mut ly = bottom + 18.0;
+    let mut lx = MARGIN;
+    for (kind, name) in [
+        (ArrowKind::Call, "kernel call"),
+        (ArrowKind::Mkwrite, "->page_mkwrite"),
+        (ArrowKind::Dma, "DMA by a device"),
+        (ArrowKind::Submit, "writeback bio submitted"),
+        (ArrowKind::Complete, "bio completes"),
+    ] {
+        let span = 40.0 + text_w(name) + 24.0;
+        if lx + span > width - MARGIN {
+            lx = MARGIN;
+            ly += 18.0;
+        }
+        let dash = kind
+            .dash()
+            .map(|d| format!(r#" stroke-dasharray="{d}""#))
+            .unwrap_or_default();
+        let _ = writeln!(
+            legend,
+            r##"<line x1="{lx:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="{}"{dash}/>"##,
+            ly - 4.0,
+            lx + 32.0,
+            ly - 4.0,
+            kind.colour(),
+            kind.width()
+        );
+        let _ = writeln!(
+            legend,
+            r##"<text x="{:.1}" y="{ly:.1}" fill="#374151">{}</text>"##,
+            lx + 38.0,
+            escape(name)
+        );
+        lx += span;
+    }
+    let height = ly + MARGIN;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="trace-diagram" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="{FONT}">"##
+    );
+    let _ = writeln!(out, "<title>{}</title>", escape(&p.title));
+    let _ = writeln!(
+        out,
+        r##"<rect width="{width:.0}" height="{height:.0}" fill="#ffffff"/>"##
+    );
+    out.push_str(&bg);
+    out.push_str(&body);
+    out.push_str(&lifelines);
+    out.push_str(&fg);
+    out.push_str(&legend);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// A note is centred on its lane unless that would push it past the step-number gutter.
+fn note_left(lane_x: f64, w: f64) -> f64 {
+    (lane_x - w / 2.0).max(MARGIN + GUTTER)
+}
+
+fn lines_w(lines: &[String]) -> f64 {
+    lines.iter().map(|t| text_w(t)).fold(0.0, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbers_after;
+
+    #[test]
+    fn frame_and_block_numbers_are_read_from_call_text() {
+        assert_eq!(
+            numbers_after("folio_start_writeback(#0): bio to block 12 submitted", "#"),
+            vec![0]
+        );
+        assert_eq!(
+            numbers_after("folio_start_writeback(#0): bio to block 12 submitted", "block "),
+            vec![12]
+        );
+        assert_eq!(
+            numbers_after("wp_page_copy: #3 -> anonymous copy #4", "#"),
+            vec![3, 4]
+        );
+        assert!(numbers_after("writeback pass done", "#").is_empty());
+    }
+}
