@@ -100,6 +100,22 @@ enum Cmd {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
+    /// One self-contained HTML file (no network, opens from disk): the designs × scenarios
+    /// matrix, and for each cell its verdict, properties, final condition and trace as text
+    /// and as a sequence diagram; a section per design; the run's statistics.
+    Report {
+        /// Litmus files or directories (default: the built-in catalog).
+        paths: Vec<PathBuf>,
+        /// Designs to report on: presets or TRACKING+HANDLING, repeatable (default: every preset).
+        #[arg(long = "design", short = 'd')]
+        designs: Vec<String>,
+        /// The HTML file to write (`-`: stdout).
+        #[arg(long, short = 'o', default_value = "report.html")]
+        output: PathBuf,
+        /// Stop after this many distinct states per check; the verdict is then `incomplete`.
+        #[arg(long, default_value_t = Limits::default().max_states)]
+        max_states: usize,
+    },
     /// Every tracking × handling pair on the catalog: unsafe, hang and refused-or-revoked
     /// scenarios, cost per pin, and the Pareto front of the four.
     Rank {
@@ -490,6 +506,42 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             };
             emit(output.as_deref(), &out)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Report {
+            paths,
+            designs,
+            output,
+            max_states,
+        } => {
+            let designs = if designs.is_empty() {
+                Design::presets()
+            } else {
+                parse_designs(&designs)?
+            };
+            let (parsed, bad) = load_with_text(&paths);
+            let (scenarios, texts): (Vec<Scenario>, Vec<String>) = parsed.into_iter().unzip();
+            let start = Instant::now();
+            let rows = run(&scenarios, |_| designs.clone(), Limits { max_states });
+            let seconds = start.elapsed().as_secs_f64();
+            let html = pinlab_report::html::report_html(
+                &rows,
+                &designs,
+                &pinlab_report::html::ReportMeta {
+                    source: &source_label(&paths),
+                    texts: &texts,
+                    seconds,
+                    version: concat!("pinlab ", env!("CARGO_PKG_VERSION")),
+                },
+            );
+            emit(Some(&output), &html)?;
+            if output.as_os_str() != "-" {
+                eprintln!(
+                    "pinlab: wrote {} ({} KiB)",
+                    output.display(),
+                    html.len().div_ceil(1024)
+                );
+            }
+            Ok(exit_for(&rows, bad))
         }
         Cmd::Rank { paths, opts } => {
             let (scenarios, bad) = load(&paths);

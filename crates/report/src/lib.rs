@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 pub mod costs;
 pub mod designs_doc;
 pub mod diagram;
+pub mod html;
 pub mod probe;
 pub mod rank;
 
@@ -80,7 +81,7 @@ pub(crate) fn short_verdict(v: &Verdict) -> String {
     }
 }
 
-fn expected_text(e: &Expect) -> String {
+pub(crate) fn expected_text(e: &Expect) -> String {
     use pinlab_model::scenario::ExpectedVerdict as E;
     match &e.verdict {
         E::Safe => "safe".into(),
@@ -99,7 +100,7 @@ fn expected_text(e: &Expect) -> String {
     }
 }
 
-fn condition_text(sc: &Scenario, r: &CheckResult) -> Option<String> {
+pub(crate) fn condition_text(sc: &Scenario, r: &CheckResult) -> Option<String> {
     let c = sc.condition.as_ref()?;
     let cr = r.condition.as_ref()?;
     let q = match c.quantifier {

@@ -1,0 +1,430 @@
+//! `pinlab report`: one self-contained HTML file a reviewer clicks through. The designs ×
+//! scenarios matrix; a click on a cell shows its verdict, the properties violated, the final
+//! condition's answer, and the trace as text and as a sequence diagram; a section per design
+//! with its seed source; the run's statistics.
+//!
+//! Everything is inline (CSS, SVG, a few lines of script) and nothing is fetched, so the file
+//! opens from disk, offline, and can be mailed. Each cell's detail is pre-rendered into a
+//! `<template>`, inert until clicked, so the page needs no data format of its own and the
+//! script only moves nodes.
+//!
+//! The page's contract with its browser test (crates/cli/tests/browser.rs): the matrix is
+//! `table#matrix`; a cell is `td.cell.v-KIND[data-scenario][data-design]` holding one
+//! `button`; a click fills `section#detail` with `h2#detail-title` ("S under D"),
+//! `pre.trace-text` and `svg.trace-diagram`.
+
+use crate::{condition_text, expected_text, short_verdict, Cell, Row};
+use pinlab_check::Verdict;
+use pinlab_model::design::{Design, PRESETS};
+use pinlab_model::property::Property;
+use std::fmt::Write as _;
+
+/// What a report is made of besides the checked rows.
+pub struct ReportMeta<'a> {
+    /// What the scenarios came from (`the embedded catalog`, or the paths given).
+    pub source: &'a str,
+    /// Each row's litmus text, in row order.
+    pub texts: &'a [String],
+    /// Wall-clock time of the checks, in seconds.
+    pub seconds: f64,
+    pub version: &'a str,
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// The verdict's kind: a CSS class suffix, a symbol that does not depend on colour, and words.
+pub fn verdict_kind(v: &Verdict) -> (&'static str, &'static str, &'static str) {
+    match v {
+        Verdict::Safe => ("safe", "✓", "safe: no execution violates a property"),
+        Verdict::Unsafe(_) => ("unsafe", "✗", "unsafe: some execution violates the properties named"),
+        Verdict::Hang => ("hang", "∞", "hang: some execution leaves a thread waiting forever"),
+        Verdict::Refused => ("refused", "⊘", "refused: the design refuses a pin the application could have had"),
+        Verdict::Revoked => ("revoked", "↯", "revoked: the design takes a device's access away"),
+        Verdict::Incomplete { .. } => ("incomplete", "?", "incomplete: a limit was hit; never read as safe"),
+    }
+}
+
+const STYLE: &str = r#"
+:root { --safe:#dcfce7; --safe-b:#15803d; --unsafe:#fee2e2; --unsafe-b:#b91c1c; --hang:#fef9c3; --hang-b:#a16207;
+  --refused:#e0e7ff; --refused-b:#4338ca; --revoked:#f3e8ff; --revoked-b:#7e22ce; --incomplete:#f3f4f6; --incomplete-b:#374151; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 24px 48px; color: #111827; }
+h1 { font-size: 22px; margin: 18px 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; } h3 { font-size: 15px; margin: 16px 0 4px; }
+code, pre, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
+nav a { margin-right: 14px; }
+.wrap { overflow-x: auto; max-width: 100%; border: 1px solid #e5e7eb; }
+table#matrix { border-collapse: collapse; }
+#matrix th, #matrix td { border: 1px solid #e5e7eb; padding: 0; }
+#matrix thead th { position: sticky; top: 0; background: #f9fafb; font-size: 12px; padding: 4px 6px; writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; height: 120px; }
+#matrix th.scn { position: sticky; left: 0; background: #fff; text-align: left; padding: 2px 8px; font-weight: normal; white-space: nowrap; z-index: 1; }
+#matrix thead th.scn { writing-mode: horizontal-tb; transform: none; z-index: 2; vertical-align: bottom; }
+td.cell button { all: unset; box-sizing: border-box; display: block; width: 100%; padding: 3px 6px; cursor: pointer; white-space: nowrap;
+  font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; border-left: 4px solid transparent; }
+td.cell button:focus-visible { outline: 3px solid #2563eb; outline-offset: -3px; }
+td.cell.selected button { outline: 3px solid #111827; outline-offset: -3px; }
+td.v-safe button { background: var(--safe); border-left-color: var(--safe-b); }
+td.v-unsafe button { background: var(--unsafe); border-left-color: var(--unsafe-b); }
+td.v-hang button { background: var(--hang); border-left-color: var(--hang-b); }
+td.v-refused button { background: var(--refused); border-left-color: var(--refused-b); }
+td.v-revoked button { background: var(--revoked); border-left-color: var(--revoked-b); }
+td.v-incomplete button { background: var(--incomplete); border-left-color: var(--incomplete-b); }
+td.mismatch button { box-shadow: inset 0 0 0 2px #000; font-weight: bold; }
+.legend { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 10px 0; font-size: 13px; }
+.legend span.sw { display: inline-block; padding: 1px 8px; margin-right: 6px; font-family: ui-monospace, monospace; border-left: 4px solid; }
+.sw.v-safe { background: var(--safe); border-color: var(--safe-b); } .sw.v-unsafe { background: var(--unsafe); border-color: var(--unsafe-b); }
+.sw.v-hang { background: var(--hang); border-color: var(--hang-b); } .sw.v-refused { background: var(--refused); border-color: var(--refused-b); }
+.sw.v-revoked { background: var(--revoked); border-color: var(--revoked-b); } .sw.v-incomplete { background: var(--incomplete); border-color: var(--incomplete-b); }
+#detail { margin-top: 18px; padding: 12px 16px; border: 1px solid #d1d5db; border-radius: 6px; background: #fcfcfd; min-height: 60px; }
+#detail .hint { color: #6b7280; }
+.verdict { display: inline-block; padding: 2px 10px; border-left: 5px solid; font-family: ui-monospace, monospace; }
+.verdict.v-safe { background: var(--safe); border-color: var(--safe-b); } .verdict.v-unsafe { background: var(--unsafe); border-color: var(--unsafe-b); }
+.verdict.v-hang { background: var(--hang); border-color: var(--hang-b); } .verdict.v-refused { background: var(--refused); border-color: var(--refused-b); }
+.verdict.v-revoked { background: var(--revoked); border-color: var(--revoked-b); } .verdict.v-incomplete { background: var(--incomplete); border-color: var(--incomplete-b); }
+pre.trace-text { background: #f9fafb; border: 1px solid #e5e7eb; padding: 10px; overflow-x: auto; }
+.diagram { overflow-x: auto; border: 1px solid #e5e7eb; background: #fff; }
+dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; } dl.kv dt { color: #4b5563; } dl.kv dd { margin: 0; }
+.design { border-top: 1px solid #e5e7eb; padding-top: 6px; }
+.counts span { margin-right: 12px; }
+"#;
+
+const SCRIPT: &str = r#"
+(function () {
+  var detail = document.getElementById('detail');
+  var selected = null;
+  function show(td) {
+    var t = document.getElementById(td.getAttribute('data-detail'));
+    if (!t) return;
+    detail.replaceChildren(t.content.cloneNode(true));
+    if (selected) selected.classList.remove('selected');
+    selected = td; td.classList.add('selected');
+    var b = td.querySelector('button'); if (b) b.setAttribute('aria-pressed', 'true');
+    history.replaceState(null, '', '#' + td.getAttribute('data-detail'));
+    detail.scrollIntoView({ block: 'nearest' });
+  }
+  document.getElementById('matrix').addEventListener('click', function (e) {
+    var td = e.target.closest('td.cell');
+    if (td) show(td);
+  });
+  var h = location.hash.slice(1);
+  if (h) { var td = document.querySelector('td.cell[data-detail="' + h + '"]'); if (td) show(td); }
+})();
+"#;
+
+fn cell_detail(row: &Row, c: &Cell, text: &str, id: &str) -> String {
+    let sc = row.scenario;
+    let r = &c.result;
+    let (kind, sym, _) = verdict_kind(&r.verdict);
+    let mut o = String::new();
+    let _ = writeln!(o, r#"<template id="{id}">"#);
+    let _ = writeln!(
+        o,
+        r#"<h2 id="detail-title">{} under {}</h2>"#,
+        esc(&sc.name),
+        esc(&c.design.name())
+    );
+    if let Some(d) = &sc.doc {
+        let _ = writeln!(o, "<p>{}</p>", esc(d));
+    }
+    o.push_str(r#"<dl class="kv">"#);
+    let _ = writeln!(
+        o,
+        r#"<dt>verdict</dt><dd><span class="verdict v-{kind}">{sym} {}</span></dd>"#,
+        esc(&r.verdict.text())
+    );
+    let expect = match c.expect {
+        Some(e) if r.verdict.matches(&e.verdict) => format!(
+            "agrees with <code>expect {}: {}</code> (line {})",
+            esc(&e.design),
+            esc(&expected_text(e)),
+            e.pos.line
+        ),
+        Some(e) => format!(
+            "<strong>disagrees</strong> with <code>expect {}: {}</code> (line {})",
+            esc(&e.design),
+            esc(&expected_text(e)),
+            e.pos.line
+        ),
+        None => "no expect line for this design".into(),
+    };
+    let _ = writeln!(o, "<dt>expected</dt><dd>{expect}</dd>");
+    let props: Vec<Property> = r.violated.iter().collect();
+    if props.is_empty() {
+        o.push_str("<dt>properties violated</dt><dd>none</dd>\n");
+    } else {
+        o.push_str("<dt>properties violated</dt><dd><ul>");
+        for p in props {
+            let _ = write!(
+                o,
+                "<li><code>{}</code>: {}</li>",
+                p.name(),
+                esc(p.meaning())
+            );
+        }
+        o.push_str("</ul></dd>\n");
+    }
+    if let Some(ct) = condition_text(sc, r) {
+        let _ = writeln!(
+            o,
+            "<dt>final condition</dt><dd><code>{}</code></dd>",
+            esc(&ct)
+        );
+    }
+    let st = &r.stats;
+    let _ = writeln!(
+        o,
+        "<dt>explored</dt><dd>{} states, {} transitions, depth {}, {} final states{}</dd>",
+        st.states,
+        st.transitions,
+        st.max_depth,
+        st.final_states,
+        if st.hung_states > 0 {
+            format!(", {} hung", st.hung_states)
+        } else {
+            String::new()
+        }
+    );
+    o.push_str("</dl>\n");
+    match crate::designs_doc::explanation(sc, c.design, r, None) {
+        Some(x) => {
+            let _ = writeln!(
+                o,
+                "<h3>Trace</h3><p class=\"mono\">pinlab explain {} --design {}</p>",
+                esc(&sc.source),
+                esc(&c.design.name())
+            );
+            let _ = writeln!(
+                o,
+                r#"<pre class="trace-text">{}</pre>"#,
+                esc(&crate::explain_text(&x))
+            );
+            o.push_str("<h3>Sequence diagram</h3><div class=\"diagram\">\n");
+            o.push_str(&crate::diagram::explain_svg(&x));
+            o.push_str("</div>\n");
+            if r.violated.iter().count() > 1 {
+                let _ = writeln!(
+                    o,
+                    "<p class=\"hint\">The trace is the shortest of the violations; <code>pinlab explain … -p PROPERTY</code> shows the others.</p>"
+                );
+            }
+        }
+        None => {
+            o.push_str(
+                "<p class=\"hint\">Nothing to explain: no execution violates a property, hangs or is refused.</p>\n",
+            );
+        }
+    }
+    let _ = writeln!(
+        o,
+        "<details><summary>litmus source ({})</summary><pre>{}</pre></details>",
+        esc(&sc.source),
+        esc(text)
+    );
+    o.push_str("</template>\n");
+    o
+}
+
+fn design_section(d: &Design, rows: &[Row], col: usize) -> String {
+    let mut o = String::new();
+    let name = d.name();
+    let _ = writeln!(
+        o,
+        r#"<div class="design" id="design-{}"><h3>{}</h3>"#,
+        esc(&name),
+        esc(&name)
+    );
+    let preset = d
+        .preset
+        .and_then(|p| PRESETS.iter().find(|q| q.name == p));
+    o.push_str(r#"<dl class="kv">"#);
+    if let Some(p) = preset {
+        let _ = write!(
+            o,
+            "<dt>source</dt><dd>{}</dd><dt>mechanism</dt><dd>{}</dd>",
+            esc(p.source),
+            esc(p.mechanism)
+        );
+    }
+    let _ = write!(
+        o,
+        "<dt>tracking</dt><dd><code>{}</code>: {} <em>({})</em></dd>",
+        esc(d.tracking.name),
+        esc(d.tracking.summary),
+        esc(d.tracking.seed)
+    );
+    let _ = write!(
+        o,
+        "<dt>handling</dt><dd><code>{}</code>: {} <em>({})</em></dd>",
+        esc(d.handling.name),
+        esc(d.handling.summary),
+        esc(d.handling.seed)
+    );
+    o.push_str("</dl>\n<p class=\"counts\">");
+    for kind in ["safe", "unsafe", "hang", "refused", "revoked", "incomplete"] {
+        let n = rows
+            .iter()
+            .filter_map(|r| r.cells.get(col))
+            .filter(|c| verdict_kind(&c.result.verdict).0 == kind)
+            .count();
+        if n > 0 {
+            let _ = write!(o, "<span>{kind}: {n}</span>");
+        }
+    }
+    o.push_str("</p></div>\n");
+    o
+}
+
+/// The whole report.
+pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> String {
+    let mut o = String::new();
+    o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(
+        o,
+        "<title>pinlab report: {} scenarios × {} designs</title>",
+        rows.len(),
+        designs.len()
+    );
+    let _ = writeln!(o, "<style>{STYLE}</style>\n</head>\n<body>");
+    let _ = writeln!(
+        o,
+        "<h1>pinlab: get_user_pages() pins on file-backed pages</h1>\n<p>Every design × every scenario of {}, checked over all interleavings. Click a cell for its verdict, the properties violated, the final condition's answer and the shortest trace, as text and as a sequence diagram.</p>",
+        esc(meta.source)
+    );
+    o.push_str("<nav><a href=\"#matrix-section\">matrix</a><a href=\"#designs\">designs</a><a href=\"#statistics\">statistics</a></nav>\n");
+
+    // Legend: symbol, colour and words, so it reads in greyscale too.
+    o.push_str("<section id=\"matrix-section\"><h2>Designs × scenarios</h2>\n<div class=\"legend\">");
+    for v in [
+        Verdict::Safe,
+        Verdict::Unsafe(Default::default()),
+        Verdict::Hang,
+        Verdict::Refused,
+        Verdict::Revoked,
+        Verdict::Incomplete {
+            found: Default::default(),
+        },
+    ] {
+        let (kind, sym, words) = verdict_kind(&v);
+        let _ = write!(
+            o,
+            r#"<span><span class="sw v-{kind}">{sym} {kind}</span>{}</span>"#,
+            esc(words.split_once(": ").map_or(words, |x| x.1))
+        );
+    }
+    o.push_str("</div>\n<div class=\"legend\">");
+    for p in Property::ALL {
+        if p != Property::BoundedWait {
+            let _ = write!(
+                o,
+                "<span><code>{}</code> {}</span>",
+                crate::abbrev(p),
+                p.name()
+            );
+        }
+    }
+    o.push_str("<span><strong>!</strong> and a black frame: the verdict disagrees with the scenario's <code>expect</code> line; <strong>?</strong>: no expect line</span></div>\n");
+
+    o.push_str("<div class=\"wrap\"><table id=\"matrix\">\n<thead><tr><th class=\"scn\">scenario</th>");
+    for d in designs {
+        let _ = write!(
+            o,
+            r##"<th scope="col"><a href="#design-{n}">{n}</a></th>"##,
+            n = esc(&d.name())
+        );
+    }
+    o.push_str("</tr></thead>\n<tbody>\n");
+    let mut templates = String::new();
+    for (ri, row) in rows.iter().enumerate() {
+        let sc = row.scenario;
+        let _ = write!(
+            o,
+            r#"<tr><th class="scn" scope="row" title="{}">{}</th>"#,
+            esc(sc.doc.as_deref().unwrap_or("")),
+            esc(&sc.name)
+        );
+        for (ci, c) in row.cells.iter().enumerate() {
+            let (kind, sym, _) = verdict_kind(&c.result.verdict);
+            let id = format!("c{ri}-{ci}");
+            let (mark, cls) = match c.agrees() {
+                Some(false) => ("!", " mismatch"),
+                None => ("?", ""),
+                Some(true) => ("", ""),
+            };
+            let _ = write!(
+                o,
+                r#"<td class="cell v-{kind}{cls}" data-scenario="{}" data-design="{}" data-detail="{id}"><button type="button" aria-pressed="false" title="{} under {}: {}">{sym} {}{mark}</button></td>"#,
+                esc(&sc.name),
+                esc(&c.design.name()),
+                esc(&sc.name),
+                esc(&c.design.name()),
+                esc(&c.result.verdict.text()),
+                esc(&short_verdict(&c.result.verdict)),
+            );
+            let text = meta.texts.get(ri).map(String::as_str).unwrap_or("");
+            templates.push_str(&cell_detail(row, c, text, &id));
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</tbody></table></div>\n");
+    o.push_str("<section id=\"detail\" aria-live=\"polite\"><p class=\"hint\">Click a cell of the matrix to see its verdict and trace here.</p></section>\n</section>\n");
+
+    o.push_str("<section id=\"designs\"><h2>Designs</h2>\n<p>Each design is a way of tracking pinned pages combined with a way of handling them; the presets are the designs the seed threads proposed, and <code>upstream</code> is Linux as it is.</p>\n");
+    for (i, d) in designs.iter().enumerate() {
+        o.push_str(&design_section(d, rows, i));
+    }
+    o.push_str("</section>\n");
+
+    let (states, transitions) = crate::totals(rows);
+    let checks: usize = rows.iter().map(|r| r.cells.len()).sum();
+    let mismatches = rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .filter(|c| c.agrees() == Some(false))
+        .count();
+    let judged = rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .filter(|c| c.agrees().is_some())
+        .count();
+    let incomplete = rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .filter(|c| !c.result.complete)
+        .count();
+    let bytes: usize = rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .map(|c| c.result.stats.bytes)
+        .sum();
+    o.push_str("<section id=\"statistics\"><h2>Run statistics</h2>\n<dl class=\"kv\">");
+    let _ = write!(
+        o,
+        "<dt>scenarios</dt><dd>{}</dd><dt>designs</dt><dd>{}</dd><dt>checks</dt><dd>{checks}</dd>\
+         <dt>states explored</dt><dd>{states}</dd><dt>transitions</dt><dd>{transitions}</dd>\
+         <dt>bytes of stored states</dt><dd>{bytes}</dd>\
+         <dt>verdicts judged by expect lines</dt><dd>{judged}, of which {mismatches} disagree</dd>\
+         <dt>checks cut short by a limit</dt><dd>{incomplete}</dd>\
+         <dt>time</dt><dd>{:.3} s ({:.0} states/s, wall clock)</dd><dt>pinlab</dt><dd>{}</dd>",
+        rows.len(),
+        designs.len(),
+        meta.seconds,
+        states as f64 / meta.seconds.max(1e-9),
+        esc(meta.version)
+    );
+    o.push_str("</dl></section>\n");
+    o.push_str(&templates);
+    let _ = writeln!(o, "<script>{SCRIPT}</script>\n</body>\n</html>");
+    o
+}
