@@ -107,6 +107,8 @@ const SCRIPT: &str = r#"
     var t = document.getElementById(td.getAttribute('data-detail'));
     if (!t) return;
     detail.replaceChildren(t.content.cloneNode(true));
+    var src = document.getElementById(td.getAttribute('data-source'));
+    if (src) detail.appendChild(src.content.cloneNode(true));
     if (selected) selected.classList.remove('selected');
     selected = td; td.classList.add('selected');
     var b = td.querySelector('button'); if (b) b.setAttribute('aria-pressed', 'true');
@@ -122,7 +124,7 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
-fn cell_detail(row: &Row, c: &Cell, text: &str, id: &str) -> String {
+fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
     let sc = row.scenario;
     let r = &c.result;
     let (kind, sym, _) = verdict_kind(&r.verdict);
@@ -225,14 +227,18 @@ fn cell_detail(row: &Row, c: &Cell, text: &str, id: &str) -> String {
             );
         }
     }
-    let _ = writeln!(
-        o,
-        "<details><summary>litmus source ({})</summary><pre>{}</pre></details>",
-        esc(&sc.source),
-        esc(text)
-    );
     o.push_str("</template>\n");
     o
+}
+
+/// A scenario's litmus text, shown under each of its cells' details (one copy per scenario,
+/// not per cell: the catalog's commented sources are most of a report's bytes otherwise).
+fn source_template(sc_source: &str, text: &str, id: &str) -> String {
+    format!(
+        "<template id=\"{id}\"><details><summary>litmus source ({})</summary><pre>{}</pre></details></template>\n",
+        esc(sc_source),
+        esc(text)
+    )
 }
 
 fn design_section(d: &Design, rows: &[Row], col: usize) -> String {
@@ -364,7 +370,7 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
             };
             let _ = write!(
                 o,
-                r#"<td class="cell v-{kind}{cls}" data-scenario="{}" data-design="{}" data-detail="{id}"><button type="button" aria-pressed="false" title="{} under {}: {}">{sym} {}{mark}</button></td>"#,
+                r#"<td class="cell v-{kind}{cls}" data-scenario="{}" data-design="{}" data-detail="{id}" data-source="s{ri}"><button type="button" aria-pressed="false" title="{} under {}: {}">{sym} {}{mark}</button></td>"#,
                 esc(&sc.name),
                 esc(&c.design.name()),
                 esc(&sc.name),
@@ -372,9 +378,10 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
                 esc(&c.result.verdict.text()),
                 esc(&short_verdict(&c.result.verdict)),
             );
-            let text = meta.texts.get(ri).map(String::as_str).unwrap_or("");
-            templates.push_str(&cell_detail(row, c, text, &id));
+            templates.push_str(&cell_detail(row, c, &id));
         }
+        let text = meta.texts.get(ri).map(String::as_str).unwrap_or("");
+        templates.push_str(&source_template(&sc.source, text, &format!("s{ri}")));
         o.push_str("</tr>\n");
     }
     o.push_str("</tbody></table></div>\n");
