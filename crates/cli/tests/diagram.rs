@@ -47,7 +47,10 @@ fn svg_of_the_redirty_race_has_the_lanes_arrows_and_highlight_a_reader_needs() {
     let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg");
-    assert_eq!(root.tag_name().namespace(), Some("http://www.w3.org/2000/svg"));
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
     let t = texts(&doc);
     // One lane per thread and device, one per page frame, one per disk block.
     for lane in ["app", "flusher", "nic", "page #0", "disk block 0"] {

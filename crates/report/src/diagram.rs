@@ -168,7 +168,11 @@ fn frame_lines(w: &World, s: &State, fr: usize) -> Vec<String> {
         }
     }
     vec![
-        format!("{} = {}", short_owner(w, f.owner), w.content_text(f.content)),
+        format!(
+            "{} = {}",
+            short_owner(w, f.owner),
+            w.content_text(f.content)
+        ),
         if flags.is_empty() {
             "clean".into()
         } else {
@@ -314,7 +318,8 @@ fn plan(x: &Explanation) -> Plan {
             sub: "storage".into(),
         });
     }
-    let lane_of = |kind: LaneKind, id: usize| lanes.iter().position(|l| l.kind == kind && l.id == id);
+    let lane_of =
+        |kind: LaneKind, id: usize| lanes.iter().position(|l| l.kind == kind && l.id == id);
 
     let mut bands = Vec::new();
     // The initial state of every page and block lane.
@@ -407,12 +412,14 @@ fn plan(x: &Explanation) -> Plan {
                 }
             } else {
                 match (page_lane, disk_lane) {
-                    (Some(from), Some(to)) if c.starts_with("folio_start_writeback") => Item::Arrow {
-                        from,
-                        to,
-                        label: c.clone(),
-                        kind: ArrowKind::Submit,
-                    },
+                    (Some(from), Some(to)) if c.starts_with("folio_start_writeback") => {
+                        Item::Arrow {
+                            from,
+                            to,
+                            label: c.clone(),
+                            kind: ArrowKind::Submit,
+                        }
+                    }
                     (Some(to), _) | (None, Some(to)) => Item::Arrow {
                         from: actor,
                         to,
@@ -903,7 +910,10 @@ mod tests {
             vec![0]
         );
         assert_eq!(
-            numbers_after("folio_start_writeback(#0): bio to block 12 submitted", "block "),
+            numbers_after(
+                "folio_start_writeback(#0): bio to block 12 submitted",
+                "block "
+            ),
             vec![12]
         );
         assert_eq!(

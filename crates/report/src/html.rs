@@ -49,11 +49,31 @@ fn esc(s: &str) -> String {
 pub fn verdict_kind(v: &Verdict) -> (&'static str, &'static str, &'static str) {
     match v {
         Verdict::Safe => ("safe", "✓", "safe: no execution violates a property"),
-        Verdict::Unsafe(_) => ("unsafe", "✗", "unsafe: some execution violates the properties named"),
-        Verdict::Hang => ("hang", "∞", "hang: some execution leaves a thread waiting forever"),
-        Verdict::Refused => ("refused", "⊘", "refused: the design refuses a pin the application could have had"),
-        Verdict::Revoked => ("revoked", "↯", "revoked: the design takes a device's access away"),
-        Verdict::Incomplete { .. } => ("incomplete", "?", "incomplete: a limit was hit; never read as safe"),
+        Verdict::Unsafe(_) => (
+            "unsafe",
+            "✗",
+            "unsafe: some execution violates the properties named",
+        ),
+        Verdict::Hang => (
+            "hang",
+            "∞",
+            "hang: some execution leaves a thread waiting forever",
+        ),
+        Verdict::Refused => (
+            "refused",
+            "⊘",
+            "refused: the design refuses a pin the application could have had",
+        ),
+        Verdict::Revoked => (
+            "revoked",
+            "↯",
+            "revoked: the design takes a device's access away",
+        ),
+        Verdict::Incomplete { .. } => (
+            "incomplete",
+            "?",
+            "incomplete: a limit was hit; never read as safe",
+        ),
     }
 }
 
@@ -250,9 +270,7 @@ fn design_section(d: &Design, rows: &[Row], col: usize) -> String {
         esc(&name),
         esc(&name)
     );
-    let preset = d
-        .preset
-        .and_then(|p| PRESETS.iter().find(|q| q.name == p));
+    let preset = d.preset.and_then(|p| PRESETS.iter().find(|q| q.name == p));
     o.push_str(r#"<dl class="kv">"#);
     if let Some(p) = preset {
         let _ = write!(
@@ -311,7 +329,9 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
     o.push_str("<nav><a href=\"#matrix-section\">matrix</a><a href=\"#designs\">designs</a><a href=\"#statistics\">statistics</a></nav>\n");
 
     // Legend: symbol, colour and words, so it reads in greyscale too.
-    o.push_str("<section id=\"matrix-section\"><h2>Designs × scenarios</h2>\n<div class=\"legend\">");
+    o.push_str(
+        "<section id=\"matrix-section\"><h2>Designs × scenarios</h2>\n<div class=\"legend\">",
+    );
     for v in [
         Verdict::Safe,
         Verdict::Unsafe(Default::default()),
@@ -342,7 +362,9 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
     }
     o.push_str("<span><strong>!</strong> and a black frame: the verdict disagrees with the scenario's <code>expect</code> line; <strong>?</strong>: no expect line</span></div>\n");
 
-    o.push_str("<div class=\"wrap\"><table id=\"matrix\">\n<thead><tr><th class=\"scn\">scenario</th>");
+    o.push_str(
+        "<div class=\"wrap\"><table id=\"matrix\">\n<thead><tr><th class=\"scn\">scenario</th>",
+    );
     for d in designs {
         let _ = write!(
             o,
