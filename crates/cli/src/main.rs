@@ -16,6 +16,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod extras;
 mod output;
 mod probe_cmd;
 mod progress;
@@ -146,6 +147,10 @@ enum Cmd {
         #[arg(long, hide = true)]
         worker: Option<PathBuf>,
     },
+    /// Shell completions: prints the completion script for SHELL to stdout.
+    Completions(extras::Completions),
+    /// The man page (roff): prints pinlab(1), or with -o writes it and one page per subcommand.
+    Man(extras::Man),
 }
 
 /// A failure that ends the command with exit code 2 after printing `msg` to stderr.
@@ -317,6 +322,8 @@ fn main() -> ExitCode {
 
 fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
     match cli.cmd {
+        Cmd::Completions(a) => extras::completions(a),
+        Cmd::Man(a) => extras::man(a),
         Cmd::Probe {
             paths,
             fs,
