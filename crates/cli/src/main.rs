@@ -11,13 +11,15 @@ use pinlab_report::{Cell, Row};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
 
 // The checker allocates and frees a state per transition; mimalloc halves that cost.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod extras;
+mod output;
 mod probe_cmd;
+mod progress;
 
 mod catalog {
     include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
@@ -32,6 +34,8 @@ mod catalog {
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    #[command(flatten)]
+    global: output::GlobalOpts,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -174,6 +178,10 @@ enum Cmd {
         #[arg(long, hide = true)]
         worker: Option<PathBuf>,
     },
+    /// Shell completions: prints the completion script for SHELL to stdout.
+    Completions(extras::Completions),
+    /// The man page (roff): prints pinlab(1), or with -o writes it and one page per subcommand.
+    Man(extras::Man),
 }
 
 /// A failure that ends the command with exit code 2 after printing `msg` to stderr.
@@ -248,7 +256,7 @@ fn load_with_text(paths: &[PathBuf]) -> (Vec<(Scenario, String)>, bool) {
         match pinlab_litmus::parse(&name, &text) {
             Ok(sc) => out.push((sc, text)),
             Err(d) => {
-                eprint!("{}", d.render(&text));
+                eprint!("{}", d.render_styled(&text, output::colour_stderr()));
                 bad = true;
             }
         }
@@ -270,21 +278,23 @@ fn run<'a>(
     designs_for: impl Fn(&Scenario) -> Vec<Design> + Sync,
     limits: Limits,
 ) -> Vec<Row<'a>> {
-    let start = Instant::now();
     let jobs: Vec<(usize, Design)> = scenarios
         .iter()
         .enumerate()
         .flat_map(|(i, s)| designs_for(s).into_iter().map(move |d| (i, d)))
         .collect();
+    let progress = progress::Progress::start(jobs.len());
     let results: Vec<(usize, Cell)> = jobs
         .par_iter()
         .map(|&(i, d)| {
             let sc = &scenarios[i];
+            let result = check(sc, d, limits);
+            progress.done(result.stats.states);
             (
                 i,
                 Cell {
                     design: d,
-                    result: check(sc, d, limits),
+                    result,
                     expect: pinlab_report::expect_for(sc, &d),
                 },
             )
@@ -301,12 +311,7 @@ fn run<'a>(
         rows[i].cells.push(c);
     }
     let (states, transitions) = pinlab_report::totals(&rows);
-    let secs = start.elapsed().as_secs_f64();
-    eprintln!(
-        "pinlab: {} checks, {states} states, {transitions} transitions in {secs:.3}s ({:.0} states/s)",
-        jobs.len(),
-        states as f64 / secs.max(1e-9)
-    );
+    progress.finish(jobs.len(), states, transitions);
     rows
 }
 
@@ -336,6 +341,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    output::init(&cli.global);
     match real_main(cli) {
         Ok(code) => code,
         Err(BadInput(m)) => {
@@ -347,6 +353,8 @@ fn main() -> ExitCode {
 
 fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
     match cli.cmd {
+        Cmd::Completions(a) => extras::completions(a),
+        Cmd::Man(a) => extras::man(a),
         Cmd::Probe {
             paths,
             fs,
@@ -395,7 +403,10 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 },
             );
             match opts.format {
-                Format::Text => print!("{}", pinlab_report::matrix_text(&rows, &designs)),
+                Format::Text => print!(
+                    "{}",
+                    pinlab_report::matrix_text_styled(&rows, &designs, output::colour_stdout())
+                ),
                 Format::Json => print!(
                     "{}",
                     pinlab_report::results_json(&rows, &designs, pinlab_report::MATRIX_SCHEMA)

@@ -186,6 +186,13 @@ impl Diagnostics {
     ///
     /// `text` should be the text that was parsed; a different text renders without panicking.
     pub fn render(&self, text: &str) -> String {
+        self.render_styled(text, false)
+    }
+
+    /// `render`, coloured as rustc colours its errors when `colour` is set (for a terminal):
+    /// `error` and the carets red, the location and gutter blue, `help` cyan. Without the ANSI
+    /// escapes the text is `render`'s, so carets stay under the span.
+    pub fn render_styled(&self, text: &str, colour: bool) -> String {
         let spans: Vec<Range<usize>> = self
             .errors
             .iter()
@@ -198,7 +205,12 @@ impl Diagnostics {
             .zip(spans)
             .zip(walk(text, &starts))
             .map(|((e, span), (line, col, line_start))| {
-                render_one(&self.source_name, text, e, span, line, col, line_start)
+                let at = Position {
+                    line,
+                    col,
+                    line_start,
+                };
+                render_one(&self.source_name, text, e, span, at, Paint(colour))
             })
             .collect();
         blocks.join("\n")
@@ -231,15 +243,45 @@ fn push_shown(out: &mut String, c: char) -> usize {
     w
 }
 
+/// Where a rendered error starts: its line and column, and the byte offset of that line.
+struct Position {
+    line: u32,
+    col: u32,
+    line_start: usize,
+}
+
+/// Wraps text in ANSI SGR codes, or leaves it alone when colour is off.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    const ERROR: &'static str = "1;31";
+    const BOLD: &'static str = "1";
+    const GUTTER: &'static str = "1;34";
+    const HELP: &'static str = "1;36";
+
+    fn paint(self, sgr: &str, s: &str) -> String {
+        if self.0 && !s.is_empty() {
+            format!("\x1b[{sgr}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
 fn render_one(
     source_name: &str,
     text: &str,
     e: &Diagnostic,
     span: Range<usize>,
-    line_no: u32,
-    col: u32,
-    line_start: usize,
+    at: Position,
+    p: Paint,
 ) -> String {
+    let Position {
+        line: line_no,
+        col,
+        line_start,
+    } = at;
     // The line around the span, cut to a window on long lines.
     let before = &text[line_start.min(span.start)..span.start];
     let cut = before
@@ -287,27 +329,39 @@ fn render_one(
     let w = num.len();
     let gutter = " ".repeat(w + 2);
 
+    let bar = p.paint(Paint::GUTTER, "|");
     let mut out = String::new();
-    out.push_str(&format!("error: {}\n", e.message));
     out.push_str(&format!(
-        "{}--> {}:{}:{}\n",
+        "{}{}\n",
+        p.paint(Paint::ERROR, "error"),
+        p.paint(Paint::BOLD, &format!(": {}", e.message))
+    ));
+    out.push_str(&format!(
+        "{}{} {}:{}:{}\n",
         " ".repeat(w + 1),
+        p.paint(Paint::GUTTER, "-->"),
         source_name,
         line_no,
         col
     ));
-    out.push_str(&format!("{gutter}|\n"));
-    out.push_str(format!(" {num} | {shown_line}").trim_end());
+    out.push_str(&format!("{gutter}{bar}\n"));
+    out.push_str(format!(" {} {bar} {shown_line}", p.paint(Paint::GUTTER, &num)).trim_end());
     out.push('\n');
-    let mut marker = format!("{gutter}| {}{}", " ".repeat(pad), "^".repeat(carets));
+    let mut marker = "^".repeat(carets);
     if !e.label.is_empty() {
         marker.push(' ');
         marker.push_str(&e.label);
     }
-    out.push_str(&marker);
-    out.push('\n');
+    out.push_str(&format!(
+        "{gutter}{bar} {}{}\n",
+        " ".repeat(pad),
+        p.paint(Paint::ERROR, &marker)
+    ));
     if let Some(help) = &e.help {
-        out.push_str(&format!("{gutter}= help: {help}\n"));
+        out.push_str(&format!(
+            "{gutter}{} {help}\n",
+            p.paint(Paint::HELP, "= help:")
+        ));
     }
     out
 }
@@ -408,6 +462,43 @@ mod tests {
             ds.to_string(),
             "f.litmus:2:12: expected `shared` or `private` after the file name (and 1 more error)"
         );
+    }
+
+    /// `text` without its ANSI SGR sequences (`ESC [ ... m`).
+    fn strip_sgr(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find('\x1b') {
+            out.push_str(&rest[..i]);
+            let m = rest[i..].find('m').expect("an SGR sequence ends with m");
+            rest = &rest[i + m + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn the_coloured_render_is_the_plain_one_plus_escapes() {
+        let text = "litmus x\nmmap m = f sharde rw\n";
+        let mut ds = [Diagnostic::new(
+            text,
+            20..26,
+            "expected `shared` or `private` after the file name".into(),
+            "expected `shared` or `private`".into(),
+            Some("did you mean `shared`?".into()),
+        )];
+        fix_positions(text, &mut ds);
+        let ds = Diagnostics::new("f.litmus", text, ds.to_vec());
+        let plain = ds.render(text);
+        let coloured = ds.render_styled(text, true);
+        assert!(!plain.contains('\x1b'));
+        assert!(coloured.contains("\x1b[1;31merror\x1b[0m"), "{coloured:?}");
+        assert!(
+            coloured.contains("\x1b[1;31m^^^^^^ expected"),
+            "{coloured:?}"
+        );
+        assert_eq!(strip_sgr(&coloured), plain);
+        assert_eq!(ds.render_styled(text, false), plain);
     }
 
     #[test]

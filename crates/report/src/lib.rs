@@ -144,6 +144,24 @@ pub fn mismatch_line(sc: &Scenario, cell: &Cell) -> Option<String> {
 
 /// The matrix as text: one row per scenario, one column per design, a legend and a footer.
 pub fn matrix_text(rows: &[Row], designs: &[Design]) -> String {
+    matrix_text_styled(rows, designs, false)
+}
+
+/// ANSI SGR parameters of a verdict's colour: a kind reads at a glance in a terminal.
+fn verdict_sgr(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Safe => "32",
+        Verdict::Unsafe(_) => "1;31",
+        Verdict::Hang => "33",
+        Verdict::Refused | Verdict::Revoked => "34",
+        Verdict::Incomplete { .. } => "35",
+    }
+}
+
+/// `matrix_text`, with each verdict cell coloured by its kind when `colour` is set (for a
+/// terminal). The padding goes outside the escape codes, so with the escapes removed the bytes
+/// are `matrix_text`'s and the columns line up the same.
+pub fn matrix_text_styled(rows: &[Row], designs: &[Design], colour: bool) -> String {
     let mut out = String::new();
     let name_w = rows
         .iter()
@@ -187,8 +205,18 @@ pub fn matrix_text(rows: &[Row], designs: &[Design]) -> String {
     out.push('\n');
     for (r, row) in rows.iter().zip(&cells) {
         let mut line = format!("{:name_w$}", r.scenario.name);
-        for (c, w) in row.iter().zip(&widths) {
-            let _ = write!(line, "  {c:w$}");
+        for ((c, w), cell) in row.iter().zip(&widths).zip(&r.cells) {
+            if colour {
+                let pad = w.saturating_sub(c.chars().count());
+                let _ = write!(
+                    line,
+                    "  \x1b[{}m{c}\x1b[0m{:pad$}",
+                    verdict_sgr(&cell.result.verdict),
+                    ""
+                );
+            } else {
+                let _ = write!(line, "  {c:w$}");
+            }
         }
         out.push_str(line.trim_end());
         out.push('\n');

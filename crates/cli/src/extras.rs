@@ -1,0 +1,86 @@
+//! `pinlab completions SHELL` and `pinlab man [-o DIR]`: what a package installs next to the
+//! binary, generated from the same clap definition as the parser so they never drift from it.
+
+use crate::{BadInput, Cli};
+use clap::CommandFactory;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Completions {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(clap::Args)]
+pub struct Man {
+    /// Write pinlab.1 and a page per subcommand (pinlab-matrix.1, ...) into DIR, created if
+    /// missing, instead of printing pinlab.1.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+}
+
+/// The command as the pages and completions describe it: without clap's `help` subcommand,
+/// which is no command a user needs a page for.
+fn command() -> clap::Command {
+    Cli::command().disable_help_subcommand(true)
+}
+
+/// Writes `bytes` to stdout; a reader that went away (`| head`) is not an error.
+fn print(bytes: &[u8]) -> Result<ExitCode, BadInput> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(BadInput(format!("error: cannot write to stdout: {e}"))),
+    }
+}
+
+/// The page of `cmd`, footed with pinlab's name and version (a subcommand has no version of its
+/// own, and its page would otherwise say only `matrix`).
+fn page(cmd: clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(cmd).source(format!("pinlab {}", env!("CARGO_PKG_VERSION")))
+}
+
+/// Writes the page of `cmd` (built) and of each of its visible subcommands, recursively, named
+/// as `man` looks them up: pinlab.1, pinlab-matrix.1, ...
+fn write_pages(cmd: &clap::Command, dir: &std::path::Path) -> std::io::Result<()> {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        write_pages(sub, dir)?;
+    }
+    page(cmd.clone()).generate_to(dir).map(|_| ())
+}
+
+pub fn completions(a: Completions) -> Result<ExitCode, BadInput> {
+    let mut cmd = command();
+    // Generated into memory: clap_complete panics on a failed write, print() does not.
+    let mut script = Vec::new();
+    clap_complete::generate(a.shell, &mut cmd, "pinlab", &mut script);
+    print(&script)
+}
+
+pub fn man(a: Man) -> Result<ExitCode, BadInput> {
+    let Some(dir) = a.out_dir else {
+        let mut page = Vec::new();
+        self::page(command())
+            .render(&mut page)
+            .map_err(|e| BadInput(format!("error: cannot render the man page: {e}")))?;
+        return print(&page);
+    };
+    let fail = |e: std::io::Error| {
+        BadInput(format!(
+            "error: cannot write man pages to {}: {e}",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(&dir).map_err(fail)?;
+    let mut cmd = command();
+    cmd.build();
+    write_pages(&cmd, &dir).map_err(fail)?;
+    if !crate::output::quiet() {
+        eprintln!("pinlab: man pages written to {}", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
