@@ -531,7 +531,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             };
             let (parsed, bad) = load_with_text(&paths);
             let (scenarios, texts): (Vec<Scenario>, Vec<String>) = parsed.into_iter().unzip();
-            let start = Instant::now();
+            let start = std::time::Instant::now();
             let rows = run(&scenarios, |_| designs.clone(), Limits { max_states });
             let seconds = start.elapsed().as_secs_f64();
             let html = pinlab_report::html::report_html(
@@ -545,7 +545,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 },
             );
             emit(Some(&output), &html)?;
-            if output.as_os_str() != "-" {
+            if output.as_os_str() != "-" && !output::quiet() {
                 eprintln!(
                     "pinlab: wrote {} ({} KiB)",
                     output.display(),
