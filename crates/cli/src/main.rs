@@ -507,8 +507,16 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 return Ok(ExitCode::from(1));
             }
             let Some(x) = pinlab_report::designs_doc::explanation(sc, design, &r, property) else {
-                println!("{} under {}: {} — nothing to explain: no execution violates a property, hangs or is refused", sc.name, design.name(), r.verdict.text());
-                return Ok(ExitCode::SUCCESS);
+                let msg = format!("{} under {}: {} — nothing to explain: no execution violates a property, hangs or is refused", sc.name, design.name(), r.verdict.text());
+                // Text is for reading, so the answer is the output. JSON and SVG are for
+                // programs and documents: writing a sentence where they expect a trace would
+                // be worse than no file, so say it on stderr and exit 1, as for `-p` above.
+                if format == TraceFormat::Text {
+                    emit(output.as_deref(), &format!("{msg}\n"))?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+                eprintln!("{msg}");
+                return Ok(ExitCode::from(1));
             };
             let out = match format {
                 TraceFormat::Text => pinlab_report::explain_text(&x),

@@ -252,3 +252,26 @@ fn report_writes_the_file_named_by_o_and_exits_1_on_a_disagreeing_expect_line() 
     assert!(html.contains("<strong>disagrees</strong> with <code>expect legacy: safe</code>"));
     assert_eq!(html.matches("<td class=\"cell v-").count(), 2);
 }
+
+#[test]
+fn a_safe_cell_has_no_diagram_and_says_so_on_stderr_without_writing_a_file() {
+    let dir = root().join("target/cli-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("safe.svg");
+    let _ = std::fs::remove_file(&out);
+    for format in ["svg", "json"] {
+        let o = pinlab(&[
+            "explain",
+            "litmus/ext4-rdma-redirty-after-writeback.litmus",
+            "-d",
+            "gup-bounce",
+            "--format",
+            format,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to explain"));
+        assert!(!out.exists(), "no {format} file for a safe cell");
+    }
+}
