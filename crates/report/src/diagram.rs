@@ -16,7 +16,7 @@
 //! Only SVG attributes, no `<style>`, no `id`s: the picture survives being pasted into a
 //! document or inlined many times in one HTML page.
 
-use crate::Explanation;
+use crate::{xml_escape as escape, Explanation};
 use pinlab_check::Verdict;
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Op;
@@ -214,20 +214,6 @@ fn dma_device(w: &World, op: &Op) -> Option<usize> {
         Op::DmaWrite { handle, .. } | Op::DmaRead { handle, .. } => Some(w.handle_device(handle)),
         _ => None,
     }
-}
-
-fn escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            _ => o.push(c),
-        }
-    }
-    o
 }
 
 fn text_w(s: &str) -> f64 {

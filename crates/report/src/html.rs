@@ -13,7 +13,7 @@
 //! `button`; a click fills `section#detail` with `h2#detail-title` ("S under D"),
 //! `pre.trace-text` and `svg.trace-diagram`.
 
-use crate::{condition_text, expected_text, short_verdict, Cell, Row};
+use crate::{condition_text, expected_text, short_verdict, xml_escape as esc, Cell, Row};
 use pinlab_check::Verdict;
 use pinlab_model::design::{Design, PRESETS};
 use pinlab_model::property::Property;
@@ -28,21 +28,6 @@ pub struct ReportMeta<'a> {
     /// Wall-clock time of the checks, in seconds.
     pub seconds: f64,
     pub version: &'a str,
-}
-
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
-        }
-    }
-    o
 }
 
 /// The verdict's kind: a CSS class suffix, a symbol that does not depend on colour, and words.

@@ -56,6 +56,23 @@ pub fn expect_for<'a>(sc: &'a Scenario, design: &Design) -> Option<&'a Expect> {
     })
 }
 
+/// `s` made safe as XML/HTML text or a quoted attribute value (the SVG diagrams and the HTML
+/// report).
+pub(crate) fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
 /// Two-letter abbreviations for matrix cells (the legend spells them out).
 pub fn abbrev(p: Property) -> &'static str {
     match p {
