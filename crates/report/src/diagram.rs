@@ -571,7 +571,7 @@ fn render(p: &Plan) -> String {
             let right = match it {
                 Item::Arrow {
                     from, to, label, ..
-                } => x[*from].min(x[*to]) + 8.0 + text_w(label),
+                } => label_left(x[*from], x[*to], text_w(label), lanes_right) + text_w(label),
                 Item::Note { lane, text } => {
                     let w = text_w(text) + 12.0;
                     note_left(x[*lane], w) + w
@@ -580,7 +580,7 @@ fn render(p: &Plan) -> String {
                 Item::Remark(t) => MARGIN + GUTTER + 16.0 + text_w(t),
                 _ => 0.0,
             };
-            width = width.max(right + MARGIN);
+            width = width.max(right + 2.0 * MARGIN);
         }
     }
     width = width.max(text_w(&p.title) * 14.0 / 12.0 + 2.0 * MARGIN);
@@ -676,7 +676,7 @@ fn render(p: &Plan) -> String {
                     let _ = writeln!(
                         fg,
                         r##"<text x="{:.1}" y="{ly:.1}" fill="{}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}</text>"##,
-                        x1.min(x2) + 8.0,
+                        label_left(x1, x2, text_w(label), lanes_right),
                         kind.colour(),
                         escape(label)
                     );
@@ -874,6 +874,19 @@ fn render(p: &Plan) -> String {
     out.push_str(&legend);
     out.push_str("</svg>\n");
     out
+}
+
+/// Where an arrow's label starts: just right of the arrow's left end, unless the label would
+/// then run past the last lane while ending it at the arrow's right end fits (a long label on
+/// an arrow into the rightmost lanes stays inside the picture instead of widening it).
+fn label_left(x1: f64, x2: f64, w: f64, lanes_right: f64) -> f64 {
+    let left = x1.min(x2) + 8.0;
+    let flush_right = x1.max(x2) - 8.0 - w;
+    if left + w > lanes_right && flush_right >= MARGIN + GUTTER {
+        flush_right
+    } else {
+        left
+    }
 }
 
 /// A note is centred on its lane unless that would push it past the step-number gutter.
