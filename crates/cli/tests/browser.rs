@@ -26,6 +26,9 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+mod common;
+use common::root;
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const SCENARIO: &str = "ext4-rdma-redirty-after-writeback";
 const DESIGN: &str = "legacy";
@@ -34,10 +37,6 @@ const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 const BROWSER_BUDGET: Duration = Duration::from_secs(180);
 /// Upper bound on one wait for the page to react to a click.
 const CLICK_WAIT: Duration = Duration::from_secs(10);
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// `<target>/browser`: the report, the screenshots and chromedriver's log.
 fn out_dir() -> PathBuf {

@@ -2,20 +2,10 @@
 //! matrix and of `explain` traces.
 
 use pinlab_model::design::PRESETS;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn pinlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pinlab"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run pinlab")
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{pinlab, root};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()

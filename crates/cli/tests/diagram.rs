@@ -1,20 +1,8 @@
 //! The pictures: `explain --format svg` and `report`, as a reader of the diagram and a reviewer
 //! of the HTML file rely on them. The browser test (browser.rs) clicks through the report.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn pinlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pinlab"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run pinlab")
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{pinlab, root};
 
 fn svg_of(file: &str, design: &str, extra: &[&str]) -> String {
     let mut args = vec!["explain", file, "--design", design, "--format", "svg"];

@@ -1,32 +1,8 @@
 //! `pinlab completions` and `pinlab man`: generated from the parser, so every subcommand the
 //! help lists is completed and has a page.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn pinlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pinlab"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run pinlab")
-}
-
-fn ok_stdout(args: &[&str]) -> String {
-    let o = pinlab(args);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "pinlab {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
+mod common;
+use common::{ok_stdout, pinlab, root};
 
 /// The subcommands `pinlab --help` lists, but clap's own `help`.
 fn subcommands() -> Vec<String> {

@@ -1,12 +1,10 @@
 //! What reaches a terminal and what reaches a pipe: `--color`, NO_COLOR, `--quiet` and the
 //! progress bar. On a pipe the bytes are the plain ones; colour adds escapes and nothing else.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::root;
 
 fn pinlab_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pinlab"));

@@ -10,33 +10,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::probe_cannot_run as cannot_run;
+
 // The probe's tests look at machine-wide state (mounts, loop devices, huge pages): one at a time.
 static MACHINE: Mutex<()> = Mutex::new(());
 
 fn pinlab() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pinlab"))
-}
-
-/// Why the probe cannot run here, if it cannot.
-fn cannot_run() -> Option<String> {
-    if !cfg!(target_os = "linux") {
-        return Some("the probe runs on Linux only".into());
-    }
-    let uid = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|v| v.split_whitespace().next().map(str::to_string))
-        })
-        .unwrap_or_default();
-    if uid != "0" {
-        return Some("not root".into());
-    }
-    if !Path::new("/dev/loop-control").exists() {
-        return Some("no loop devices".into());
-    }
-    None
 }
 
 macro_rules! require_machine {

@@ -10,19 +10,9 @@ use pinlab_model::property::Property;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn pinlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pinlab"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run pinlab")
-}
+mod common;
+use common::{pinlab, probe_cannot_run, root};
 
 /// Runs pinlab, requires exit 0, and parses stdout as JSON.
 fn json_of(args: &[&str]) -> Value {
@@ -578,28 +568,6 @@ fn a_mutated_output_fails_its_schema() {
         json!("liveness"))
     .is_empty());
     assert!(!errors_after("pinlab.explain/1", &x, |d| d["steps"][0]["line"] = json!(0)).is_empty());
-}
-
-/// Why the probe cannot run here, if it cannot (as crates/cli/tests/probe.rs decides).
-fn probe_cannot_run() -> Option<String> {
-    if !cfg!(target_os = "linux") {
-        return Some("the probe runs on Linux only".into());
-    }
-    let uid = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|v| v.split_whitespace().next().map(str::to_string))
-        })
-        .unwrap_or_default();
-    if uid != "0" {
-        return Some("not root".into());
-    }
-    if !Path::new("/dev/loop-control").exists() {
-        return Some("no loop devices".into());
-    }
-    None
 }
 
 #[test]
