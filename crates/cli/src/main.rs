@@ -283,13 +283,17 @@ fn run<'a>(
         .enumerate()
         .flat_map(|(i, s)| designs_for(s).into_iter().map(move |d| (i, d)))
         .collect();
-    let progress = progress::Progress::start(jobs.len());
+    let mut per_scenario = vec![0; scenarios.len()];
+    for &(i, _) in &jobs {
+        per_scenario[i] += 1;
+    }
+    let progress = progress::Progress::start(&per_scenario);
     let results: Vec<(usize, Cell)> = jobs
         .par_iter()
         .map(|&(i, d)| {
             let sc = &scenarios[i];
             let result = check(sc, d, limits);
-            progress.done(result.stats.states);
+            progress.done(i, result.stats.states);
             (
                 i,
                 Cell {

@@ -12,12 +12,17 @@ pub struct Progress {
     start: Instant,
     /// States of the checks finished so far.
     states: AtomicUsize,
+    /// Per scenario, its checks not finished yet; and how many scenarios have none left.
+    left: Vec<AtomicUsize>,
+    scenarios_done: AtomicUsize,
 }
 
 impl Progress {
-    /// A bar for `checks` checks; hidden when stderr is not a terminal (a pipe or a log file
-    /// would collect its redraws) or with `--quiet`.
-    pub fn start(checks: usize) -> Progress {
+    /// A bar for the checks of `per_scenario.len()` scenarios (`per_scenario[i]` checks of
+    /// scenario i); hidden when stderr is not a terminal (a pipe or a log file would collect
+    /// its redraws) or with `--quiet`.
+    pub fn start(per_scenario: &[usize]) -> Progress {
+        let checks: usize = per_scenario.iter().sum();
         let bar = if crate::output::quiet() || !std::io::stderr().is_terminal() {
             ProgressBar::hidden()
         } else {
@@ -37,16 +42,25 @@ impl Progress {
             bar,
             start: Instant::now(),
             states: AtomicUsize::new(0),
+            left: per_scenario.iter().map(|&n| AtomicUsize::new(n)).collect(),
+            scenarios_done: AtomicUsize::new(per_scenario.iter().filter(|&&n| n == 0).count()),
         }
     }
 
-    /// One check finished, having explored `states` states. Called from the worker threads.
-    pub fn done(&self, states: usize) {
+    /// One check of scenario `scenario` finished, having explored `states` states. Called from
+    /// the worker threads.
+    pub fn done(&self, scenario: usize, states: usize) {
         let total = self.states.fetch_add(states, Ordering::Relaxed) + states;
+        let scenarios = if self.left[scenario].fetch_sub(1, Ordering::Relaxed) == 1 {
+            self.scenarios_done.fetch_add(1, Ordering::Relaxed) + 1
+        } else {
+            self.scenarios_done.load(Ordering::Relaxed)
+        };
         if !self.bar.is_hidden() {
             let secs = self.start.elapsed().as_secs_f64().max(1e-9);
             self.bar.set_message(format!(
-                "{total} states ({:.0} states/s)",
+                "{scenarios}/{} scenarios, {total} states ({:.0} states/s)",
+                self.left.len(),
                 total as f64 / secs
             ));
         }
