@@ -160,7 +160,7 @@ fn on_a_terminal_auto_colours_and_shows_progress_unless_told_not_to() {
         return;
     };
     assert!(
-        tty.contains("checks, ") && tty.contains("/43 scenarios, ") && tty.contains("\x1b[2K"),
+        tty.contains("checks, ") && tty.contains(" scenarios, ") && tty.contains("\x1b[2K"),
         "a progress bar on a terminal: {tty:?}"
     );
     let quiet = on_a_terminal("-q rank", &[]).unwrap();
