@@ -16,11 +16,12 @@
 //! Only SVG attributes, no `<style>`, no `id`s: the picture survives being pasted into a
 //! document or inlined many times in one HTML page.
 
+use crate::views::{block_view, page_view};
 use crate::{xml_escape as escape, Explanation};
 use pinlab_check::Verdict;
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Op;
-use pinlab_model::state::{Owner, State};
+use pinlab_model::state::State;
 use pinlab_model::World;
 use std::fmt::Write as _;
 
@@ -132,53 +133,45 @@ fn numbers_after(s: &str, tag: &str) -> Vec<usize> {
     out
 }
 
-fn short_owner(w: &World, o: Owner) -> String {
-    let f = |file: u8, page: u8| format!("{}[{page}]", w.sc.files[file as usize].name);
-    match o {
-        Owner::Free => "free".into(),
-        Owner::Cache { file, page } => format!("{} (page cache)", f(file, page)),
-        Owner::Orphan { file, page } => format!("orphan of {}", f(file, page)),
-        Owner::Anon => "anonymous".into(),
-        Owner::Bounce { file, page } => format!("bounce for {}", f(file, page)),
-        Owner::Dax { file, page } => format!("pmem of {}", f(file, page)),
-        Owner::DaxFree => "pmem, free".into(),
-    }
-}
-
-/// A page lane's state: owner and content, flags, references, PTEs.
+/// A page lane's state box: owner and content, flags, references, PTEs.
 fn frame_lines(w: &World, s: &State, fr: usize) -> Vec<String> {
-    let Some(f) = s.frames.get(fr) else {
+    let Some(v) = page_view(w, s, fr) else {
         return vec!["no page yet".into()];
     };
-    if f.owner == Owner::Free {
-        return vec!["free".into()];
-    }
-    let flags = pinlab_model::flag_names(f.flags);
-    let mut ptes = Vec::new();
-    for (m, md) in w.sc.maps.iter().enumerate() {
-        for p in 0..w.map_pages(m) {
-            let pte = s.ptes[w.pte(m, p)];
-            if pte.frame as usize == fr {
-                ptes.push(format!(
-                    "{}[{p}] {}",
-                    md.name,
-                    if pte.writable { "rw" } else { "ro" }
-                ));
-            }
-        }
-    }
+    let fp = format!(
+        "{}[{}]",
+        v.file.as_deref().unwrap_or(""),
+        v.index.unwrap_or(0)
+    );
+    let owner = match v.owner {
+        "free" => return vec!["free".into()],
+        "cache" => format!("{fp} (page cache)"),
+        "orphan" => format!("orphan of {fp}"),
+        "anon" => "anonymous".into(),
+        "bounce" => format!("bounce for {fp}"),
+        "dax" => format!("pmem of {fp}"),
+        _ => "pmem, free".into(),
+    };
+    let ptes: Vec<String> = v
+        .ptes
+        .iter()
+        .map(|p| {
+            format!(
+                "{}[{}] {}",
+                p.map,
+                p.page,
+                if p.writable { "rw" } else { "ro" }
+            )
+        })
+        .collect();
     vec![
-        format!(
-            "{} = {}",
-            short_owner(w, f.owner),
-            w.content_text(f.content)
-        ),
-        if flags.is_empty() {
+        format!("{owner} = {}", v.content),
+        if v.flags.is_empty() {
             "clean".into()
         } else {
-            flags.join("|")
+            v.flags.join("|")
         },
-        format!("refcount {} · pins {}", f.refcount, f.pincount),
+        format!("refcount {} · pins {}", v.refcount, v.pins),
         if ptes.is_empty() {
             "PTE: none".into()
         } else {
@@ -187,17 +180,14 @@ fn frame_lines(w: &World, s: &State, fr: usize) -> Vec<String> {
     ]
 }
 
+/// A disk lane's state box. On fs-DAX the content is the frame's, shown on the page lane.
 fn block_lines(w: &World, s: &State, b: usize) -> Vec<String> {
-    let blk = &s.blocks[b];
-    // fs-DAX: the block's content lives in its persistent-memory frame (same index), which the
-    // page lane shows; the block lane then only says whether the filesystem has it in use.
-    if w.fs.dax {
-        return vec![if blk.used { "in use" } else { "free" }.into()];
+    let v = block_view(w, s, b);
+    let used = if v.used { "in use" } else { "free" }.to_string();
+    match v.content {
+        Some(c) => vec![format!("= {c}"), used],
+        None => vec![used],
     }
-    vec![
-        format!("= {}", w.content_text(blk.content)),
-        if blk.used { "in use" } else { "free" }.into(),
-    ]
 }
 
 fn lane_lines(w: &World, s: &State, l: &Lane) -> Vec<String> {

@@ -17,6 +17,7 @@ pub mod diagram;
 pub mod html;
 pub mod probe;
 pub mod rank;
+pub mod views;
 
 pub use costs::{costs_json, costs_text, CostTables, DesignCost, COSTS_SCHEMA};
 pub use rank::{rank, rank_json, rank_text, Ranking, RANK_SCHEMA};
