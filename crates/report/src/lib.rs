@@ -592,6 +592,15 @@ struct JsonStep {
     calls: Vec<String>,
     changes: Vec<String>,
     violations: Vec<JsonViolation>,
+    /// The frames and blocks this step changed, as they are after it.
+    pages: Vec<views::PageView>,
+    blocks: Vec<views::BlockView>,
+}
+
+#[derive(Serialize)]
+struct JsonInitial {
+    pages: Vec<views::PageView>,
+    blocks: Vec<views::BlockView>,
 }
 
 #[derive(Serialize)]
@@ -610,12 +619,17 @@ struct JsonExplain {
     property: Option<&'static str>,
     meaning: Option<&'static str>,
     schedule: Vec<String>,
+    /// The frames allocated and the blocks in use before the first step.
+    initial: JsonInitial,
     steps: Vec<JsonStep>,
     waiting: Vec<String>,
 }
 
 pub fn explain_json(x: &Explanation) -> String {
     let sc = x.scenario;
+    let w = pinlab_model::World::new(sc, x.design);
+    let init = w.init();
+    let before = |i: usize| if i == 0 { &init } else { &x.steps[i - 1].after };
     let j = JsonExplain {
         schema: EXPLAIN_SCHEMA,
         scenario: sc.name.clone(),
@@ -629,6 +643,15 @@ pub fn explain_json(x: &Explanation) -> String {
             .iter()
             .map(|s| sc.threads[s.thread].name.clone())
             .collect(),
+        initial: JsonInitial {
+            pages: (0..init.frames.len())
+                .filter_map(|f| views::page_view(&w, &init, f))
+                .collect(),
+            blocks: (0..init.blocks.len())
+                .map(|b| views::block_view(&w, &init, b))
+                .filter(|b| b.used)
+                .collect(),
+        },
         steps: x
             .steps
             .iter()
@@ -645,11 +668,13 @@ pub fn explain_json(x: &Explanation) -> String {
                     violations: s
                         .violations
                         .iter()
-                        .map(|(p, w)| JsonViolation {
+                        .map(|(p, why)| JsonViolation {
                             property: p.name(),
-                            why: w.clone(),
+                            why: why.clone(),
                         })
                         .collect(),
+                    pages: views::changed_pages(&w, before(i), &s.after),
+                    blocks: views::changed_blocks(&w, before(i), &s.after),
                 }
             })
             .collect(),
