@@ -263,3 +263,48 @@ fn a_safe_cell_has_no_diagram_and_says_so_on_stderr_without_writing_a_file() {
         assert!(!out.exists(), "no {format} file for a safe cell");
     }
 }
+
+#[test]
+fn explain_json_carries_the_page_and_block_states_the_diagram_draws() {
+    let o = pinlab(&[
+        "explain",
+        "litmus/ext4-rdma-redirty-after-writeback.litmus",
+        "-d",
+        "legacy",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let steps = v["steps"].as_array().unwrap();
+    // Step 3 is writeback: it starts writeback of frame 0, write-protects its PTE and
+    // allocates block 0 (delalloc).
+    assert_eq!(steps[2]["op"], "writeback f");
+    let page = &steps[2]["pages"][0];
+    assert_eq!(page["frame"], 0);
+    assert_eq!(page["owner"], "cache");
+    assert_eq!(
+        page["flags"],
+        serde_json::json!(["writeback", "private", "fs-clean"])
+    );
+    assert_eq!(page["ptes"][0]["writable"], false);
+    assert_eq!(
+        steps[2]["blocks"],
+        serde_json::json!([{"block": 0, "content": "0", "used": true}])
+    );
+    // Step 4, the DMA: the frame's content changes behind the filesystem's back, the pin is
+    // still held, and nothing on disk moves.
+    let dma = &steps[3]["pages"][0];
+    assert_eq!(dma["content"], "B");
+    assert_eq!(dma["refcount"], 3);
+    assert_eq!(dma["pins"], 1);
+    assert!(steps[3]["blocks"].as_array().unwrap().is_empty());
+    // The diagram shows the same state.
+    let svg = svg_of(
+        "litmus/ext4-rdma-redirty-after-writeback.litmus",
+        "legacy",
+        &[],
+    );
+    assert!(svg.contains(">f[0] (page cache) = B<"));
+    assert!(svg.contains(">refcount 3 · pins 1<"));
+}
