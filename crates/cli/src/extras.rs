@@ -53,8 +53,34 @@ fn write_pages(cmd: &clap::Command, dir: &std::path::Path) -> std::io::Result<()
     page(cmd.clone()).generate_to(dir).map(|_| ())
 }
 
+/// A copy of `cmd` (built) without its hidden options and subcommands: clap_complete's scripts
+/// would otherwise offer them, and pinlab's hidden option is internal (the probe's `--worker`,
+/// which only the probe's supervisor passes to itself).
+fn visible(cmd: &clap::Command) -> clap::Command {
+    let mut out = clap::Command::new(cmd.get_name().to_string()).disable_help_subcommand(true);
+    if let Some(v) = cmd.get_version() {
+        out = out.version(v.to_string());
+    }
+    if let Some(a) = cmd.get_about() {
+        out = out.about(a.clone());
+    }
+    // clap adds -h/--help and -V/--version to the copy itself.
+    for a in cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version"))
+    {
+        out = out.arg(a.clone());
+    }
+    for s in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        out = out.subcommand(visible(s));
+    }
+    out
+}
+
 pub fn completions(a: Completions) -> Result<ExitCode, BadInput> {
-    let mut cmd = command();
+    let mut full = command();
+    full.build();
+    let mut cmd = visible(&full);
     // Generated into memory: clap_complete panics on a failed write, print() does not.
     let mut script = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "pinlab", &mut script);

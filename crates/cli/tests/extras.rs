@@ -31,6 +31,23 @@ fn bash_completions_know_every_subcommand_and_their_options() {
     for opt in ["--all-designs", "--max-states", "--pin-matrix", "--color"] {
         assert!(script.contains(opt), "bash: no {opt}");
     }
+    // Values of enums complete too (explain's formats).
+    assert!(
+        script.contains("text json svg"),
+        "bash: explain's --format values"
+    );
+}
+
+#[test]
+fn no_shell_offers_the_probes_internal_worker_option() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = ok_stdout(&["completions", shell]);
+        assert!(!script.contains("worker"), "{shell} offers --worker");
+        assert!(
+            script.contains("pin-matrix"),
+            "{shell} lost the probe's options"
+        );
+    }
 }
 
 #[test]
