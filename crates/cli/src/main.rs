@@ -511,7 +511,13 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 return Ok(ExitCode::from(1));
             }
             let Some(x) = pinlab_report::designs_doc::explanation(sc, design, &r, property) else {
-                let msg = format!("{} under {}: {} — nothing to explain: no execution violates a property, hangs or is refused", sc.name, design.name(), r.verdict.text());
+                let msg = format!(
+                    "{} under {}: {} — {}",
+                    sc.name,
+                    design.name(),
+                    r.verdict.text(),
+                    pinlab_report::nothing_to_explain(&r)
+                );
                 // Text is for reading, so the answer is the output. JSON and SVG are for
                 // programs and documents: writing a sentence where they expect a trace would
                 // be worse than no file, so say it on stderr and exit 1, as for `-p` above.

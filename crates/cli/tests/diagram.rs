@@ -308,3 +308,32 @@ fn explain_json_carries_the_page_and_block_states_the_diagram_draws() {
     assert!(svg.contains(">f[0] (page cache) = B<"));
     assert!(svg.contains(">refcount 3 · pins 1<"));
 }
+
+#[test]
+fn a_check_cut_short_never_reads_as_nothing_went_wrong() {
+    let o = pinlab(&[
+        "explain",
+        "litmus/ext4-rdma-redirty-after-writeback.litmus",
+        "-d",
+        "gup-bounce",
+        "--max-states",
+        "3",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("incomplete"), "{out}");
+    assert!(out.contains("state limit") && !out.contains("no execution violates"));
+    let o = pinlab(&[
+        "report",
+        "litmus/ext4-rdma-redirty-after-writeback.litmus",
+        "-d",
+        "gup-bounce",
+        "--max-states",
+        "3",
+        "-o",
+        "-",
+    ]);
+    let html = String::from_utf8_lossy(&o.stdout);
+    assert!(html.contains("class=\"cell v-incomplete"));
+    assert!(html.contains("hit its state limit"));
+    assert!(html.contains("<dt>checks cut short by a limit</dt><dd>1</dd>"));
+}

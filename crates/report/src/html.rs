@@ -227,8 +227,12 @@ fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
             }
         }
         None => {
-            o.push_str(
-                "<p class=\"hint\">Nothing to explain: no execution violates a property, hangs or is refused.</p>\n",
+            let why = crate::nothing_to_explain(r);
+            let _ = writeln!(
+                o,
+                "<p class=\"hint\">{}{}.</p>",
+                why[..1].to_uppercase(),
+                esc(&why[1..])
             );
         }
     }

@@ -74,6 +74,16 @@ pub(crate) fn xml_escape(s: &str) -> String {
     o
 }
 
+/// Why a check has no trace to show: nothing went wrong, or the search stopped before it found
+/// anything (never to be read as the former).
+pub fn nothing_to_explain(r: &CheckResult) -> &'static str {
+    if r.complete {
+        "nothing to explain: no execution violates a property, hangs or is refused"
+    } else {
+        "nothing to explain yet: the search hit its state limit before any execution violated a property, hung or was refused (incomplete, not safe; raise --max-states)"
+    }
+}
+
 /// Two-letter abbreviations for matrix cells (the legend spells them out).
 pub fn abbrev(p: Property) -> &'static str {
     match p {
