@@ -114,7 +114,10 @@ const SCRIPT: &str = r#"
     detail.replaceChildren(t.content.cloneNode(true));
     var src = document.getElementById(td.getAttribute('data-source'));
     if (src) detail.appendChild(src.content.cloneNode(true));
-    if (selected) selected.classList.remove('selected');
+    if (selected) {
+      selected.classList.remove('selected');
+      var pb = selected.querySelector('button'); if (pb) pb.setAttribute('aria-pressed', 'false');
+    }
     selected = td; td.classList.add('selected');
     var b = td.querySelector('button'); if (b) b.setAttribute('aria-pressed', 'true');
     history.replaceState(null, '', '#' + td.getAttribute('data-detail'));
