@@ -15,6 +15,7 @@ use pinlab_model::{Step, StepInto, World};
 use rustc_hash::FxHashSet;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Limits of one check. Every limit that is hit makes the verdict `incomplete`.
 #[derive(Clone, Copy, Debug)]
@@ -219,8 +220,25 @@ pub fn check(sc: &Scenario, design: Design, limits: Limits) -> CheckResult {
     check_world(&World::new(sc, design), limits)
 }
 
+/// `check`, adding the distinct states it finds to `states` as it goes (every 65,536 states and
+/// at the end, so a display can show a long check's progress); the result is `check`'s.
+pub fn check_counting(
+    sc: &Scenario,
+    design: Design,
+    limits: Limits,
+    states: &AtomicUsize,
+) -> CheckResult {
+    explore(&World::new(sc, design), limits, Some(states))
+}
+
 /// Checks a world as built by the caller (the mutation tests build mutated ones).
 pub fn check_world(world: &World, limits: Limits) -> CheckResult {
+    explore(world, limits, None)
+}
+
+fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> CheckResult {
+    // What has been added to `counter` so far.
+    let mut published = 0;
     let sc = world.sc;
     let init = world.init();
     let mut stats = Stats::default();
@@ -316,6 +334,12 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
                     thread: t as u8,
                     depth: depth + 1,
                 });
+                if nid & 0xFFFF == 0 {
+                    if let Some(c) = counter {
+                        c.fetch_add(seen.len() - published, Ordering::Relaxed);
+                        published = seen.len();
+                    }
+                }
                 push_record(&mut next_level, nid, &buf);
             }
             if !moved {
@@ -337,6 +361,9 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
         next_level.clear();
     }
     stats.states = seen.len();
+    if let Some(c) = counter {
+        c.fetch_add(seen.len() - published, Ordering::Relaxed);
+    }
     // What the stored states cost: the fingerprint table (at its real capacity, one control
     // byte per bucket) and the path nodes. Frontier states are transient and not counted.
     stats.bytes = seen.capacity() * (std::mem::size_of::<u128>() + 1)

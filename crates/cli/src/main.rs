@@ -3,7 +3,7 @@
 //! 1 a verdict disagrees, 2 bad input or usage.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use pinlab_check::{check, Limits};
+use pinlab_check::{check_counting, Limits};
 use pinlab_model::design::{Design, HANDLINGS, PRESETS, TRACKINGS};
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Scenario;
@@ -292,8 +292,8 @@ fn run<'a>(
         .par_iter()
         .map(|&(i, d)| {
             let sc = &scenarios[i];
-            let result = check(sc, d, limits);
-            progress.done(i, result.stats.states);
+            let result = check_counting(sc, d, limits, progress.states());
+            progress.done(i);
             (
                 i,
                 Cell {
@@ -499,7 +499,9 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 )));
             }
             let sc = &scenarios[0];
-            let r = check(sc, design, Limits { max_states });
+            let progress = progress::Progress::start(&[1]);
+            let r = check_counting(sc, design, Limits { max_states }, progress.states());
+            progress.clear();
             if let Some(p) = property.filter(|&p| r.path_for(p).is_none()) {
                 eprintln!(
                     "{} under {}: {} — {} is not violated in any execution",
