@@ -30,36 +30,34 @@ pub struct ReportMeta<'a> {
     pub version: &'a str,
 }
 
-/// The verdict's kind: a CSS class suffix, a symbol that does not depend on colour, and words.
-pub fn verdict_kind(v: &Verdict) -> (&'static str, &'static str, &'static str) {
-    match v {
-        Verdict::Safe => ("safe", "✓", "safe: no execution violates a property"),
-        Verdict::Unsafe(_) => (
-            "unsafe",
-            "✗",
-            "unsafe: some execution violates the properties named",
-        ),
-        Verdict::Hang => (
-            "hang",
-            "∞",
-            "hang: some execution leaves a thread waiting forever",
-        ),
-        Verdict::Refused => (
-            "refused",
-            "⊘",
-            "refused: the design refuses a pin the application could have had",
-        ),
-        Verdict::Revoked => (
-            "revoked",
-            "↯",
-            "revoked: the design takes a device's access away",
-        ),
-        Verdict::Incomplete { .. } => (
-            "incomplete",
-            "?",
-            "incomplete: a limit was hit; never read as safe",
-        ),
-    }
+/// The verdict kinds (`crate::verdict_kind`, also the CSS class suffix), in legend order, each
+/// with a symbol that does not depend on colour and what it means.
+const KINDS: &[(&str, &str, &str)] = &[
+    ("safe", "✓", "no execution violates a property"),
+    (
+        "unsafe",
+        "✗",
+        "some execution violates the properties named",
+    ),
+    (
+        "hang",
+        "∞",
+        "some execution leaves a thread waiting forever",
+    ),
+    (
+        "refused",
+        "⊘",
+        "the design refuses a pin the application could have had",
+    ),
+    ("revoked", "↯", "the design takes a device's access away"),
+    ("incomplete", "?", "a limit was hit; never read as safe"),
+];
+
+/// A verdict's kind and symbol.
+fn badge(v: &Verdict) -> (&'static str, &'static str) {
+    let kind = crate::verdict_kind(v);
+    let sym = KINDS.iter().find(|k| k.0 == kind).map_or("", |k| k.1);
+    (kind, sym)
 }
 
 const STYLE: &str = r#"
@@ -135,7 +133,7 @@ const SCRIPT: &str = r#"
 fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
     let sc = row.scenario;
     let r = &c.result;
-    let (kind, sym, _) = verdict_kind(&r.verdict);
+    let (kind, sym) = badge(&r.verdict);
     let mut o = String::new();
     let _ = writeln!(o, r#"<template id="{id}">"#);
     let _ = writeln!(
@@ -287,11 +285,11 @@ fn design_section(d: &Design, rows: &[Row], col: usize) -> String {
         esc(d.handling.seed)
     );
     o.push_str("</dl>\n<p class=\"counts\">");
-    for kind in ["safe", "unsafe", "hang", "refused", "revoked", "incomplete"] {
+    for &(kind, ..) in KINDS {
         let n = rows
             .iter()
             .filter_map(|r| r.cells.get(col))
-            .filter(|c| verdict_kind(&c.result.verdict).0 == kind)
+            .filter(|c| crate::verdict_kind(&c.result.verdict) == kind)
             .count();
         if n > 0 {
             let _ = write!(o, "<span>{kind}: {n}</span>");
@@ -324,21 +322,11 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
     o.push_str(
         "<section id=\"matrix-section\"><h2>Designs × scenarios</h2>\n<div class=\"legend\">",
     );
-    for v in [
-        Verdict::Safe,
-        Verdict::Unsafe(Default::default()),
-        Verdict::Hang,
-        Verdict::Refused,
-        Verdict::Revoked,
-        Verdict::Incomplete {
-            found: Default::default(),
-        },
-    ] {
-        let (kind, sym, words) = verdict_kind(&v);
+    for &(kind, sym, words) in KINDS {
         let _ = write!(
             o,
             r#"<span><span class="sw v-{kind}">{sym} {kind}</span>{}</span>"#,
-            esc(words.split_once(": ").map_or(words, |x| x.1))
+            esc(words)
         );
     }
     o.push_str("</div>\n<div class=\"legend\">");
@@ -375,7 +363,7 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
             esc(&sc.name)
         );
         for (ci, c) in row.cells.iter().enumerate() {
-            let (kind, sym, _) = verdict_kind(&c.result.verdict);
+            let (kind, sym) = badge(&c.result.verdict);
             let id = format!("c{ri}-{ci}");
             let (mark, cls) = match c.agrees() {
                 Some(false) => ("!", " mismatch"),

@@ -425,7 +425,8 @@ struct JsonTotals {
     mismatches: usize,
 }
 
-fn verdict_kind(v: &Verdict) -> &'static str {
+/// The verdict's kind: the `kind` of JSON cells and the HTML report's CSS class.
+pub(crate) fn verdict_kind(v: &Verdict) -> &'static str {
     match v {
         Verdict::Unsafe(_) => "unsafe",
         Verdict::Hang => "hang",
