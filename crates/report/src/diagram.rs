@@ -16,7 +16,7 @@
 //! Only SVG attributes, no `<style>`, no `id`s: the picture survives being pasted into a
 //! document or inlined many times in one HTML page.
 
-use crate::views::{block_view, page_view};
+use crate::views::{block_view, page_view, OwnerKind};
 use crate::{xml_escape as escape, Explanation};
 use pinlab_check::Verdict;
 use pinlab_model::property::Property;
@@ -144,13 +144,13 @@ fn frame_lines(w: &World, s: &State, fr: usize) -> Vec<String> {
         v.index.unwrap_or(0)
     );
     let owner = match v.owner {
-        "free" => return vec!["free".into()],
-        "cache" => format!("{fp} (page cache)"),
-        "orphan" => format!("orphan of {fp}"),
-        "anon" => "anonymous".into(),
-        "bounce" => format!("bounce for {fp}"),
-        "dax" => format!("pmem of {fp}"),
-        _ => "pmem, free".into(),
+        OwnerKind::Free => return vec!["free".into()],
+        OwnerKind::Cache => format!("{fp} (page cache)"),
+        OwnerKind::Orphan => format!("orphan of {fp}"),
+        OwnerKind::Anon => "anonymous".into(),
+        OwnerKind::Bounce => format!("bounce for {fp}"),
+        OwnerKind::Dax => format!("pmem of {fp}"),
+        OwnerKind::DaxFree => "pmem, free".into(),
     };
     let ptes: Vec<String> = v
         .ptes

@@ -14,13 +14,30 @@ pub struct PteView {
     pub writable: bool,
 }
 
+/// Who a frame belongs to (`Owner` without its file page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OwnerKind {
+    Free,
+    /// In the page cache.
+    Cache,
+    /// Truncated while held: mapping NULL.
+    Orphan,
+    /// Anonymous memory, or a COW copy of a private file mapping.
+    Anon,
+    /// A gup-bounce page.
+    Bounce,
+    /// The persistent memory of a block in use (fs-DAX).
+    Dax,
+    /// The persistent memory of a free block.
+    DaxFree,
+}
+
 /// A page frame (struct page / folio).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PageView {
     pub frame: usize,
-    /// `free`, `cache`, `orphan` (truncated while held: mapping NULL), `anon`, `bounce`
-    /// (a gup-bounce page), `dax` (the persistent memory of a block in use), `dax-free`.
-    pub owner: &'static str,
+    pub owner: OwnerKind,
     /// The file page the frame belongs to or stands for, if any.
     pub file: Option<String>,
     pub index: Option<u8>,
@@ -46,13 +63,13 @@ pub struct BlockView {
 pub fn page_view(w: &World, s: &State, fr: usize) -> Option<PageView> {
     let f = s.frames.get(fr)?;
     let (owner, fp) = match f.owner {
-        Owner::Free => ("free", None),
-        Owner::Cache { file, page } => ("cache", Some((file, page))),
-        Owner::Orphan { file, page } => ("orphan", Some((file, page))),
-        Owner::Anon => ("anon", None),
-        Owner::Bounce { file, page } => ("bounce", Some((file, page))),
-        Owner::Dax { file, page } => ("dax", Some((file, page))),
-        Owner::DaxFree => ("dax-free", None),
+        Owner::Free => (OwnerKind::Free, None),
+        Owner::Cache { file, page } => (OwnerKind::Cache, Some((file, page))),
+        Owner::Orphan { file, page } => (OwnerKind::Orphan, Some((file, page))),
+        Owner::Anon => (OwnerKind::Anon, None),
+        Owner::Bounce { file, page } => (OwnerKind::Bounce, Some((file, page))),
+        Owner::Dax { file, page } => (OwnerKind::Dax, Some((file, page))),
+        Owner::DaxFree => (OwnerKind::DaxFree, None),
     };
     let mut ptes = Vec::new();
     for (m, md) in w.sc.maps.iter().enumerate() {
