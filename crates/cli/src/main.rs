@@ -272,6 +272,15 @@ fn parse_designs(names: &[String]) -> Result<Vec<Design>, BadInput> {
     Ok(out)
 }
 
+/// The designs named with `-d`, or every preset when none is (`matrix`, `report`).
+fn designs_or_presets(names: &[String]) -> Result<Vec<Design>, BadInput> {
+    if names.is_empty() {
+        Ok(Design::presets())
+    } else {
+        parse_designs(names)
+    }
+}
+
 /// Checks every (scenario, design) pair in parallel; rows come back in input order.
 fn run<'a>(
     scenarios: &'a [Scenario],
@@ -393,11 +402,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             designs,
             opts,
         } => {
-            let designs = if designs.is_empty() {
-                Design::presets()
-            } else {
-                parse_designs(&designs)?
-            };
+            let designs = designs_or_presets(&designs)?;
             let (scenarios, bad) = load(&paths);
             let rows = run(
                 &scenarios,
@@ -544,11 +549,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             output,
             max_states,
         } => {
-            let designs = if designs.is_empty() {
-                Design::presets()
-            } else {
-                parse_designs(&designs)?
-            };
+            let designs = designs_or_presets(&designs)?;
             let (parsed, bad) = load_with_text(&paths);
             let (scenarios, texts): (Vec<Scenario>, Vec<String>) = parsed.into_iter().unzip();
             let start = std::time::Instant::now();
