@@ -17,13 +17,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn catalog() -> Vec<Scenario> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+    pinlab_litmus::litmus_files(&dir)
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "litmus"))
-        .collect();
-    files.sort();
-    files
         .iter()
         .map(|f| {
             let text = std::fs::read_to_string(f).unwrap();

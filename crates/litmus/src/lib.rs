@@ -76,3 +76,20 @@ pub fn parse(source_name: &str, text: &str) -> Result<Scenario, Diagnostics> {
         }
     }
 }
+
+/// litmus_files() - the `*.litmus` files directly in a folder, sorted by name (the catalog's
+/// order: the order `pinlab matrix` prints and the benchmarks check).
+/// @dir: the folder, e.g. the repository's `litmus/`.
+///
+/// Return: the paths, or the error reading the folder.
+pub fn litmus_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.extension().is_some_and(|x| x == "litmus") {
+            files.push(p);
+        }
+    }
+    files.sort();
+    Ok(files)
+}

@@ -4,15 +4,9 @@
 #[test]
 fn every_catalog_file_parses() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../litmus");
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(paths) = pinlab_litmus::litmus_files(std::path::Path::new(dir)) else {
         return; // no catalog in this checkout
     };
-    let mut paths: Vec<_> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "litmus"))
-        .collect();
-    paths.sort();
     let mut failures = String::new();
     for p in &paths {
         let text = std::fs::read_to_string(p).expect("readable catalog file");
