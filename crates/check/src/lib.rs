@@ -272,7 +272,7 @@ fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> Chec
         .map(|c| condition_locs(&c.expr))
         .unwrap_or_default();
     let mut outcomes: FxHashSet<Vec<Observed>> = FxHashSet::default();
-    let nthreads = sc.threads.len();
+    let nthreads = sc.actors();
     let mut s = init.clone();
     let mut next = init;
 

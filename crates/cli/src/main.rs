@@ -577,7 +577,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
         }
         Cmd::Rank { paths, opts } => {
             let (scenarios, bad) = load(&paths);
-            // The 40 pairs, and upstream for reference (its handling is not a pair's).
+            // Every pair, and upstream for reference (its handling is not a pair's).
             let mut designs = Design::pairs();
             designs.extend(Design::preset("upstream"));
             let rows = run(

@@ -854,6 +854,7 @@ impl Lower<'_> {
             devices: std::mem::take(&mut self.devices),
             handles: std::mem::take(&mut self.handles),
             regs: std::mem::take(&mut self.regs),
+            completions: Vec::new(),
             values: std::mem::take(&mut self.values),
             threads,
             condition: cond.map(|(c, _)| c),

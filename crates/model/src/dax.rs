@@ -2,8 +2,9 @@
 //! blocks; frame `b` is block `b`'s storage for the whole run (`Owner::Dax`/`DaxFree`), so a pin
 //! holds storage, and truncate frees storage a pin may still reach (seed 001).
 
+use crate::history::Event;
 use crate::property::Property;
-use crate::state::{Content, Owner, Pte, NONE};
+use crate::state::{freeze, Content, Owner, Pte, NONE};
 use crate::world::{Ctx, Stop};
 
 impl Ctx<'_, '_, '_> {
@@ -18,8 +19,7 @@ impl Ctx<'_, '_, '_> {
             .position(|b| !b.used)
             .expect("callers check free_blocks()") as u8;
         self.s.blocks[b as usize].used = true;
-        let slot = self.slot(file, page);
-        self.s.pages[slot].block = b;
+        self.emit(|| Event::BlockAlloc { block: b });
         let f = &mut self.s.frames[b as usize];
         f.owner = Owner::Dax {
             file: file as u8,
@@ -28,6 +28,7 @@ impl Ctx<'_, '_, '_> {
         f.content = Content::default();
         f.flags = 0;
         f.gen = f.gen.wrapping_add(1);
+        self.set_extent(file, page, b, false);
         b
     }
 
@@ -66,8 +67,10 @@ impl Ctx<'_, '_, '_> {
         }
         let fsname = self.w.fs.name;
         if shared {
-            // sb_start_pagefault(): DAX write faults wait for a frozen filesystem too.
-            if self.s.frozen && !self.mutated(crate::world::Mutation::NoFreezeWait) {
+            // sb_start_pagefault(): DAX write faults wait from SB_FREEZE_PAGEFAULT too.
+            if self.s.freeze >= freeze::PAGEFAULT
+                && !self.mutated(crate::world::Mutation::NoFreezeWait)
+            {
                 return Err(Stop::Blocked);
             }
             if fr == NONE {
@@ -125,6 +128,7 @@ impl Ctx<'_, '_, '_> {
     pub(crate) fn dax_free_block(&mut self, b: u8) {
         self.s.blocks[b as usize].used = false;
         self.s.frames[b as usize].owner = Owner::DaxFree;
+        self.emit(|| Event::BlockFree { block: b });
     }
 
     /// A device access to DAX storage through a handle taken when the block had generation

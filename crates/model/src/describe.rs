@@ -69,6 +69,11 @@ impl Scenario {
             Op::Seal { file, reg } => {
                 format!("seal {} write -> {}", self.files[file].name, self.regs[reg])
             }
+            Op::Fallocate { file, page } => format!("fallocate {} {page}", self.files[file].name),
+            Op::Complete { completion } => format!("complete {}", self.completions[completion]),
+            Op::WaitForCompletion { completion } => {
+                format!("wait_for_completion {}", self.completions[completion])
+            }
         }
     }
 
@@ -90,6 +95,9 @@ const FLAG_NAMES: &[(u8, &str)] = &[
     (pg::PRIVATE, "private"),
     (pg::FS_CLEAN, "fs-clean"),
     (pg::BOUNCE, "bounce"),
+    (pg::CHECKED, "checked"),
+    (pg::GUP_WRITEBACK, "gup-writeback"),
+    (pg::GOT, "got"),
 ];
 
 /// The names of the folio flags set in `flags`, in trace order.
@@ -304,12 +312,35 @@ impl World<'_> {
                 out.push(format!("{}: F_SEAL_WRITE", fd.name));
             }
         }
-        if a.frozen != b.frozen {
-            out.push(if b.frozen {
-                "filesystem frozen".into()
-            } else {
-                "filesystem thawed".into()
-            });
+        if a.freeze != b.freeze {
+            out.push(
+                match b.freeze {
+                    crate::state::freeze::UNFROZEN => "filesystem thawed",
+                    crate::state::freeze::WRITE => "freezing: writers wait (SB_FREEZE_WRITE)",
+                    crate::state::freeze::PAGEFAULT => {
+                        "freezing: write faults wait (SB_FREEZE_PAGEFAULT)"
+                    }
+                    _ => "filesystem frozen",
+                }
+                .into(),
+            );
+        }
+        for (c, name) in self.sc.completions.iter().enumerate() {
+            if a.completions[c] != b.completions[c] {
+                out.push(format!("completion {name}: {} pending", b.completions[c]));
+            }
+        }
+        for (i, (x, y)) in a.pages.iter().zip(&b.pages).enumerate() {
+            if x.unwritten && !y.unwritten && y.block == x.block {
+                let (f, p) = (
+                    i / crate::world::MAX_FILE_PAGES as usize,
+                    i % crate::world::MAX_FILE_PAGES as usize,
+                );
+                out.push(format!(
+                    "extent {}[{p}]: unwritten -> written",
+                    self.sc.files[f].name
+                ));
+            }
         }
         out
     }

@@ -3,9 +3,10 @@
 //! design mechanisms that act on pins (gup-bounce pages, layout leases).
 
 use crate::design::{OpCost, PinRef, PinRequest, GUP_PIN_COUNTING_BIAS};
+use crate::history::{Event, Loss, Writer};
 use crate::property::Property;
 use crate::scenario::{Errno, MapKind, Observed, PinResult, Value};
-use crate::state::{pg, Content, Owner, NONE};
+use crate::state::{freeze, pg, Content, Owner, NONE};
 use crate::world::{Ctx, Mutation, Stop};
 
 /// What FOLL_GET costs whatever the design (vmsplice keeps plain references).
@@ -127,6 +128,8 @@ impl Ctx<'_, '_, '_> {
                 });
                 self.s.handles[handle].result = PinResult::Err(e);
                 self.info.refused = true;
+                let h8 = handle as u8;
+                self.emit(|| Event::Refused { handle: h8 });
                 self.next_op();
                 return Ok(());
             }
@@ -155,12 +158,21 @@ impl Ctx<'_, '_, '_> {
         let got = match fault {
             Ok(fr) => Some(fr),
             Err(Stop::ZeroPage) if bounce => None,
-            Err(Stop::ZeroPage) if anon => {
-                // try_grab_folio(): "Don't take a pin on the zero page" (FOLL_PIN); FOLL_GET takes
-                // a reference on it, which nothing in the model can observe. Either way the page
-                // is returned and the call succeeds; the handle's page reads 0.
+            Err(Stop::ZeroPage) => {
+                // The shared zero page: of a PROT_READ anonymous page nobody wrote, or of an
+                // fs-DAX hole (dax_load_hole() maps it through a special PTE; follow_page_pte()
+                // returns it as is_zero_pfn). try_grab_folio(): "Don't take a pin on the zero
+                // page" (FOLL_PIN); FOLL_GET takes a reference on it, which nothing in the model
+                // can observe. Either way the page is returned and the call succeeds; the
+                // handle's page reads 0, whatever is written to the file later.
                 let hs = self.w.handle_slot(handle, cursor);
                 self.s.pinned[hs] = (NONE, 0);
+                let (h8, k8) = (handle as u8, cursor);
+                self.emit(|| Event::Pin {
+                    handle: h8,
+                    k: k8,
+                    frame: NONE,
+                });
                 let f = flags();
                 self.call(|| {
                     format!(
@@ -178,24 +190,17 @@ impl Ctx<'_, '_, '_> {
             Err(Stop::Blocked) => return Err(Stop::Blocked),
             Err(e) => {
                 // The fault failed: release what was taken, the pin fails with -EFAULT.
-                let r = self.gup_ref(device);
-                for k in 0..cursor {
-                    let (fr, _) = self.s.pinned[self.w.handle_slot(handle, k)];
-                    if dev.foll_pin {
-                        self.s.frames[fr as usize].pincount -= 1;
-                    }
-                    self.folio_put(fr, r);
-                }
+                self.gup_release_prefix(handle, device, cursor);
                 let f = flags();
-                let why = if e == Stop::ZeroPage {
-                    "a DAX hole maps the zero page, which is never pinned"
-                } else {
-                    "fault failed"
-                };
                 self.call(|| {
                     format!(
-                        "{} -> {pin_fn}({f}) page {page}: {why} -> -EFAULT",
-                        dev.gup_caller
+                        "{} -> {pin_fn}({f}) page {page}: fault failed ({}) -> -EFAULT",
+                        dev.gup_caller,
+                        if e == Stop::Sigbus {
+                            "SIGBUS"
+                        } else {
+                            "SIGSEGV"
+                        }
                     )
                 });
                 self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
@@ -224,17 +229,44 @@ impl Ctx<'_, '_, '_> {
         } else {
             got.expect("not a bounce")
         };
+        let mark = self.w.design.handling.pin_marks_writeback
+            && write
+            && matches!(self.s.frames[fr as usize].owner, Owner::Cache { .. })
+            && self.w.fs.backing;
+        if mark
+            && self.s.frames[fr as usize].has(pg::WRITEBACK)
+            && !self.s.frames[fr as usize].has(pg::GUP_WRITEBACK)
+        {
+            // folio_wait_writeback() before the mark: PG_writeback of real I/O first ends.
+            return Err(Stop::Blocked);
+        }
         let r = self.gup_ref(device);
         let tr = self.w.design.tracking;
+        let sticky = tr.pin_ref == PinRef::Sticky;
         let f = &mut self.s.frames[fr as usize];
         f.refcount += r;
+        let was_got = f.has(pg::GOT);
         if dev.foll_pin {
             f.pincount += 1;
+            if sticky {
+                f.set(pg::GOT, true);
+            }
         }
-        let (gen, rc, first_pin) = (f.gen, f.refcount, f.pincount == 1);
+        let (gen, rc) = (f.gen, f.refcount);
+        let first_pin = if sticky { !was_got } else { f.pincount == 1 };
         let off_lru = dev.foll_pin && tr.off_lru && first_pin && on_lru(f.owner);
+        if mark && !f.has(pg::GUP_WRITEBACK) {
+            f.set(pg::WRITEBACK, true);
+            f.set(pg::GUP_WRITEBACK, true);
+        }
         let hs = self.w.handle_slot(handle, cursor);
         self.s.pinned[hs] = (fr, gen);
+        let (h8, k8) = (handle as u8, cursor);
+        self.emit(|| Event::Pin {
+            handle: h8,
+            k: k8,
+            frame: fr,
+        });
         let fl = flags();
         self.call(|| {
             format!(
@@ -253,7 +285,43 @@ impl Ctx<'_, '_, '_> {
             self.charge_pin(tr.lru_cost);
             self.call(|| format!("folio_isolate_lru(#{fr}): SetPageGot, off the LRU"));
         }
+        if mark {
+            self.call(|| {
+                format!("writeback-mark: folio_start_writeback(#{fr}) for the GUP user: writers and fsync wait until the last unpin")
+            });
+        }
         self.pin_page_done(handle, start, end, cursor, &req, bounce)
+    }
+
+    /// A pin that fails part-way drops what it took of pages `0..n` (the zero page holds none).
+    fn gup_release_prefix(&mut self, handle: usize, device: usize, n: u8) {
+        let r = self.gup_ref(device);
+        let foll_pin = self.w.sc.devices[device].kind.rules().foll_pin;
+        for k in 0..n {
+            let (fr, _) = self.s.pinned[self.w.handle_slot(handle, k)];
+            let (h8, k8) = (handle as u8, k);
+            self.emit(|| Event::Unpin { handle: h8, k: k8 });
+            if fr == NONE {
+                continue;
+            }
+            if foll_pin {
+                self.s.frames[fr as usize].pincount -= 1;
+            }
+            self.end_gup_writeback_mark(fr);
+            self.folio_put(fr, r);
+        }
+    }
+
+    /// writeback-mark: the last pin of a marked page is gone: folio_end_writeback() of the mark.
+    fn end_gup_writeback_mark(&mut self, fr: u8) {
+        let f = &mut self.s.frames[fr as usize];
+        if f.has(pg::GUP_WRITEBACK) && f.pincount == 0 {
+            f.set(pg::GUP_WRITEBACK, false);
+            f.set(pg::WRITEBACK, false);
+            self.call(|| {
+                format!("writeback-mark: folio_end_writeback(#{fr}): the last GUP writer is gone")
+            });
+        }
     }
 
     /// __get_user_pages() moving on: to the next page of the range, or, after the last, the pin
@@ -333,9 +401,15 @@ impl Ctx<'_, '_, '_> {
         }
         let page = start + cursor;
         let hs = self.w.handle_slot(handle, cursor);
+        let (h8, k8) = (handle as u8, cursor);
         match self.handle_mm_fault(map, page, write, false) {
             Ok(fr) => {
                 self.s.pinned[hs] = (fr, write as u8);
+                self.emit(|| Event::Pin {
+                    handle: h8,
+                    k: k8,
+                    frame: fr,
+                });
                 let mode = if write { "rw" } else { "ro" };
                 self.call(|| {
                     format!(
@@ -343,12 +417,20 @@ impl Ctx<'_, '_, '_> {
                     )
                 });
             }
-            Err(Stop::ZeroPage) => self.s.pinned[hs] = (NONE, 0),
+            Err(Stop::ZeroPage) => {
+                self.s.pinned[hs] = (NONE, 0);
+                self.emit(|| Event::Pin {
+                    handle: h8,
+                    k: k8,
+                    frame: NONE,
+                });
+            }
             Err(Stop::Blocked) => return Err(Stop::Blocked),
             Err(_) => {
                 for k in 0..cursor {
                     let hs = self.w.handle_slot(handle, k);
                     self.s.pinned[hs] = (NONE, 0);
+                    self.emit(|| Event::Unpin { handle: h8, k });
                 }
                 self.call(|| format!("hmm_range_fault page {page}: fault failed -> -EFAULT"));
                 self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
@@ -395,10 +477,12 @@ impl Ctx<'_, '_, '_> {
         let tr = self.w.design.tracking;
         let device = self.w.handle_device(handle);
         let dev = self.w.sc.devices[device].kind.rules();
+        let h8 = handle as u8;
         if dev.faults {
             for k in 0..self.w.handle_len(handle) {
                 let hs = self.w.handle_slot(handle, k);
                 self.s.pinned[hs] = (NONE, 0);
+                self.emit(|| Event::Unpin { handle: h8, k });
             }
             self.s.handles[handle].released = true;
             self.call(|| "mmu_interval_notifier_remove: the device's mappings are gone".into());
@@ -412,9 +496,15 @@ impl Ctx<'_, '_, '_> {
         if dirty && bounced {
             self.gup_bounce_may_write(handle)?;
         }
+        let light = dirty && self.w.design.handling.unpin_mkwrite_light && self.w.fs.page_mkwrite;
+        if light && self.s.freeze >= freeze::PAGEFAULT {
+            // page_mkwrite_light is a ->page_mkwrite: sb_start_pagefault() waits for the thaw.
+            return Err(Stop::Blocked);
+        }
         let r = self.gup_ref(device);
         for k in 0..self.w.handle_len(handle) {
             let (fr, gen) = self.s.pinned[self.w.handle_slot(handle, k)];
+            self.emit(|| Event::Unpin { handle: h8, k });
             if !self.pin_holds(fr, gen) {
                 continue;
             }
@@ -422,6 +512,11 @@ impl Ctx<'_, '_, '_> {
             if dirty {
                 if let Owner::Bounce { file, page } = owner {
                     self.gup_bounce_copy_back(fr, file as usize, page);
+                } else if light
+                    && matches!(owner, Owner::Cache { .. })
+                    && !self.page_mkwrite_light(fr)
+                {
+                    // The filesystem refused the dirtying (no space): the page stays clean.
                 } else {
                     self.call(|| {
                         format!(
@@ -440,8 +535,14 @@ impl Ctx<'_, '_, '_> {
             if dev.foll_pin {
                 f.pincount = f.pincount.saturating_sub(1);
             }
-            let back_on_lru = dev.foll_pin && tr.off_lru && f.pincount == 0 && on_lru(f.owner);
+            // page-got-evict keeps PageGot (and the page off the LRU) until the page is freed.
+            let back_on_lru = dev.foll_pin
+                && tr.off_lru
+                && tr.pin_ref != PinRef::Sticky
+                && f.pincount == 0
+                && on_lru(f.owner);
             let rc = f.refcount.saturating_sub(r);
+            self.end_gup_writeback_mark(fr);
             self.call(|| {
                 format!(
                     "{}(#{fr}): refcount -{r} = {rc}",
@@ -480,10 +581,64 @@ impl Ctx<'_, '_, '_> {
         Ok(())
     }
 
+    /// page_mkwrite_light() (seed 003, Glisse: "keeping the result of the first page_mkwrite
+    /// ... a latter lighter page_mkwrite_light that can be call by put_user_page"), called at the
+    /// unpin of a dirty page: the filesystem hears that the page is being dirtied; what the first
+    /// ->page_mkwrite set up is kept (buffers, blocks), and only a COW filesystem reserves again.
+    /// Returns false when that reservation fails: the device's data, already acknowledged, is
+    /// not dirtied (no-late-enospc).
+    fn page_mkwrite_light(&mut self, fr: u8) -> bool {
+        let Owner::Cache { file, page } = self.s.frames[fr as usize].owner else {
+            return true;
+        };
+        let (file, name) = (file as usize, self.w.sc.files[file as usize].name.clone());
+        let fsname = self.w.fs.name;
+        match self.reserve_space(file, page) {
+            Ok(reserved) => {
+                let f = &mut self.s.frames[fr as usize];
+                f.set(pg::PRIVATE, true);
+                f.set(pg::FS_CLEAN, false);
+                self.emit(|| Event::Prepared { frame: fr });
+                self.call(|| {
+                    format!(
+                        "page_mkwrite_light [{fsname}] ({name}[{page}] #{fr}): {}",
+                        if reserved {
+                            "a new extent reserved"
+                        } else {
+                            "the first page_mkwrite's blocks and buffers kept"
+                        }
+                    )
+                });
+                true
+            }
+            Err(e) => {
+                let content = self.s.frames[fr as usize].content;
+                let v = self.val(content).to_string();
+                self.violate(Property::NoLateEnospc, || {
+                    format!("page_mkwrite_light at unpin of {name}[{page}]: -{}: the device's {v}, acknowledged when its DMA completed, cannot be written", e.name())
+                });
+                let f8 = file as u8;
+                self.emit(|| Event::DataLost {
+                    file: f8,
+                    page,
+                    content,
+                    why: Loss::Enospc,
+                });
+                self.call(|| {
+                    format!(
+                        "page_mkwrite_light [{fsname}] ({name}[{page}] #{fr}): -{}, not dirtied",
+                        e.name()
+                    )
+                });
+                false
+            }
+        }
+    }
+
     /// gup-bounce's copy-back goes through the write path, so it waits where write(2) would:
-    /// for a thaw, and for writeback of a page that must stay stable.
+    /// for a freeze, and for writeback of a page that must stay stable.
     fn gup_bounce_may_write(&self, handle: usize) -> Result<(), Stop> {
-        if self.s.frozen {
+        if self.s.freeze >= freeze::WRITE {
             return Err(Stop::Blocked);
         }
         for k in 0..self.w.handle_len(handle) {
@@ -518,6 +673,13 @@ impl Ctx<'_, '_, '_> {
             me.violate(Property::NoLateEnospc, || {
                 format!("gup-bounce copy-back of {v} into {name}[{page}] at unpin: -ENOSPC reported to the unpinning driver, but the device's write was acknowledged when its DMA completed: the data is lost")
             });
+            let f8 = file as u8;
+            me.emit(|| Event::DataLost {
+                file: f8,
+                page,
+                content: c,
+                why: Loss::Enospc,
+            });
             me.call(|| "gup-bounce: write_begin -> -ENOSPC".into());
         };
         if self.w.fs.dax {
@@ -529,7 +691,7 @@ impl Ctx<'_, '_, '_> {
                 }
                 b = self.dax_alloc_block(file, page);
             }
-            self.s.frames[b as usize].content = c;
+            self.write_frame(b, c, Writer::CopyBack);
             self.info.cost.page_copies += 1;
             self.call(|| format!("gup-bounce: #{bounce} copied into {name}[{page}] (block {b})"));
             return;
@@ -543,8 +705,9 @@ impl Ctx<'_, '_, '_> {
         let f = &mut self.s.frames[target as usize];
         f.set(pg::PRIVATE, true);
         f.set(pg::FS_CLEAN, false);
-        f.set(pg::DIRTY, true);
-        f.content = c;
+        self.emit(|| Event::Prepared { frame: target });
+        self.write_frame(target, c, Writer::CopyBack);
+        self.dirty_in_write_path(target);
         self.info.cost.page_copies += 1;
         self.call(|| {
             format!("gup-bounce: #{bounce} copied into {name}[{page}] (#{target}) through write_begin/write_end, folio_mark_dirty")
@@ -556,9 +719,15 @@ impl Ctx<'_, '_, '_> {
     /// the break notice, so a holder that has not unpinned yet is past the lease-break timeout:
     /// its device access is revoked and its pages released.
     pub(crate) fn break_layout(&mut self, file: usize, page: u8) {
-        if !self.w.design.handling.layout_lease {
-            return;
+        if self.w.design.handling.layout_lease {
+            self.revoke_pins_of(file, page, "break_layout");
         }
+    }
+
+    /// Revokes the device access of every leased (long-term) pin that reaches `file`/`page` and
+    /// has not been released: its pages are released and its next DMA fails. `by` names the
+    /// kernel path that revokes, for the trace.
+    pub(crate) fn revoke_pins_of(&mut self, file: usize, page: u8, by: &str) {
         for h in 0..self.w.sc.handles.len() {
             let hs = self.s.handles[h];
             if !hs.lease || hs.released {
@@ -571,8 +740,10 @@ impl Ctx<'_, '_, '_> {
             }
             let device = self.w.handle_device(h);
             let r = self.gup_ref(device);
+            let h8 = h as u8;
             for k in 0..len {
                 let (fr, gen) = self.s.pinned[self.w.handle_slot(h, k)];
+                self.emit(|| Event::Unpin { handle: h8, k });
                 if !self.pin_holds(fr, gen) {
                     continue;
                 }
@@ -584,12 +755,14 @@ impl Ctx<'_, '_, '_> {
             hs.released = true;
             hs.revoked = true;
             self.info.revoked = true;
+            self.emit(|| Event::Revoked { handle: h8 });
             let (name, fname) = (
                 self.w.sc.handles[h].clone(),
                 self.w.sc.files[file].name.clone(),
             );
+            let by = by.to_string();
             self.call(|| {
-                format!("break_layout({fname}[{page}]): layout lease of {name} broken; not released by lease-break-time: device access revoked, pages released")
+                format!("{by}({fname}[{page}]): the lease of {name} is broken; not released by lease-break-time: device access revoked, pages released")
             });
         }
     }
@@ -639,9 +812,15 @@ impl Ctx<'_, '_, '_> {
             } else {
                 let (map, start) = self.w.handle_map(handle);
                 self.info.cost.refaults += 1;
+                let h8 = handle as u8;
                 match self.handle_mm_fault(map, start + k, write.is_some(), false) {
                     Ok(fr) => {
                         self.s.pinned[hs] = (fr, write.is_some() as u8 | writable);
+                        self.emit(|| Event::Pin {
+                            handle: h8,
+                            k,
+                            frame: fr,
+                        });
                         self.call(|| {
                             format!(
                                 "device page fault: hmm_range_fault(page {}) -> #{fr}",
@@ -652,11 +831,12 @@ impl Ctx<'_, '_, '_> {
                     }
                     Err(Stop::Blocked) => return Err(Stop::Blocked),
                     Err(Stop::ZeroPage) => {
-                        if let Some(r) = reg {
-                            self.s.regs[r] = Observed::Val(Value::default());
-                        }
-                        self.next_op();
-                        return Ok(());
+                        self.emit(|| Event::Pin {
+                            handle: h8,
+                            k,
+                            frame: NONE,
+                        });
+                        return self.dma_zero_page(handle, k, write, reg);
                     }
                     Err(_) => {
                         return fail(
@@ -669,7 +849,7 @@ impl Ctx<'_, '_, '_> {
         } else {
             let (fr, gen) = self.s.pinned[hs];
             if fr == NONE {
-                return self.dma_zero_page(write, reg);
+                return self.dma_zero_page(handle, k, write, reg);
             }
             let f = self.s.frames[fr as usize];
             if matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
@@ -687,6 +867,13 @@ impl Ctx<'_, '_, '_> {
                     )
                 });
                 if f.owner == Owner::Free {
+                    let (h8, w) = (handle as u8, write.map(|v| self.content(v)));
+                    self.emit(|| Event::Dma {
+                        handle: h8,
+                        k,
+                        frame: fr,
+                        write: w,
+                    });
                     if let Some(r) = reg {
                         self.s.regs[r] = Observed::None;
                     }
@@ -697,6 +884,13 @@ impl Ctx<'_, '_, '_> {
             fr
         };
         let f = self.s.frames[fr as usize];
+        let (h8, w) = (handle as u8, write.map(|v| self.content(v)));
+        self.emit(|| Event::Dma {
+            handle: h8,
+            k,
+            frame: fr,
+            write: w,
+        });
         match write {
             Some(v) => {
                 let c = self.content(v);
@@ -708,13 +902,13 @@ impl Ctx<'_, '_, '_> {
                         });
                     }
                 }
-                if self.s.frozen && matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
+                if self.s.frozen() && matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
                     self.violate(Property::FreezeConsistency, || {
                         format!("DMA wrote DAX block {fr} while the filesystem is frozen")
                     });
                 }
                 let old = self.val(f.content).to_string();
-                self.s.frames[fr as usize].content = c;
+                self.write_frame(fr, c, Writer::Dma);
                 let new = self.val(c).to_string();
                 let how = if dev.faults {
                     "through the device's page table"
@@ -737,10 +931,23 @@ impl Ctx<'_, '_, '_> {
     }
 
     /// A device access through a handle page that is the shared zero page (a read-only GUP of
-    /// a PROT_READ anonymous page nobody wrote): a read returns 0; a write is a driver bug (the
+    /// a PROT_READ anonymous page nobody wrote, or of an fs-DAX hole): a read returns 0; a write is a driver bug (the
     /// pin was read-only) that would corrupt the zero page every process reads, and the model
     /// has no frame for it: it is traced and dropped.
-    fn dma_zero_page(&mut self, write: Option<Value>, reg: Option<usize>) -> Result<(), Stop> {
+    fn dma_zero_page(
+        &mut self,
+        handle: usize,
+        k: u8,
+        write: Option<Value>,
+        reg: Option<usize>,
+    ) -> Result<(), Stop> {
+        let (h8, w) = (handle as u8, write.map(|v| self.content(v)));
+        self.emit(|| Event::Dma {
+            handle: h8,
+            k,
+            frame: NONE,
+            write: w,
+        });
         match write {
             Some(v) => {
                 let c = self.content(v);

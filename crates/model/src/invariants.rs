@@ -61,13 +61,15 @@ impl World<'_> {
             for k in 0..self.handle_len(handle) {
                 let (fr, gen) = s.pinned[self.handle_slot(handle, k)];
                 if fr == NONE {
-                    // The zero page, returned without a pin (a PROT_READ anonymous page).
+                    // The zero page, returned without a pin: of a PROT_READ anonymous page, or
+                    // of an fs-DAX hole.
                     if !matches!(
                         self.sc.maps[self.handle_map(handle).0].kind,
                         crate::scenario::MapKind::Anon { .. }
-                    ) {
+                    ) && !self.fs.dax
+                    {
                         return Err(format!(
-                            "a held pin of {} has no frame, but only anonymous memory has a zero page to return",
+                            "a held pin of {} has no frame, but only anonymous memory and fs-DAX holes have a zero page to return",
                             self.sc.handles[handle]
                         ));
                     }
@@ -93,6 +95,12 @@ impl World<'_> {
         }
         for &(fr, k) in self.extra_refs() {
             refs[fr as usize] += k as u32;
+        }
+        // btrfs's fixup worker holds a folio reference from queueing to running.
+        for (i, f) in s.frames.iter().enumerate() {
+            if f.has(crate::state::pg::CHECKED) {
+                refs[i] += 1;
+            }
         }
         for (i, f) in s.frames.iter().enumerate() {
             if f.owner == Owner::Free {

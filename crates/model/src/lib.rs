@@ -11,6 +11,7 @@ pub mod design;
 pub mod device;
 pub mod fs;
 mod gup;
+pub mod history;
 mod invariants;
 mod memfd;
 mod mm;
@@ -24,4 +25,5 @@ pub mod world;
 mod writeback;
 
 pub use describe::flag_names;
+pub use history::Event;
 pub use world::{Mutation, Step, StepInfo, StepInto, World};

@@ -120,6 +120,7 @@ mod tests {
             devices: vec![],
             handles: vec![],
             regs: vec!["r".into()],
+            completions: vec![],
             values: vec!["0".into(), "A".into()],
             threads: vec![ThreadDecl {
                 name: "t".into(),

@@ -1,8 +1,9 @@
 //! Memory management: page faults, the page cache lookup, ->page_mkwrite and rmap walks.
 
+use crate::history::{Event, Writer};
 use crate::property::Property;
 use crate::scenario::{Errno, MapKind};
-use crate::state::{pg, Content, Owner, NONE};
+use crate::state::{freeze, pg, Content, Owner, NONE};
 use crate::world::{Ctx, Mutation, Stop};
 
 impl Ctx<'_, '_, '_> {
@@ -17,10 +18,8 @@ impl Ctx<'_, '_, '_> {
         if fr != NONE {
             return Ok(fr);
         }
-        let content = match self.s.pages[slot].block {
-            NONE => Content::default(),
-            b => self.s.blocks[b as usize].content,
-        };
+        // A hole or an unwritten extent reads as zeros.
+        let content = self.disk_content_of(file, page);
         let fr = self.alloc_frame(
             Owner::Cache {
                 file: file as u8,
@@ -64,8 +63,13 @@ impl Ctx<'_, '_, '_> {
     /// ->page_mkwrite (ext4_page_mkwrite, iomap_page_mkwrite, btrfs_page_mkwrite): the
     /// filesystem's notification that a clean page is about to be dirtied through a mapping.
     pub(crate) fn page_mkwrite(&mut self, fr: u8, file: usize, page: u8) -> Result<(), Stop> {
-        // sb_start_pagefault(): write faults wait while the filesystem is frozen.
-        if self.s.frozen && !self.mutated(Mutation::NoFreezeWait) {
+        // sb_start_pagefault(): write faults wait from SB_FREEZE_PAGEFAULT until thaw.
+        if self.s.freeze >= freeze::PAGEFAULT && !self.mutated(Mutation::NoFreezeWait) {
+            return Err(Stop::Blocked);
+        }
+        // writeback-mark: the page a GUP user may write carries PG_writeback, and writers
+        // block in wait_on_page_writeback() (seed 003, Chinner).
+        if self.s.frames[fr as usize].has(pg::GUP_WRITEBACK) {
             return Err(Stop::Blocked);
         }
         // folio_wait_stable()
@@ -91,6 +95,7 @@ impl Ctx<'_, '_, '_> {
         let f = &mut self.s.frames[fr as usize];
         f.set(pg::PRIVATE, true);
         f.set(pg::FS_CLEAN, false);
+        self.emit(|| Event::Prepared { frame: fr });
         let what = if reserved {
             "one block reserved"
         } else {
@@ -101,7 +106,8 @@ impl Ctx<'_, '_, '_> {
     }
 
     /// folio_mark_dirty() as reached from outside the filesystem's own paths
-    /// (set_page_dirty_lock at unpin): checks that the filesystem was told first.
+    /// (set_page_dirty_lock / unpin_user_pages_dirty_lock at unpin): ->dirty_folio, which for
+    /// ext4 warns about a folio without buffers; checks that the filesystem was told first.
     pub(crate) fn folio_mark_dirty(&mut self, fr: u8) {
         let f = self.s.frames[fr as usize];
         let Owner::Cache { file, page } = f.owner else {
@@ -109,22 +115,63 @@ impl Ctx<'_, '_, '_> {
             self.call(|| format!("folio_mark_dirty(#{fr}): no mapping, no-op"));
             return;
         };
+        let name = self.w.sc.files[file as usize].name.clone();
         if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
-            let name = self.w.sc.files[file as usize].name.clone();
             self.violate(Property::MkwriteContract, || {
                 format!("{name}[{page}] (#{fr}) dirtied while the filesystem has it clean: no ->page_mkwrite since it was cleaned")
             });
         }
-        if self.s.frozen && self.w.fs.backing {
-            let name = self.w.sc.files[file as usize].name.clone();
+        if self.w.fs.warn_dirty_without_buffers
+            && !f.has(pg::PRIVATE)
+            && !self.w.design.handling.fs_tolerant
+        {
+            let fsname = self.w.fs.name;
+            self.violate(Property::FsIntegrity, || {
+                format!("{fsname}_dirty_folio: WARN_ON_ONCE(!folio_buffers(folio)): {name}[{page}] (#{fr}) dirtied without buffers")
+            });
+            self.call(|| format!("{fsname}_dirty_folio(#{fr}): no buffers attached: WARN"));
+        }
+        if self.s.frozen() && self.w.fs.backing {
             self.violate(Property::FreezeConsistency, || {
                 format!("{name}[{page}] dirtied while the filesystem is frozen")
             });
         }
         if !f.has(pg::DIRTY) {
             self.s.frames[fr as usize].set(pg::DIRTY, true);
+            self.emit(|| Event::Dirtied {
+                frame: fr,
+                outside: true,
+            });
         }
         self.call(|| format!("folio_mark_dirty(#{fr})"));
+    }
+
+    /// The page became dirty through the filesystem's own write path (a write fault after
+    /// ->page_mkwrite, ->write_end).
+    pub(crate) fn dirty_in_write_path(&mut self, fr: u8) {
+        if self.s.frames[fr as usize].has(pg::DIRTY) {
+            return;
+        }
+        self.s.frames[fr as usize].set(pg::DIRTY, true);
+        self.emit(|| Event::Dirtied {
+            frame: fr,
+            outside: false,
+        });
+        if self.s.frozen() && self.w.fs.backing {
+            self.violate(Property::FreezeConsistency, || {
+                format!("#{fr} dirtied through the write path while frozen")
+            });
+        }
+    }
+
+    /// A store, write(2) or DMA wrote `c` into frame `fr`.
+    pub(crate) fn write_frame(&mut self, fr: u8, c: Content, by: Writer) {
+        self.s.frames[fr as usize].content = c;
+        self.emit(|| Event::Write {
+            frame: fr,
+            content: c,
+            by,
+        });
     }
 
     /// handle_mm_fault(): makes `map`[`page`] present (and writable when `write`), running
@@ -208,14 +255,7 @@ impl Ctx<'_, '_, '_> {
                     if self.w.fs.page_mkwrite {
                         self.page_mkwrite(fr, file, page)?;
                     }
-                    if !self.s.frames[fr as usize].has(pg::DIRTY) {
-                        self.s.frames[fr as usize].set(pg::DIRTY, true);
-                        if self.s.frozen && self.w.fs.backing {
-                            self.violate(Property::FreezeConsistency, || {
-                                format!("#{fr} dirtied by a write fault while frozen")
-                            });
-                        }
-                    }
+                    self.dirty_in_write_path(fr);
                     self.s.ptes[pi].writable = true;
                     let m = self.w.sc.maps[map].name.clone();
                     self.call(|| {
@@ -319,6 +359,8 @@ impl Ctx<'_, '_, '_> {
         for &hs in w.fault_slots() {
             if self.s.pinned[hs].0 == fr {
                 self.s.pinned[hs] = (NONE, 0);
+                let (handle, k) = w.slot_handle(hs);
+                self.emit(|| Event::Unpin { handle, k });
                 self.info.cost.invalidations += 1;
                 self.call(|| {
                     format!(

@@ -1,9 +1,10 @@
 //! The litmus operations as kernel entry points: one atomic step each (multi-step ops keep their
 //! progress in the thread's cursor/phase).
 
+use crate::history::{Event, Writer};
 use crate::property::Property;
 use crate::scenario::{MapKind, Observed, Op};
-use crate::state::{pg, Owner, NONE};
+use crate::state::{freeze, pg, Owner, NONE};
 use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
 use crate::writeback::PassKind;
 
@@ -42,10 +43,7 @@ impl Ctx<'_, '_, '_> {
                 self.s.regs[reg] = if page >= self.s.sizes[file] {
                     Observed::None
                 } else {
-                    match self.s.pages[self.slot(file, page)].block {
-                        NONE => Observed::Val(Default::default()),
-                        b => Observed::Val(self.s.frames[b as usize].content.value),
-                    }
+                    Observed::Val(self.disk_content_of(file, page).value)
                 };
                 self.call(|| "dax_iomap_rw: read from the storage".into());
                 self.next_op();
@@ -102,8 +100,32 @@ impl Ctx<'_, '_, '_> {
             Op::Reclaim => self.shrink_folio_list(),
             Op::Freeze => self.write_cache_pages(None, PassKind::Freeze),
             Op::Thaw => {
-                self.s.frozen = false;
-                self.call(|| "thaw_super".into());
+                if self.s.frozen() {
+                    self.s.freeze = freeze::UNFROZEN;
+                    self.emit(|| Event::Thawed);
+                    self.call(|| "thaw_super".into());
+                } else {
+                    // thaw_super() of a filesystem that is not (yet) frozen: -EINVAL.
+                    self.call(|| "thaw_super: not frozen -> -EINVAL".into());
+                }
+                self.next_op();
+                Ok(())
+            }
+            Op::Fallocate { file, page } => self.vfs_fallocate(file, page),
+            Op::Complete { completion } => {
+                self.s.completions[completion] += 1;
+                let name = self.w.sc.completions[completion].clone();
+                self.call(|| format!("complete({name})"));
+                self.next_op();
+                Ok(())
+            }
+            Op::WaitForCompletion { completion } => {
+                if self.s.completions[completion] == 0 {
+                    return Err(Stop::Blocked);
+                }
+                self.s.completions[completion] -= 1;
+                let name = self.w.sc.completions[completion].clone();
+                self.call(|| format!("wait_for_completion({name}): done"));
                 self.next_op();
                 Ok(())
             }
@@ -203,7 +225,7 @@ impl Ctx<'_, '_, '_> {
         }
         let c = self.content(value);
         let old = self.val(f.content).to_string();
-        self.s.frames[fr as usize].content = c;
+        self.write_frame(fr, c, Writer::Cpu);
         let new = self.val(c).to_string();
         self.call(|| format!("store #{fr}: {old} -> {new}"));
         self.ack(c.write);
@@ -218,8 +240,8 @@ impl Ctx<'_, '_, '_> {
         page: u8,
         value: crate::scenario::Value,
     ) -> Result<(), Stop> {
-        // sb_start_write()
-        if self.s.frozen {
+        // sb_start_write(): writers wait from SB_FREEZE_WRITE until thaw.
+        if self.s.freeze >= freeze::WRITE {
             return Err(Stop::Blocked);
         }
         if self.write_sealed(file) {
@@ -237,8 +259,12 @@ impl Ctx<'_, '_, '_> {
         if self.w.fs.dax {
             return self.dax_iomap_rw(file, page, value, old_size);
         }
+        // A step that waits is discarded whole, so the page read in here is not kept then.
         let fr = self.filemap_get_folio(file, page).expect("within i_size");
-        if self.w.stable && self.s.frames[fr as usize].has(pg::WRITEBACK) {
+        // folio_wait_stable(); and writeback-mark's pages wait in wait_on_page_writeback().
+        if (self.w.stable && self.s.frames[fr as usize].has(pg::WRITEBACK))
+            || self.s.frames[fr as usize].has(pg::GUP_WRITEBACK)
+        {
             return Err(Stop::Blocked);
         }
         if self.w.fs.page_mkwrite {
@@ -261,15 +287,19 @@ impl Ctx<'_, '_, '_> {
             let f = &mut self.s.frames[fr as usize];
             f.set(pg::PRIVATE, true);
             f.set(pg::FS_CLEAN, false);
+            self.emit(|| Event::Prepared { frame: fr });
         }
         let c = self.content(value);
-        self.s.frames[fr as usize].content = c;
-        self.s.frames[fr as usize].set(pg::DIRTY, true);
+        self.write_frame(fr, c, Writer::Syscall);
+        self.dirty_in_write_path(fr);
         let v = self.val(c).to_string();
         let name = self.w.sc.files[file].name.clone();
         self.call(|| {
             format!("write_begin/copy/write_end: {name}[{page}] #{fr} = {v}, folio_mark_dirty")
         });
+        if page >= old_size {
+            self.emit_size(file);
+        }
         self.ack(c.write);
         self.next_op();
         Ok(())
@@ -295,10 +325,80 @@ impl Ctx<'_, '_, '_> {
             b = self.dax_alloc_block(file, page);
         }
         let c = self.content(value);
-        self.s.frames[b as usize].content = c;
+        self.write_frame(b, c, Writer::Syscall);
         let (name, v) = (self.w.sc.files[file].name.clone(), self.val(c).to_string());
         self.call(|| format!("dax_iomap_rw: {name}[{page}] = {v} written to block {b}"));
+        if page >= old_size {
+            self.emit_size(file);
+        }
         self.ack(c.write);
+        self.next_op();
+        Ok(())
+    }
+
+    /// Records `file`'s i_size (history).
+    pub(crate) fn emit_size(&mut self, file: usize) {
+        let (f, pages) = (file as u8, self.s.sizes[file]);
+        self.emit(|| Event::Size { file: f, pages });
+    }
+
+    /// fallocate(fd, 0, page, one page) through vfs_fallocate() (sb_start_write): ext4 and xfs
+    /// allocate an unwritten extent (it reads zeros; ->page_mkwrite needs no reservation for it;
+    /// writeback writes the block and converts the extent at I/O completion), btrfs a
+    /// preallocated extent (written in place the first time), fs-DAX a zeroed block, shmem and
+    /// hugetlbfs a zeroed page in the page cache. Beyond EOF i_size grows; with no space,
+    /// -ENOSPC and nothing changes.
+    fn vfs_fallocate(&mut self, file: usize, page: u8) -> Result<(), Stop> {
+        if self.s.freeze >= freeze::WRITE {
+            return Err(Stop::Blocked);
+        }
+        let name = self.w.sc.files[file].name.clone();
+        let grows = page >= self.s.sizes[file];
+        let grow = |me: &mut Self| {
+            if grows {
+                me.s.sizes[file] = page + 1;
+                me.emit_size(file);
+            }
+        };
+        if !self.w.fs.backing {
+            // shmem_fallocate() / hugetlbfs_fallocate(): the page itself is the storage.
+            grow(self);
+            let fr = self.filemap_get_folio(file, page).expect("within i_size");
+            let fsname = self.w.fs.name;
+            self.call(|| format!("{fsname}_fallocate({name}[{page}]): #{fr} in the page cache"));
+            self.next_op();
+            return Ok(());
+        }
+        let slot = self.slot(file, page);
+        let ps = self.s.pages[slot];
+        if ps.block != NONE {
+            grow(self);
+            self.call(|| format!("fallocate({name}[{page}]): already allocated"));
+            self.next_op();
+            return Ok(());
+        }
+        if ps.reserved {
+            // The delayed allocation's reservation becomes the extent.
+            self.s.pages[slot].reserved = false;
+        } else if self.s.free_blocks() == 0 {
+            self.call(|| format!("fallocate({name}[{page}]) -> -ENOSPC"));
+            self.next_op();
+            return Ok(());
+        }
+        grow(self);
+        if self.w.fs.dax {
+            let b = self.dax_alloc_block(file, page);
+            self.call(|| format!("fallocate({name}[{page}]): block {b} allocated and zeroed"));
+        } else {
+            let b = self.alloc_block();
+            self.set_extent(file, page, b, true);
+            let what = if self.w.fs.cow {
+                "a preallocated extent"
+            } else {
+                "an unwritten extent"
+            };
+            self.call(|| format!("fallocate({name}[{page}]): block {b} allocated as {what}"));
+        }
         self.next_op();
         Ok(())
     }

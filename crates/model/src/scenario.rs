@@ -25,6 +25,7 @@ pub type DeviceId = usize;
 pub type HandleId = usize;
 pub type RegId = usize;
 pub type ThreadId = usize;
+pub type CompletionId = usize;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FsConfig {
@@ -159,6 +160,21 @@ pub enum Op {
     Seal {
         file: FileId,
         reg: RegId,
+    },
+    /// `fallocate F i`: fallocate(fd, 0, i * PAGE_SIZE, PAGE_SIZE): preallocate page `i` as an
+    /// unwritten extent (memory-only filesystems: allocate the page); extends i_size when `i` is
+    /// beyond EOF.
+    Fallocate {
+        file: FileId,
+        page: u8,
+    },
+    /// `complete X`: complete(&X), kernel completion semantics (one waiter released per call).
+    Complete {
+        completion: CompletionId,
+    },
+    /// `wait_for_completion X`: sleeps until a `complete X` is available, and consumes it.
+    WaitForCompletion {
+        completion: CompletionId,
     },
 }
 
@@ -302,6 +318,8 @@ pub struct Scenario {
     pub handles: Vec<String>,
     /// Register names; each is written by exactly one op.
     pub regs: Vec<String>,
+    /// Completion names (`complete X` / `wait_for_completion X`).
+    pub completions: Vec<String>,
     /// Value names; `values[0]` is `"0"`.
     pub values: Vec<String>,
     pub threads: Vec<ThreadDecl>,
@@ -312,5 +330,35 @@ pub struct Scenario {
 impl Scenario {
     pub fn value_name(&self, v: Value) -> &str {
         &self.values[v.0 as usize]
+    }
+
+    /// The threads the checker interleaves: the litmus threads, then the filesystem's kernel
+    /// threads (btrfs's fixup worker), which run when they have work queued.
+    pub fn actors(&self) -> usize {
+        self.threads.len() + self.fs.kind.rules().kernel_threads.len()
+    }
+
+    /// A thread's name: the litmus name, or a kernel thread's (`kworker/btrfs-fixup`).
+    pub fn actor_name(&self, t: usize) -> &str {
+        match self.threads.get(t) {
+            Some(th) => &th.name,
+            None => self.fs.kind.rules().kernel_threads[t - self.threads.len()].thread_name(),
+        }
+    }
+
+    /// What thread `t` does at its op `op`: the litmus op as written, or the kernel thread's
+    /// work function.
+    pub fn step_text(&self, t: usize, op: usize) -> String {
+        match self.threads.get(t) {
+            Some(th) => self.op_text(&th.ops[op].op),
+            None => self.fs.kind.rules().kernel_threads[t - self.threads.len()]
+                .work_fn()
+                .to_string(),
+        }
+    }
+
+    /// The litmus line of thread `t`'s op `op` (None for a kernel thread).
+    pub fn op_line(&self, t: usize, op: usize) -> Option<u32> {
+        self.threads.get(t).map(|th| th.ops[op].pos.line)
     }
 }

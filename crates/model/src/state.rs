@@ -50,6 +50,28 @@ pub mod pg {
     pub const FS_CLEAN: u8 = 8;
     /// The writeback in flight writes a stable bounce copy (`wb_snapshot`), not the page.
     pub const BOUNCE: u8 = 16;
+    /// PG_checked (btrfs): writeback found the folio dirtied behind btrfs's back and queued
+    /// btrfs_writepage_fixup_worker, which holds a folio reference until it runs.
+    pub const CHECKED: u8 = 32;
+    /// The PG_writeback this folio carries is not I/O but the `writeback-mark` handling's mark
+    /// of a page a GUP user may write (seed 003, Chinner): it stays until the last unpin.
+    pub const GUP_WRITEBACK: u8 = 64;
+    /// PageGot of the `page-got-evict` tracking: set by the first pin, cleared only when the
+    /// folio is freed (seed 004, Wilcox's variant).
+    pub const GOT: u8 = 128;
+}
+
+/// How far freeze_super() has got (`sb->s_writers.frozen`, include/linux/fs.h).
+pub mod freeze {
+    /// SB_UNFROZEN
+    pub const UNFROZEN: u8 = 0;
+    /// SB_FREEZE_WRITE: sb_start_write() (write(2), truncate, fallocate) waits.
+    pub const WRITE: u8 = 1;
+    /// SB_FREEZE_PAGEFAULT: sb_start_pagefault() (->page_mkwrite, DAX write faults) waits too;
+    /// freeze_super() now syncs the filesystem.
+    pub const PAGEFAULT: u8 = 2;
+    /// SB_FREEZE_COMPLETE: synced and ->freeze_fs done; the filesystem is frozen until thaw.
+    pub const COMPLETE: u8 = 4;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -94,8 +116,12 @@ pub struct PageSlot {
     pub block: u8,
     /// Space reserved for the next writeback of this page (delalloc, or btrfs's COW extent).
     pub reserved: bool,
-    /// `durability`: the write an fsync promised is on disk (NONE: no promise).
+    /// `durability`: the newest write an fsync or sync that has returned promised is on disk
+    /// (NONE: no promise). Promises of fsyncs still in flight live in `State::promises`.
     pub durable: u8,
+    /// The block is an unwritten extent (fallocate): it reads as zeros until the first write to
+    /// it completes, which converts it.
+    pub unwritten: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -158,7 +184,14 @@ pub struct State {
     /// content, is acknowledged before everything).
     pub acks: Vec<u8>,
     pub next_ack: u8,
-    pub frozen: bool,
+    /// freeze_super()'s progress (`freeze::*`).
+    pub freeze: u8,
+    /// Per thread that runs fsync/sync/freeze and per file page slot (see
+    /// `World::promise_slot`): the write its integrity pass promised is on disk when it returns
+    /// (NONE: none). Each pass has its own: what was acknowledged before *it* started.
+    pub promises: Vec<u8>,
+    /// Per completion: complete() calls not yet consumed by wait_for_completion().
+    pub completions: Vec<u8>,
     /// F_SEAL_WRITE, one bit per file (bit i: file i; memfd's `info->seals`, of which the model
     /// has only the write seal).
     pub sealed: u8,
@@ -176,6 +209,11 @@ impl State {
     /// as oldest).
     pub fn older(&self, a: u8, b: u8) -> bool {
         self.ack_of(a) < self.ack_of(b)
+    }
+
+    /// The filesystem is frozen (SB_FREEZE_COMPLETE).
+    pub fn frozen(&self) -> bool {
+        self.freeze == freeze::COMPLETE
     }
 
     pub fn ack_of(&self, w: u8) -> u8 {
@@ -202,7 +240,9 @@ impl Clone for State {
             regs: self.regs.clone(),
             acks: self.acks.clone(),
             next_ack: self.next_ack,
-            frozen: self.frozen,
+            freeze: self.freeze,
+            promises: self.promises.clone(),
+            completions: self.completions.clone(),
             sealed: self.sealed,
         }
     }
@@ -221,7 +261,9 @@ impl Clone for State {
         self.regs.clone_from(&o.regs);
         self.acks.clone_from(&o.acks);
         self.next_ack = o.next_ack;
-        self.frozen = o.frozen;
+        self.freeze = o.freeze;
+        self.promises.clone_from(&o.promises);
+        self.completions.clone_from(&o.completions);
         self.sealed = o.sealed;
     }
 }
@@ -333,13 +375,19 @@ impl Pack for Frame {
 impl Pack for PageSlot {
     const N: usize = 4;
     fn pack(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&[self.cache, self.block, self.reserved as u8, self.durable])
+        out.extend_from_slice(&[
+            self.cache,
+            self.block,
+            self.reserved as u8 | (self.unwritten as u8) << 1,
+            self.durable,
+        ])
     }
     fn unpack(b: &[u8]) -> Self {
         PageSlot {
             cache: b[0],
             block: b[1],
-            reserved: b[2] != 0,
+            reserved: b[2] & 1 != 0,
+            unwritten: b[2] & 2 != 0,
             durable: b[3],
         }
     }
@@ -484,7 +532,9 @@ impl State {
         put(&self.pinned, out);
         put(&self.regs, out);
         put(&self.acks, out);
-        out.extend_from_slice(&[self.next_ack, self.frozen as u8, self.sealed]);
+        put(&self.promises, out);
+        put(&self.completions, out);
+        out.extend_from_slice(&[self.next_ack, self.freeze, self.sealed]);
     }
 
     /// Overwrites `self` with the state `encode` wrote to `b`, reusing allocations.
@@ -500,8 +550,10 @@ impl State {
         get(&mut self.pinned, &mut b);
         get(&mut self.regs, &mut b);
         get(&mut self.acks, &mut b);
+        get(&mut self.promises, &mut b);
+        get(&mut self.completions, &mut b);
         self.next_ack = b[0];
-        self.frozen = b[1] != 0;
+        self.freeze = b[1];
         self.sealed = b[2];
     }
 }

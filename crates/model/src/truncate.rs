@@ -1,8 +1,9 @@
 //! truncate(2) and hole punching: truncate_inode_pages_range().
 
 use crate::design::OnPinned;
+use crate::history::Event;
 use crate::scenario::MapKind;
-use crate::state::{pg, Owner, NONE};
+use crate::state::{freeze, pg, Owner, NONE};
 use crate::world::{Ctx, Mutation, Stop, MAX_FILE_PAGES};
 
 impl Ctx<'_, '_, '_> {
@@ -45,17 +46,19 @@ impl Ctx<'_, '_, '_> {
         set_size: Option<u8>,
     ) -> Result<(), Stop> {
         let t = self.thread;
-        // sb_start_write(): truncate waits for a frozen filesystem.
-        if self.s.frozen {
-            return Err(Stop::Blocked);
-        }
         if self.s.threads[t].phase == 0 {
+            // sb_start_write(): a new truncate waits from SB_FREEZE_WRITE until thaw; one in
+            // progress holds it, and freeze_super() waits for it to finish.
+            if self.s.freeze >= freeze::WRITE {
+                return Err(Stop::Blocked);
+            }
             self.s.threads[t].phase = 1;
             self.s.threads[t].cursor = from;
             if let Some(n) = set_size {
                 let name = self.w.sc.files[file].name.clone();
                 self.call(|| format!("truncate_setsize({name}, {n} pages)"));
                 self.s.sizes[file] = n;
+                self.emit_size(file);
             }
         }
         loop {
@@ -113,6 +116,8 @@ impl Ctx<'_, '_, '_> {
             self.zap_pte(pi);
         }
         self.call(|| format!("unmap_mapping_range({name}[{page}])"));
+        let f8 = file as u8;
+        self.emit(|| Event::Punched { file: f8, page });
         if fr != NONE {
             let f = &mut self.s.frames[fr as usize];
             f.set(pg::DIRTY, false);
@@ -124,15 +129,22 @@ impl Ctx<'_, '_, '_> {
             };
             self.s.pages[slot].cache = NONE;
             let rc = f.refcount - 1;
+            self.emit(|| Event::Orphaned { frame: fr });
             self.call(|| format!("truncate_inode_folio(#{fr}): folio_invalidate, removed from page cache, refcount {rc}{}", if rc > 0 { ": still referenced, orphaned" } else { "" }));
             self.folio_put(fr, 1);
         }
+        // The data is gone because the application asked: no fsync's promise covers it now.
+        for t in 0..self.w.sc.threads.len() {
+            if let Some(i) = self.w.promise_slot(t, file, page) {
+                self.s.promises[i] = NONE;
+            }
+        }
         let ps = &mut self.s.pages[slot];
         let b = ps.block;
-        ps.block = NONE;
         ps.reserved = false;
         ps.durable = NONE;
         if b != NONE {
+            self.set_extent(file, page, NONE, false);
             if self.w.fs.dax {
                 let busy = self.dax_layout_busy_page(b);
                 self.dax_free_block(b);
@@ -148,6 +160,7 @@ impl Ctx<'_, '_, '_> {
                 });
             } else {
                 self.s.blocks[b as usize].used = false;
+                self.emit(|| Event::BlockFree { block: b });
                 self.call(|| format!("block {b} freed"));
             }
         }
@@ -158,10 +171,11 @@ impl Ctx<'_, '_, '_> {
     pub(crate) fn truncate_setsize(&mut self, file: usize, pages: u8) -> Result<(), Stop> {
         let old = self.s.sizes[file];
         if pages >= old {
-            if self.s.frozen {
+            if self.s.freeze >= freeze::WRITE {
                 return Err(Stop::Blocked);
             }
             self.s.sizes[file] = pages;
+            self.emit_size(file);
             let name = self.w.sc.files[file].name.clone();
             self.call(|| format!("truncate_setsize({name}, {pages} pages): extended with holes"));
             self.next_op();

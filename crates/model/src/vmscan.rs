@@ -1,6 +1,7 @@
 //! Reclaim: one pass of shrink_folio_list() over the clean page-cache pages of disk filesystems.
 
 use crate::design::OnPinned;
+use crate::history::Event;
 use crate::state::{pg, Owner, NONE};
 use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
 
@@ -10,8 +11,10 @@ impl Ctx<'_, '_, '_> {
         if f.has(pg::DIRTY) || f.has(pg::WRITEBACK) {
             return false;
         }
-        // page-got: a pinned page is off the LRU, where reclaim never looks.
-        if self.w.design.tracking.off_lru && f.pincount > 0 {
+        // page-got: a pinned page is off the LRU, where reclaim never looks; virtual-vma: the
+        // pseudo-VMA is like an mlocked mapping, and reclaim moves such a page to the
+        // unevictable list instead of unmapping it or waiting (seed 004, Kara).
+        if self.w.design.tracking.unevictable_when_pinned && self.maybe_pinned(fr) {
             return false;
         }
         f.mapcount > 0
@@ -48,6 +51,12 @@ impl Ctx<'_, '_, '_> {
             return Ok(());
         };
         let fr = self.s.pages[i as usize].cache;
+        if self.w.design.handling.revoke {
+            // try_to_unmap() of a page a revocable pin reaches: revoke first.
+            if let Owner::Cache { file, page } = self.s.frames[fr as usize].owner {
+                self.revoke_pins_of(file as usize, page, "try_to_unmap");
+            }
+        }
         let policy = self.w.design.handling.reclaim_pinned;
         let pinned = policy != OnPinned::Proceed && self.folio_maybe_dma_pinned(fr);
         if pinned && policy == OnPinned::Wait {
@@ -59,6 +68,7 @@ impl Ctx<'_, '_, '_> {
         } else {
             if self.s.frames[fr as usize].has(pg::PRIVATE) {
                 self.s.frames[fr as usize].set(pg::PRIVATE, false);
+                self.emit(|| Event::Released { frame: fr });
                 self.call(|| format!("release_folio(#{fr}): buffers released"));
             }
             if self.s.frames[fr as usize].refcount == 1 {

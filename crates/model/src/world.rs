@@ -5,7 +5,8 @@
 //! pin, a thaw) reports `Blocked` and leaves the state alone.
 
 use crate::design::{Design, PinRef};
-use crate::fs::FsRules;
+use crate::fs::{FsRules, KernelWork};
+use crate::history::Event;
 use crate::property::{Property, PropertySet};
 use crate::scenario::{Loc, MapKind, Observed, Op, PinResult, Scenario};
 use crate::state::{
@@ -31,11 +32,17 @@ pub struct World<'a> {
     handle_start: Vec<u8>,
     /// Handle page slots of page-fault-capable devices (their device page tables).
     fault_slots: Vec<usize>,
+    /// Per handle page slot: (handle, page of the handle).
+    slot_handle: Vec<(u8, u8)>,
     /// Frames that start with `refs=K` extra references, and K (computed by `init`).
     extra_refs: Vec<(u8, u16)>,
     /// Write id of each op (0 for ops that write nothing), per thread.
     wids: Vec<Vec<u8>>,
     n_writes: usize,
+    /// Per litmus thread: the first of its `State::promises` slots, for threads that run
+    /// fsync, sync or freeze (each has a slot per file page).
+    promise_base: Vec<Option<usize>>,
+    n_promises: usize,
     /// A deliberate bug, for mutation tests only (see `Mutation`).
     pub mutation: Option<Mutation>,
 }
@@ -75,6 +82,8 @@ pub struct StepInfo {
     pub calls: Vec<String>,
     /// With tracing on: each violation and why.
     pub why: Vec<(Property, String)>,
+    /// With recording on (`World::step_recording`): what happened, as facts (`history`).
+    pub events: Vec<Event>,
 }
 
 // Returned by value once per step of a replay or a test; the checker's hot loop uses `step_into`.
@@ -115,10 +124,26 @@ pub(crate) struct Ctx<'w, 'a, 's> {
     pub s: &'s mut State,
     pub info: StepInfo,
     pub trace: bool,
+    /// Record the step's history events.
+    pub record: bool,
     pub thread: usize,
 }
 
 impl Ctx<'_, '_, '_> {
+    /// One step of a filesystem kernel thread; None when it has nothing queued.
+    pub fn kernel_work(&mut self, work: KernelWork) -> Option<Result<(), Stop>> {
+        match work {
+            KernelWork::BtrfsFixup => self.btrfs_writepage_fixup_worker(),
+        }
+    }
+
+    /// Records a history event (when recording).
+    pub fn emit(&mut self, e: impl FnOnce() -> Event) {
+        if self.record {
+            self.info.events.push(e());
+        }
+    }
+
     pub fn mutated(&self, m: Mutation) -> bool {
         self.w.mutation == Some(m)
     }
@@ -173,7 +198,13 @@ impl Ctx<'_, '_, '_> {
         f.gen = f.gen.wrapping_add(1);
         f.wb_block = NONE;
         f.wb_snapshot = Content::default();
-        idx as u8
+        let frame = idx as u8;
+        self.emit(|| Event::FrameAlloc {
+            frame,
+            owner,
+            content,
+        });
+        frame
     }
 
     /// folio_put(): drops `n` references and frees the frame at zero.
@@ -187,6 +218,7 @@ impl Ctx<'_, '_, '_> {
             f.mapcount = 0;
             f.pincount = 0;
             self.call(|| format!("free_frame(#{fr})"));
+            self.emit(|| Event::FrameFree { frame: fr });
         }
     }
 
@@ -202,6 +234,7 @@ impl Ctx<'_, '_, '_> {
                 Owner::Cache { file, page } => self.range_pinned(file as usize, page),
                 _ => f.pincount > 0,
             },
+            PinRef::Sticky => f.has(crate::state::pg::GOT),
         }
     }
 
@@ -247,6 +280,7 @@ impl Ctx<'_, '_, '_> {
     pub fn ack(&mut self, wid: u8) {
         self.s.next_ack += 1;
         self.s.acks[wid as usize] = self.s.next_ack;
+        self.emit(|| Event::Ack { write: wid });
     }
 
     pub fn content(&self, value: crate::scenario::Value) -> Content {
@@ -261,6 +295,8 @@ impl Ctx<'_, '_, '_> {
         t.cursor = 0;
         t.phase = 0;
         t.aux = 0;
+        let thread = self.thread as u8;
+        self.emit(|| Event::OpDone { thread });
     }
 
     pub fn slot(&self, file: usize, page: u8) -> usize {
@@ -289,6 +325,7 @@ impl<'a> World<'a> {
         let mut handle_map = vec![0; sc.handles.len()];
         let mut handle_start = vec![0; sc.handles.len()];
         let mut fault_slots = Vec::new();
+        let mut slot_handle = Vec::new();
         let mut wids = Vec::new();
         let mut n_writes = 0usize;
         let mut hb = 0;
@@ -320,9 +357,23 @@ impl<'a> World<'a> {
                     handle_base[handle] = hb;
                     handle_len[handle] = end - start;
                     hb += (end - start) as usize;
+                    slot_handle.extend((0..end - start).map(|k| (handle as u8, k)));
                 }
             }
             wids.push(tw);
+        }
+        let mut promise_base = Vec::new();
+        let mut n_promises = 0;
+        let per = sc.files.len() * MAX_FILE_PAGES as usize;
+        for t in &sc.threads {
+            let integrity = t
+                .ops
+                .iter()
+                .any(|o| matches!(o.op, Op::Fsync { .. } | Op::Sync | Op::Freeze));
+            promise_base.push(integrity.then_some(n_promises));
+            if integrity {
+                n_promises += per;
+            }
         }
         let mut w = World {
             sc,
@@ -337,9 +388,12 @@ impl<'a> World<'a> {
             handle_map,
             handle_start,
             fault_slots,
+            slot_handle,
             extra_refs: Vec::new(),
             wids,
             n_writes,
+            promise_base,
+            n_promises,
             mutation: None,
         };
         let (_, extra) = w.build_init();
@@ -373,6 +427,20 @@ impl<'a> World<'a> {
     pub fn slot(&self, file: usize, page: u8) -> usize {
         self.file_base[file] + page as usize
     }
+    /// The `State::promises` slot of thread `t`'s integrity pass for `file`/`page`, if `t` runs
+    /// one.
+    pub fn promise_slot(&self, t: usize, file: usize, page: u8) -> Option<usize> {
+        self.promise_base
+            .get(t)
+            .copied()
+            .flatten()
+            .map(|b| b + self.slot(file, page))
+    }
+    /// Litmus threads, then the filesystem's kernel threads (`FsRules::kernel_threads`): the
+    /// checker interleaves them all.
+    pub fn actors(&self) -> usize {
+        self.sc.actors()
+    }
     pub fn pte(&self, map: usize, page: u8) -> usize {
         self.map_base[map] + page as usize
     }
@@ -392,6 +460,10 @@ impl<'a> World<'a> {
     pub fn fault_slots(&self) -> &[usize] {
         &self.fault_slots
     }
+    /// The (handle, page of the handle) a handle page slot belongs to.
+    pub fn slot_handle(&self, hs: usize) -> (u8, u8) {
+        self.slot_handle[hs]
+    }
     /// Frames holding `refs=K` references from others, with K.
     pub fn extra_refs(&self) -> &[(u8, u16)] {
         &self.extra_refs
@@ -409,7 +481,7 @@ impl<'a> World<'a> {
     fn build_init(&self) -> (State, Vec<(u8, u16)>) {
         let sc = self.sc;
         let s = State {
-            threads: vec![ThreadState::default(); sc.threads.len()],
+            threads: vec![ThreadState::default(); sc.actors()],
             frames: Vec::new(),
             sizes: sc.files.iter().map(|f| f.pages).collect(),
             pages: vec![
@@ -417,7 +489,8 @@ impl<'a> World<'a> {
                     cache: NONE,
                     block: NONE,
                     reserved: false,
-                    durable: NONE
+                    durable: NONE,
+                    unwritten: false,
                 };
                 sc.files.len() * MAX_FILE_PAGES as usize
             ],
@@ -456,7 +529,9 @@ impl<'a> World<'a> {
             regs: vec![Observed::None; sc.regs.len()],
             acks: vec![0; self.n_writes.min(254) + 1],
             next_ack: 0,
-            frozen: false,
+            freeze: crate::state::freeze::UNFROZEN,
+            promises: vec![NONE; self.n_promises],
+            completions: vec![0; sc.completions.len()],
             sealed: 0,
         };
         let mut s = s;
@@ -465,6 +540,7 @@ impl<'a> World<'a> {
             s: &mut s,
             info: StepInfo::default(),
             trace: false,
+            record: false,
             thread: 0,
         };
         let mut extra = Vec::new();
@@ -546,7 +622,8 @@ impl<'a> World<'a> {
         (s, extra)
     }
 
-    /// True when every thread has run all its ops.
+    /// True when every litmus thread has run all its ops (kernel threads never finish; an
+    /// idle one cannot step, so a state where only it could is final).
     pub fn finished(&self, s: &State) -> bool {
         s.threads
             .iter()
@@ -555,13 +632,26 @@ impl<'a> World<'a> {
     }
 
     pub fn thread_finished(&self, s: &State, t: usize) -> bool {
-        s.threads[t].pc as usize >= self.sc.threads[t].ops.len()
+        match self.sc.threads.get(t) {
+            Some(d) => s.threads[t].pc as usize >= d.ops.len(),
+            None => true,
+        }
     }
 
     /// Runs thread `t`'s next atomic step.
     pub fn step(&self, s: &State, t: usize, trace: bool) -> Step {
         let mut next = s.clone();
-        match self.step_into(s, t, &mut next, trace) {
+        match self.step_full(s, t, &mut next, trace, false) {
+            StepInto::Done(info) => Step::Done(next, info),
+            StepInto::Blocked(_) => Step::Blocked,
+            StepInto::Finished => Step::Finished,
+        }
+    }
+
+    /// `step`, also recording what happened as history events (`StepInfo::events`).
+    pub fn step_recording(&self, s: &State, t: usize) -> Step {
+        let mut next = s.clone();
+        match self.step_full(s, t, &mut next, false, true) {
             StepInto::Done(info) => Step::Done(next, info),
             StepInto::Blocked(_) => Step::Blocked,
             StepInto::Finished => Step::Finished,
@@ -571,9 +661,24 @@ impl<'a> World<'a> {
     /// Like `step`, writing the next state into `next` (whose allocations are reused; its
     /// content is meaningless unless the result is `Done`).
     pub fn step_into(&self, s: &State, t: usize, next: &mut State, trace: bool) -> StepInto {
+        self.step_full(s, t, next, trace, false)
+    }
+
+    fn step_full(
+        &self,
+        s: &State,
+        t: usize,
+        next: &mut State,
+        trace: bool,
+        record: bool,
+    ) -> StepInto {
         let pc = s.threads[t].pc as usize;
-        let Some(od) = self.sc.threads[t].ops.get(pc) else {
-            return StepInto::Finished;
+        let op = match self.sc.threads.get(t) {
+            Some(th) => match th.ops.get(pc) {
+                Some(od) => Some(od.op),
+                None => return StepInto::Finished,
+            },
+            None => None,
         };
         next.clone_from(s);
         let mut ctx = Ctx {
@@ -581,15 +686,70 @@ impl<'a> World<'a> {
             s: next,
             info: StepInfo::default(),
             trace,
+            record,
             thread: t,
         };
-        match ctx.exec(od.op) {
+        let r = match op {
+            Some(op) => ctx.exec(op),
+            None => {
+                let work = self.fs.kernel_threads[t - self.sc.threads.len()];
+                match ctx.kernel_work(work) {
+                    Some(r) => r,
+                    // Idle: nothing queued.
+                    None => return StepInto::Finished,
+                }
+            }
+        };
+        match r {
             Ok(()) => StepInto::Done(ctx.info),
             Err(Stop::Blocked) => StepInto::Blocked(ctx.info.cost.false_positives),
             Err(Stop::Sigbus | Stop::Segv | Stop::ZeroPage) => {
                 unreachable!("ops turn faults into results before returning")
             }
         }
+    }
+
+    /// The initial state as history events (`history`): block contents, extents, sizes, and
+    /// the page-cache pages that exist before any thread runs.
+    pub fn init_history(&self) -> Vec<Event> {
+        let s = self.init();
+        let mut ev = vec![Event::Ack { write: 0 }];
+        for (b, blk) in s.blocks.iter().enumerate() {
+            if blk.used {
+                ev.push(Event::BlockAlloc { block: b as u8 });
+            }
+            ev.push(Event::BlockContent {
+                block: b as u8,
+                content: blk.content,
+            });
+        }
+        for (f, _) in self.sc.files.iter().enumerate() {
+            ev.push(Event::Size {
+                file: f as u8,
+                pages: s.sizes[f],
+            });
+            for p in 0..MAX_FILE_PAGES {
+                let ps = s.pages[self.slot(f, p)];
+                if ps.block != NONE {
+                    ev.push(Event::Extent {
+                        file: f as u8,
+                        page: p,
+                        block: ps.block,
+                        unwritten: ps.unwritten,
+                    });
+                }
+            }
+        }
+        for (i, fr) in s.frames.iter().enumerate() {
+            if fr.owner != Owner::Free {
+                ev.push(Event::FrameAlloc {
+                    frame: i as u8,
+                    owner: fr.owner,
+                    content: fr.content,
+                });
+            }
+        }
+        ev
     }
 
     /// What a location holds in state `s`.
@@ -683,6 +843,7 @@ mod tests {
             }],
             handles: vec!["p".into()],
             regs: vec![],
+            completions: vec![],
             values: vec!["0".into(), "A".into()],
             threads: vec![ThreadDecl {
                 name: "t".into(),
@@ -783,6 +944,7 @@ mod tests {
                 s: &mut s2,
                 info: StepInfo::default(),
                 trace: false,
+                record: false,
                 thread: 0,
             };
             assert_eq!(ctx.folio_maybe_dma_pinned(fr), design == "pin-wait");

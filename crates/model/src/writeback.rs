@@ -1,14 +1,19 @@
-//! Writeback: `writeback F` (background), `fsync F` / `sync` (integrity), freeze's sync.
+//! Writeback: `writeback F` (background), `fsync F` / `sync` (integrity), freeze_super().
 //!
 //! A pass walks page slots in index order (files in declaration order for `sync`); it finds
 //! pages by the dirty tag, so a clean page costs no step. Each page written is two steps of the
 //! passing thread: submit (folio_clear_dirty_for_io + ->writepages) and completion
 //! (folio_end_writeback), with other threads free to run in between.
+//!
+//! An integrity pass promises, at its first step, that everything in its scope then is on disk
+//! when it returns; each pass keeps its own promise (`State::promises`), so two fsyncs in flight
+//! are each held to what was acknowledged before *they* started.
 
 use crate::design::OnPinned;
 use crate::fs::Unprepared;
+use crate::history::{Event, Loss};
 use crate::property::Property;
-use crate::state::{pg, NONE};
+use crate::state::{freeze, pg, Content, Owner, NONE};
 use crate::world::{Ctx, Mutation, Stop, MAX_FILE_PAGES};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,14 +22,25 @@ pub(crate) enum PassKind {
     Background,
     /// fsync/sync (WB_SYNC_ALL): waits for pages under writeback, promises durability.
     Integrity,
-    /// freeze_super(): an integrity sync, then the filesystem is frozen.
+    /// freeze_super(): block writers, then write faults, then an integrity sync, then frozen.
     Freeze,
+}
+
+/// Whose promise a durability check holds the disk to.
+#[derive(Clone, Copy)]
+enum Promise {
+    /// The integrity pass that is returning now.
+    ThisPass,
+    /// The newest promise of a pass that has returned (a crash must not lose it).
+    Returned,
 }
 
 /// thread phase values during a pass
 const START: u8 = 0;
 const SCAN: u8 = 1;
 const IN_FLIGHT: u8 = 2;
+/// freeze_super() has set SB_FREEZE_WRITE and waits for writers in flight to drain.
+const DRAIN_WRITERS: u8 = 3;
 
 impl Ctx<'_, '_, '_> {
     /// The (file, page) of the flattened pass cursor, for a pass over `scope` (None: all files).
@@ -54,6 +70,54 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
+    /// A thread is inside an operation that holds sb_start_write() across steps (a truncate or
+    /// punch that has started): freeze_super() waits for it to finish (sb_wait_write).
+    fn writers_in_flight(&self) -> bool {
+        self.w.sc.threads.iter().enumerate().any(|(t, th)| {
+            let ts = self.s.threads[t];
+            ts.phase != 0
+                && matches!(
+                    th.ops.get(ts.pc as usize).map(|o| o.op),
+                    Some(crate::scenario::Op::Truncate { .. } | crate::scenario::Op::Punch { .. })
+                )
+        })
+    }
+
+    /// freeze_super()'s first steps: SB_FREEZE_WRITE, then (writers drained) SB_FREEZE_PAGEFAULT.
+    /// Returns true when the sync may start in this step.
+    fn freeze_super_begin(&mut self) -> Result<bool, Stop> {
+        let t = self.thread;
+        match self.s.threads[t].phase {
+            START => {
+                if self.s.freeze != freeze::UNFROZEN {
+                    self.call(|| "freeze_super: already frozen or freezing -> -EBUSY".into());
+                    self.next_op();
+                    return Ok(false);
+                }
+                self.s.freeze = freeze::WRITE;
+                self.s.threads[t].phase = DRAIN_WRITERS;
+                self.call(|| {
+                    "freeze_super: SB_FREEZE_WRITE: new writers (write, truncate, fallocate) wait"
+                        .into()
+                });
+                Ok(false)
+            }
+            DRAIN_WRITERS => {
+                if self.writers_in_flight() {
+                    // sb_wait_write(SB_FREEZE_WRITE): a truncate in progress holds it.
+                    return Err(Stop::Blocked);
+                }
+                self.s.freeze = freeze::PAGEFAULT;
+                self.s.threads[t].phase = START;
+                self.call(|| {
+                    "freeze_super: writers drained; SB_FREEZE_PAGEFAULT: write faults wait; sync_filesystem".into()
+                });
+                Ok(true)
+            }
+            _ => Ok(true),
+        }
+    }
+
     /// write_cache_pages() (WB_SYNC_NONE for `writeback`, WB_SYNC_ALL for fsync/sync/freeze):
     /// one step of a writeback pass.
     pub(crate) fn write_cache_pages(
@@ -62,10 +126,17 @@ impl Ctx<'_, '_, '_> {
         kind: PassKind,
     ) -> Result<(), Stop> {
         let t = self.thread;
+        if kind == PassKind::Freeze
+            && matches!(self.s.threads[t].phase, START | DRAIN_WRITERS)
+            && !self.freeze_super_begin()?
+        {
+            return Ok(());
+        }
         if !self.w.fs.backing {
             // No backing store: writeback and fsync have nothing to do.
             if kind == PassKind::Freeze {
-                self.s.frozen = true;
+                self.s.freeze = freeze::COMPLETE;
+                self.emit(|| Event::Frozen);
             }
             self.call(|| format!("{}: no backing store, nothing to do", self.w.fs.name));
             self.next_op();
@@ -78,10 +149,8 @@ impl Ctx<'_, '_, '_> {
             // Freeze write-protects every DAX PTE (finish_pass); under `wait` the write
             // protection of a pinned page waits, as folio_mkclean does at writeback.
             for fr in 0..self.s.frames.len() as u8 {
-                if matches!(
-                    self.s.frames[fr as usize].owner,
-                    crate::state::Owner::Dax { .. }
-                ) && self.folio_maybe_dma_pinned(fr)
+                if matches!(self.s.frames[fr as usize].owner, Owner::Dax { .. })
+                    && self.folio_maybe_dma_pinned(fr)
                 {
                     return Err(Stop::Blocked);
                 }
@@ -89,7 +158,7 @@ impl Ctx<'_, '_, '_> {
         }
         if self.s.threads[t].phase == START {
             if kind != PassKind::Background {
-                self.record_durability(scope);
+                self.record_promises(scope);
             }
             self.s.threads[t].phase = SCAN;
         } else if self.s.threads[t].phase == IN_FLIGHT {
@@ -152,88 +221,140 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
-    /// At fsync's first step: everything acknowledged so far must be on disk when it returns.
-    fn record_durability(&mut self, scope: Option<usize>) {
+    /// What the file holds at `file`/`page` now: the page-cache page, else the disk.
+    fn file_content(&self, file: usize, page: u8) -> Content {
+        let ps = self.s.pages[self.slot(file, page)];
+        if ps.cache != NONE {
+            self.s.frames[ps.cache as usize].content
+        } else {
+            self.disk_content_of(file, page)
+        }
+    }
+
+    /// At an integrity pass's first step: everything the files in scope hold now must be on
+    /// disk when it returns. The promise is this pass's own.
+    fn record_promises(&mut self, scope: Option<usize>) {
+        let t = self.thread;
+        let thread = t as u8;
+        let file = scope.map(|f| f as u8);
+        self.emit(|| Event::SyncStart { thread, file });
         for file in self.files_in(scope) {
             for page in 0..self.s.sizes[file] {
-                let slot = self.slot(file, page);
-                let ps = self.s.pages[slot];
-                let w = if ps.cache != NONE {
-                    self.s.frames[ps.cache as usize].content.write
-                } else {
-                    self.disk_content(ps.block).write
-                };
-                if ps.durable == NONE || self.s.older(ps.durable, w) {
-                    self.s.pages[slot].durable = w;
-                }
+                let w = self.file_content(file, page).write;
+                let i = self
+                    .w
+                    .promise_slot(t, file, page)
+                    .expect("threads that fsync have promise slots");
+                self.s.promises[i] = w;
             }
         }
     }
 
     fn finish_pass(&mut self, scope: Option<usize>, kind: PassKind) {
+        let t = self.thread;
         if kind != PassKind::Background {
             for file in self.files_in(scope) {
-                for page in 0..self.s.sizes[file] {
-                    self.check_durable(file, page, "fsync returned");
+                for page in 0..MAX_FILE_PAGES {
+                    let Some(i) = self.w.promise_slot(t, file, page) else {
+                        continue;
+                    };
+                    let promised = self.s.promises[i];
+                    if promised == NONE {
+                        continue;
+                    }
+                    self.s.promises[i] = NONE;
+                    if page >= self.s.sizes[file] {
+                        continue;
+                    }
+                    self.check_durable(file, page, promised, Promise::ThisPass);
+                    // From now on a crash must not lose it: the newest promise of a returned
+                    // pass stands until the page is truncated.
+                    let slot = self.slot(file, page);
+                    let d = self.s.pages[slot].durable;
+                    if d == NONE || self.s.older(d, promised) {
+                        self.s.pages[slot].durable = promised;
+                    }
                 }
             }
+            let thread = t as u8;
+            self.emit(|| Event::SyncReturn { thread });
         }
         if kind == PassKind::Freeze {
             if self.w.fs.dax {
                 // dax_writeback_mapping_range(): write-protect every DAX PTE, so the next store
                 // faults into ->page_mkwrite and waits for the thaw.
                 for fr in 0..self.s.frames.len() as u8 {
-                    if matches!(
-                        self.s.frames[fr as usize].owner,
-                        crate::state::Owner::Dax { .. }
-                    ) {
+                    if matches!(self.s.frames[fr as usize].owner, Owner::Dax { .. }) {
                         self.folio_mkclean(fr);
                     }
                 }
             }
-            self.s.frozen = true;
-            self.call(|| "freeze_super: filesystem frozen".into());
+            // A page dirtied after the sync passed it (behind the filesystem's back: write
+            // faults and writers were blocked) is in the frozen filesystem, not in its image.
+            for slot in 0..self.s.pages.len() {
+                let fr = self.s.pages[slot].cache;
+                if fr != NONE && self.s.frames[fr as usize].has(pg::DIRTY) {
+                    if let Owner::Cache { file, page } = self.s.frames[fr as usize].owner {
+                        let name = self.w.sc.files[file as usize].name.clone();
+                        self.violate(Property::FreezeConsistency, || {
+                            format!("{name}[{page}] (#{fr}) is dirty when the filesystem freezes: the frozen image does not hold it")
+                        });
+                    }
+                }
+            }
+            self.s.freeze = freeze::COMPLETE;
+            self.emit(|| Event::Frozen);
+            self.call(|| "freeze_super: SB_FREEZE_COMPLETE: filesystem frozen".into());
         } else {
             self.call(|| "writeback pass done".into());
         }
         self.next_op();
     }
 
-    /// `durability`: the disk at `file`/`page` holds the promised write or a newer one.
-    fn check_durable(&mut self, file: usize, page: u8, when: &str) {
-        let ps = self.s.pages[self.slot(file, page)];
-        if ps.durable == NONE {
-            return;
-        }
-        let on_disk = self.disk_content(ps.block);
-        if self.s.older(on_disk.write, ps.durable) {
+    /// `durability`: the disk at `file`/`page` holds `promised` or a newer write.
+    fn check_durable(&mut self, file: usize, page: u8, promised: u8, whose: Promise) {
+        let on_disk = self.disk_content_of(file, page);
+        if self.s.older(on_disk.write, promised) {
             let name = self.w.sc.files[file].name.clone();
-            let when = when.to_string();
+            let (when, which) = match whose {
+                Promise::ThisPass => (
+                    "fsync returned",
+                    "was acknowledged before the fsync started",
+                ),
+                Promise::Returned => (
+                    "writeback completed",
+                    "an fsync that has returned promised was on disk",
+                ),
+            };
             let (have, want) = (
                 self.val(on_disk).to_string(),
                 self.w
                     .sc
-                    .value_name(self.w.write_value(ps.durable))
+                    .value_name(self.w.write_value(promised))
                     .to_string(),
             );
             self.violate(Property::Durability, || {
-                format!("{when}: disk {name}[{page}] holds {have}, older than {want}, which was acknowledged before the fsync started")
+                format!(
+                    "{when}: disk {name}[{page}] holds {have}, older than {want}, which {which}"
+                )
             });
         }
     }
 
-    /// What block `b` holds on the medium (a hole reads 0; fs-DAX storage is its frame).
-    fn disk_content(&self, b: u8) -> crate::state::Content {
-        if b == NONE {
+    /// What `file`/`page` reads from the medium: a hole or an unwritten extent reads zeros;
+    /// fs-DAX storage is its frame.
+    pub(crate) fn disk_content_of(&self, file: usize, page: u8) -> Content {
+        let ps = self.s.pages[self.slot(file, page)];
+        if ps.block == NONE || ps.unwritten {
             Default::default()
         } else if self.w.fs.dax {
-            self.s.frames[b as usize].content
+            self.s.frames[ps.block as usize].content
         } else {
-            self.s.blocks[b as usize].content
+            self.s.blocks[ps.block as usize].content
         }
     }
 
-    fn alloc_block(&mut self) -> u8 {
+    pub(crate) fn alloc_block(&mut self) -> u8 {
         let b = self
             .s
             .blocks
@@ -241,16 +362,49 @@ impl Ctx<'_, '_, '_> {
             .position(|b| !b.used)
             .expect("a reservation guarantees a free block");
         self.s.blocks[b].used = true;
-        b as u8
+        let block = b as u8;
+        self.emit(|| Event::BlockAlloc { block });
+        block
+    }
+
+    /// `file`/`page` is now backed by `block` (NONE: a hole).
+    pub(crate) fn set_extent(&mut self, file: usize, page: u8, block: u8, unwritten: bool) {
+        let slot = self.slot(file, page);
+        self.s.pages[slot].block = block;
+        self.s.pages[slot].unwritten = unwritten && block != NONE;
+        let (file, unwritten) = (file as u8, unwritten && block != NONE);
+        self.emit(|| Event::Extent {
+            file,
+            page,
+            block,
+            unwritten,
+        });
+    }
+
+    /// Acknowledged data of `file`/`page` held by frame `fr` will never be written.
+    fn data_lost(&mut self, fr: u8, file: usize, page: u8, why: Loss) {
+        let content = self.s.frames[fr as usize].content;
+        let file = file as u8;
+        self.emit(|| Event::DataLost {
+            file,
+            page,
+            content,
+            why,
+        });
     }
 
     /// Submit half of writing one dirty page: folio_clear_dirty_for_io() (which calls
     /// folio_mkclean()), then ->writepages decides where the data goes. Returns whether I/O was
-    /// started (false: the page was skipped or its data dropped).
+    /// started (false: the page was skipped, redirtied or its data dropped).
     pub(crate) fn writepage_submit(&mut self, file: usize, page: u8) -> Result<bool, Stop> {
         let slot = self.slot(file, page);
         let fr = self.s.pages[slot].cache;
         let h = self.w.design.handling;
+        if h.revoke {
+            // The device's access goes before the page is write-protected (seed 002: "require
+            // that RDMA users provide a way to revoke access"); short-term pins are waited for.
+            self.revoke_pins_of(file, page, "folio_mkclean");
+        }
         let mut bounce = false;
         match h.writeback_pinned {
             OnPinned::Wait if self.folio_maybe_dma_pinned(fr) => return Err(Stop::Blocked),
@@ -262,6 +416,12 @@ impl Ctx<'_, '_, '_> {
         // DIF/DIX").
         bounce |= h.fs_tolerant && self.w.stable;
         let fs = self.w.fs;
+        let (f8, fr_) = (file as u8, fr);
+        self.emit(|| Event::WritebackMeets {
+            frame: fr_,
+            file: f8,
+            page,
+        });
         if fs.cow {
             // A COW write moves the page's data to a new extent: a layout change.
             self.break_layout(file, page);
@@ -276,21 +436,38 @@ impl Ctx<'_, '_, '_> {
         }
         let ps = self.s.pages[slot];
         let private = self.s.frames[fr as usize].has(pg::PRIVATE);
-        let target = if fs.cow {
-            if ps.reserved {
-                self.s.pages[slot].reserved = false;
-                self.alloc_block()
-            } else if self.s.free_blocks() > 0 {
-                self.call(|| format!("{}: dirtied without ->page_mkwrite: btrfs_writepage_fixup_worker reserves a new extent", fs.name));
-                self.alloc_block()
-            } else {
-                self.violate(Property::NoLateEnospc, || {
-                    format!("{name}[{page}] was dirtied without a reservation; the COW fixup at writeback finds no space: -ENOSPC, data dropped")
-                });
+        // Kara (seed 002): a tolerant filesystem "sensibly handle[s] only a case when underlying
+        // storage is already allocated / reserved, in all other cases ... just discarding the
+        // data". On a COW filesystem an allocated block does not count: the rewrite needs a
+        // new one.
+        let prepared = private && (!fs.cow || ps.reserved || ps.unwritten);
+        if h.fs_tolerant && !prepared {
+            let stored = ps.reserved || ps.unwritten || (!fs.cow && ps.block != NONE);
+            if !stored {
                 self.call(|| {
-                    "btrfs_writepage_fixup_worker: -ENOSPC, mapping_set_error, data dropped".into()
+                    format!("fs-tolerant: {name}[{page}] was dirtied behind the filesystem's back and has no storage allocated or reserved: data discarded")
+                });
+                self.data_lost(fr, file, page, Loss::Dropped);
+                self.emit(|| Event::WritebackSkip {
+                    frame: fr,
+                    redirtied: false,
                 });
                 return Ok(false);
+            }
+        }
+        let target = if fs.cow {
+            if ps.unwritten {
+                // A preallocated extent is written in place the first time (run_delalloc_nocow).
+                self.s.pages[slot].reserved = false;
+                ps.block
+            } else if ps.reserved {
+                self.s.pages[slot].reserved = false;
+                self.alloc_block()
+            } else if h.fs_tolerant {
+                // Reached only with a reservation-free page that `stored` let through: none.
+                unreachable!("fs-tolerant discards unreserved COW pages above")
+            } else {
+                return Ok(self.btrfs_writepage_cow_fixup(fr, file, page));
             }
         } else {
             if !private && !h.fs_tolerant {
@@ -300,6 +477,11 @@ impl Ctx<'_, '_, '_> {
                             format!("{}: \"page {page} does not have buffers attached\" ({name}): dirty page without buffers at writeback; skipped, data not written", fs.name)
                         });
                         self.call(|| format!("{}_writepages: warn, clear dirty, skip", fs.name));
+                        self.data_lost(fr, file, page, Loss::Dropped);
+                        self.emit(|| Event::WritebackSkip {
+                            frame: fr,
+                            redirtied: false,
+                        });
                         return Ok(false);
                     }
                     Unprepared::WriteIfMapped | Unprepared::CowFixup
@@ -308,26 +490,40 @@ impl Ctx<'_, '_, '_> {
                         self.call(|| {
                             "iomap_writepage_map_blocks: IOMAP_HOLE, skipped silently".into()
                         });
+                        self.data_lost(fr, file, page, Loss::Dropped);
+                        self.emit(|| Event::WritebackSkip {
+                            frame: fr,
+                            redirtied: false,
+                        });
                         return Ok(false);
                     }
                     _ => {}
                 }
             }
             if ps.block != NONE {
+                if ps.reserved {
+                    // fallocate turned the range into an extent after the reservation.
+                    self.s.pages[slot].reserved = false;
+                }
                 ps.block
             } else if ps.reserved {
                 self.s.pages[slot].reserved = false;
                 let b = self.alloc_block();
-                self.s.pages[slot].block = b;
+                self.set_extent(file, page, b, false);
                 self.call(|| format!("delalloc conversion: block {b} allocated"));
                 b
             } else if self.s.free_blocks() > 0 {
                 let b = self.alloc_block();
-                self.s.pages[slot].block = b;
+                self.set_extent(file, page, b, false);
                 b
             } else {
                 self.violate(Property::NoLateEnospc, || {
                     format!("{name}[{page}]: allocation at writeback failed: -ENOSPC, data dropped")
+                });
+                self.data_lost(fr, file, page, Loss::Enospc);
+                self.emit(|| Event::WritebackSkip {
+                    frame: fr,
+                    redirtied: false,
                 });
                 return Ok(false);
             }
@@ -339,6 +535,11 @@ impl Ctx<'_, '_, '_> {
         f.wb_snapshot = f.content;
         let c = f.content;
         let v = self.val(c).to_string();
+        self.emit(|| Event::WritebackSubmit {
+            frame: fr,
+            block: target,
+            bounce,
+        });
         if bounce {
             self.info.cost.page_copies += 1;
             self.call(|| {
@@ -350,16 +551,104 @@ impl Ctx<'_, '_, '_> {
         } else {
             ""
         };
+        let how = if ps.unwritten && target == ps.block {
+            " (an unwritten extent, converted at completion)"
+        } else {
+            ""
+        };
         self.call(|| {
             format!(
-                "folio_start_writeback(#{fr}): bio to block {target} submitted with {v}{stable}"
+                "folio_start_writeback(#{fr}): bio to block {target}{how} submitted with {v}{stable}"
             )
         });
         Ok(true)
     }
 
+    /// btrfs_writepage_cow_fixup(): a dirty folio with no ordered extent or delalloc
+    /// reservation was dirtied behind btrfs's back. The first time, PG_checked is set and
+    /// btrfs_writepage_fixup_worker queued (with a folio reference); every time, -EAGAIN:
+    /// folio_redirty_for_writepage() and this pass moves on. The worker reserves space and
+    /// sets delalloc; only a later writeback writes the page. btrfs_sync_file() does not wait
+    /// for the worker, so an fsync that meets such a page returns without its data.
+    fn btrfs_writepage_cow_fixup(&mut self, fr: u8, file: usize, page: u8) -> bool {
+        let name = self.w.sc.files[file].name.clone();
+        let first = !self.s.frames[fr as usize].has(pg::CHECKED);
+        let f = &mut self.s.frames[fr as usize];
+        f.set(pg::DIRTY, true);
+        f.set(pg::FS_CLEAN, false);
+        if first {
+            f.set(pg::CHECKED, true);
+            f.refcount += 1;
+        }
+        self.call(|| {
+            format!(
+                "btrfs_writepage_cow_fixup({name}[{page}] #{fr}): dirtied without ->page_mkwrite{}; -EAGAIN, folio_redirty_for_writepage: skipped in this pass",
+                if first {
+                    ": PG_checked, btrfs_writepage_fixup_worker queued"
+                } else {
+                    ", fixup already queued"
+                }
+            )
+        });
+        self.emit(|| Event::WritebackSkip {
+            frame: fr,
+            redirtied: true,
+        });
+        false
+    }
+
+    /// btrfs_writepage_fixup_worker() (kworker/btrfs-fixup), for the first folio with
+    /// PG_checked: if it is still a dirty page-cache page, btrfs_delalloc_reserve_space() and
+    /// btrfs_set_extent_delalloc() prepare it as ->page_mkwrite would have, and a later
+    /// writeback writes it; with no space, mapping_set_error() and the folio is cleaned: the
+    /// data is lost. Returns None when no fixup is queued.
+    pub(crate) fn btrfs_writepage_fixup_worker(&mut self) -> Option<Result<(), Stop>> {
+        let fr = (0..self.s.frames.len()).find(|&i| self.s.frames[i].has(pg::CHECKED))? as u8;
+        let f = self.s.frames[fr as usize];
+        match f.owner {
+            Owner::Cache { file, page } if f.has(pg::DIRTY) => {
+                let (file, name) = (file as usize, self.w.sc.files[file as usize].name.clone());
+                match self.reserve_space(file, page) {
+                    Ok(_) => {
+                        let fm = &mut self.s.frames[fr as usize];
+                        fm.set(pg::PRIVATE, true);
+                        fm.set(pg::FS_CLEAN, false);
+                        self.emit(|| Event::Prepared { frame: fr });
+                        self.call(|| {
+                            format!("btrfs_writepage_fixup_worker({name}[{page}] #{fr}): btrfs_delalloc_reserve_space, btrfs_set_extent_delalloc: a later writeback writes it")
+                        });
+                    }
+                    Err(e) => {
+                        self.violate(Property::NoLateEnospc, || {
+                            format!("{name}[{page}] was dirtied without a reservation; btrfs's fixup worker finds no space: -{}, data dropped", e.name())
+                        });
+                        self.call(|| {
+                            format!("btrfs_writepage_fixup_worker({name}[{page}] #{fr}): -{}: mapping_set_error, folio_clear_dirty_for_io: data dropped", e.name())
+                        });
+                        self.data_lost(fr, file, page, Loss::Enospc);
+                        self.folio_mkclean(fr);
+                        let fm = &mut self.s.frames[fr as usize];
+                        fm.set(pg::DIRTY, false);
+                        fm.set(pg::FS_CLEAN, true);
+                        self.emit(|| Event::WritebackSkip {
+                            frame: fr,
+                            redirtied: false,
+                        });
+                    }
+                }
+            }
+            _ => self.call(|| {
+                format!("btrfs_writepage_fixup_worker(#{fr}): no longer a dirty page of the file: nothing to do")
+            }),
+        }
+        self.s.frames[fr as usize].set(pg::CHECKED, false);
+        self.folio_put(fr, 1);
+        Some(Ok(()))
+    }
+
     /// Completion half: the block receives the frame's content as it is now; the checksum /
-    /// integrity tag computed at submit is checked; folio_end_writeback().
+    /// integrity tag computed at submit is checked; an unwritten extent is converted;
+    /// folio_end_writeback().
     pub(crate) fn folio_end_writeback(&mut self, fr: u8, file: usize, page: u8) {
         let slot = self.slot(file, page);
         let f = self.s.frames[fr as usize];
@@ -390,19 +679,31 @@ impl Ctx<'_, '_, '_> {
                 format!("{name}[{page}] changed from {was} to {now} under writeback: the {what} computed at submit no longer matches")
             });
         }
-        if self.s.frozen {
+        if self.s.frozen() {
             self.violate(Property::FreezeConsistency, || {
                 format!("disk write to {name}[{page}] while the filesystem is frozen")
             });
         }
         self.s.blocks[b as usize].content = sent;
+        self.emit(|| Event::WritebackComplete {
+            frame: fr,
+            block: b,
+        });
         let still_cached = self.s.pages[slot].cache == fr;
-        if self.w.fs.cow && still_cached {
-            let old = self.s.pages[slot].block;
-            if old != NONE && old != b {
-                self.s.blocks[old as usize].used = false;
+        if still_cached {
+            let ps = self.s.pages[slot];
+            if self.w.fs.cow && ps.block != b {
+                let old = ps.block;
+                if old != NONE {
+                    self.s.blocks[old as usize].used = false;
+                    self.emit(|| Event::BlockFree { block: old });
+                }
+                self.set_extent(file, page, b, false);
+            } else if ps.block == b && ps.unwritten {
+                // xfs_end_ioend / ext4_end_io: the unwritten extent becomes written.
+                self.set_extent(file, page, b, false);
+                self.call(|| format!("unwritten extent of {name}[{page}] converted"));
             }
-            self.s.pages[slot].block = b;
         }
         let fm = &mut self.s.frames[fr as usize];
         fm.set(pg::WRITEBACK, false);
@@ -411,7 +712,10 @@ impl Ctx<'_, '_, '_> {
         let v = self.val(sent).to_string();
         self.call(|| format!("bio completes: block {b} = {v}; folio_end_writeback(#{fr})"));
         if still_cached {
-            self.check_durable(file, page, "writeback completed");
+            let d = self.s.pages[slot].durable;
+            if d != NONE {
+                self.check_durable(file, page, d, Promise::Returned);
+            }
         }
     }
 }

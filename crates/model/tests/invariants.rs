@@ -189,6 +189,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     }],
                     handles: vec!["p".into()],
                     regs: vec!["r".into()],
+                    completions: vec![],
                     values: vec!["0".into(), "A".into(), "B".into(), "C".into()],
                     threads: vec![
                         ThreadDecl {

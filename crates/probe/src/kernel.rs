@@ -16,7 +16,7 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// Time bounds of a run.
@@ -80,7 +80,7 @@ pub fn inexpressible(sc: &Scenario, kind: BackingKind, schedule: &Schedule) -> O
                     match d {
                         "rdma-odp" => return Some("rdma-odp needs an ODP-capable RDMA NIC".into()),
                         "gpu-hmm" => return Some("gpu-hmm needs a GPU driver using HMM".into()),
-                        "rdma" if !write => {
+                        "rdma" | "vfio" if !write => {
                             return Some("a read-only long-term pin: io_uring, which stands for RDMA here, always pins with FOLL_WRITE (research/real-kernel.md surprise 2)".into())
                         }
                         _ => {}
@@ -221,6 +221,10 @@ struct Env {
     /// Where transfers out of pinned pages go before the probe reads them.
     scratch: File,
     frozen: AtomicBool,
+    /// `complete X` / `wait_for_completion X`: the litmus threads' own synchronisation, a
+    /// counting semaphore per completion (a wait blocks its OS thread as the kernel's would).
+    completions: Mutex<Vec<u32>>,
+    completed: Condvar,
 }
 
 impl Env {
@@ -494,6 +498,30 @@ fn exec(env: &Env, op: Op) {
         Op::Seal { file, reg } => {
             let r = status(sys::seal_write(env.files[file].file.as_raw_fd()));
             env.regs.lock().expect("regs")[reg] = r;
+        }
+        Op::Fallocate { file, page } => {
+            if let Err(e) = sys::allocate(
+                env.files[file].file.as_raw_fd(),
+                (page as usize * pg) as u64,
+                pg as u64,
+            ) {
+                env.note(format!(
+                    "fallocate {}: {}",
+                    sc.files[file].name,
+                    sys::errno_name(&e)
+                ));
+            }
+        }
+        Op::Complete { completion } => {
+            env.completions.lock().expect("completions")[completion] += 1;
+            env.completed.notify_all();
+        }
+        Op::WaitForCompletion { completion } => {
+            let mut c = env.completions.lock().expect("completions");
+            while c[completion] == 0 {
+                c = env.completed.wait(c).expect("completions");
+            }
+            c[completion] -= 1;
         }
     }
 }
@@ -934,6 +962,8 @@ fn build(
         source_direct,
         scratch,
         frozen: AtomicBool::new(false),
+        completions: Mutex::new(vec![0; sc.completions.len()]),
+        completed: Condvar::new(),
     })
 }
 

@@ -133,14 +133,31 @@ impl ModelExec<'_, '_> {
     }
 }
 
+impl ModelExec<'_, '_> {
+    /// The filesystem's kernel threads (btrfs's fixup worker) do what is queued: the kernel
+    /// runs them soon after the op that queued it.
+    fn run_kernel_threads(&mut self) {
+        for t in self.world.sc.threads.len()..self.world.actors() {
+            while let Step::Done(next, info) = self.world.step(&self.s, t, false) {
+                self.violated.0 |= info.violations.0;
+                self.s = next;
+            }
+        }
+    }
+}
+
 impl Executor for ModelExec<'_, '_> {
     fn start(&mut self, r: OpRef) -> bool {
         debug_assert_eq!(self.s.threads[r.thread].pc as usize, r.op);
-        self.run(r.thread, r.op)
+        let done = self.run(r.thread, r.op);
+        self.run_kernel_threads();
+        done
     }
     fn poll(&mut self, t: usize) -> bool {
         let op = self.s.threads[t].pc as usize;
-        self.run(t, op)
+        let done = self.run(t, op);
+        self.run_kernel_threads();
+        done
     }
 }
 

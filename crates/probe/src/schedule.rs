@@ -92,6 +92,10 @@ impl Schedule {
         let mut open: Vec<Option<(usize, bool)>> = vec![None; sc.threads.len()];
         for (i, st) in steps.iter().enumerate() {
             let name = st.get("thread").and_then(|t| t.as_str()).unwrap_or("");
+            if (sc.threads.len()..sc.actors()).any(|k| sc.actor_name(k) == name) {
+                // A filesystem kernel thread's step: the kernel runs its worker by itself.
+                continue;
+            }
             let line = st.get("line").and_then(|l| l.as_u64()).unwrap_or(0) as u32;
             let t = sc
                 .threads

@@ -412,6 +412,12 @@ pub fn punch(fd: RawFd, off: u64, len: u64) -> io::Result<()> {
     cvt(unsafe { libc::fallocate(fd, mode, off as libc::off_t, len as libc::off_t) }).map(|_| ())
 }
 
+/// fallocate(2) mode 0: allocate the range (unwritten extents), growing the file.
+pub fn allocate(fd: RawFd, off: u64, len: u64) -> io::Result<()> {
+    // SAFETY: no memory arguments.
+    cvt(unsafe { libc::fallocate(fd, 0, off as libc::off_t, len as libc::off_t) }).map(|_| ())
+}
+
 pub fn fadvise_dontneed(fd: RawFd) -> io::Result<()> {
     // SAFETY: no memory arguments.
     let r = unsafe { libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED) };

@@ -228,25 +228,32 @@ fn plan(x: &Explanation) -> Plan {
 
     // Lanes: every thread, the devices DMA ops use, then every frame and block the trace names
     // or changes.
-    let mut lanes: Vec<Lane> = sc
-        .threads
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Lane {
+    // A filesystem's kernel thread gets a lane when it ran in the trace; a thread's lane is
+    // its index either way (kernel threads come after the litmus threads).
+    let mut lanes: Vec<Lane> = (0..sc.actors())
+        .filter(|&i| i < sc.threads.len() || x.steps.iter().any(|st| st.thread == i))
+        .map(|i| Lane {
             kind: LaneKind::Thread,
             id: i,
-            title: t.name.clone(),
-            sub: "thread".into(),
+            title: sc.actor_name(i).to_string(),
+            sub: if i < sc.threads.len() {
+                "thread".into()
+            } else {
+                "kernel thread".into()
+            },
         })
         .collect();
     // Every device the trace pins through or DMAs with.
     let mut devices: Vec<usize> = x
         .steps
         .iter()
-        .filter_map(|st| match sc.threads[st.thread].ops[st.op].op {
-            Op::Pin { device, .. } => Some(device),
-            ref op => dma_device(&w, op),
-        })
+        .filter_map(
+            |st| match sc.threads.get(st.thread).map(|t| t.ops[st.op].op) {
+                Some(Op::Pin { device, .. }) => Some(device),
+                Some(ref op) => dma_device(&w, op),
+                None => None,
+            },
+        )
         .collect();
     devices.sort();
     devices.dedup();
@@ -323,15 +330,18 @@ fn plan(x: &Explanation) -> Plan {
     let explained = x.property;
     let mut highlighted = false;
     for (i, st) in x.steps.iter().enumerate() {
-        let t = &sc.threads[st.thread];
-        let od = &t.ops[st.op];
-        let thread_lane = st.thread;
-        let actor = dma_device(&w, &od.op)
+        let thread_lane = lane_of(LaneKind::Thread, st.thread).expect("a lane per thread");
+        let op = sc.threads.get(st.thread).map(|t| t.ops[st.op].op);
+        let actor = op
+            .and_then(|op| dma_device(&w, &op))
             .and_then(|d| lane_of(LaneKind::Device, d))
             .unwrap_or(thread_lane);
         let mut items = vec![Item::Head {
             lane: thread_lane,
-            text: format!("{}   (line {})", sc.op_text(&od.op), od.pos.line),
+            text: match sc.op_line(st.thread, st.op) {
+                Some(line) => format!("{}   (line {line})", sc.step_text(st.thread, st.op)),
+                None => sc.step_text(st.thread, st.op),
+            },
         }];
         // page_mkwrite names no frame: it is called for the page the fault is on, the one the
         // step last named (or names next).

@@ -554,17 +554,24 @@ pub fn explain_text(x: &Explanation) -> String {
         }
     }
     out.push('\n');
-    let tw = sc.threads.iter().map(|t| t.name.len()).max().unwrap_or(6);
+    let tw = x
+        .steps
+        .iter()
+        .map(|st| sc.actor_name(st.thread).len())
+        .chain(sc.threads.iter().map(|t| t.name.len()))
+        .max()
+        .unwrap_or(6);
     for (i, st) in x.steps.iter().enumerate() {
-        let t = &sc.threads[st.thread];
-        let od = &t.ops[st.op];
+        let where_ = match sc.op_line(st.thread, st.op) {
+            Some(line) => format!("(line {line})"),
+            None => "(kernel thread)".into(),
+        };
         let _ = writeln!(
             out,
-            "{:>3}  {:tw$}  {}    (line {})",
+            "{:>3}  {:tw$}  {}    {where_}",
             i + 1,
-            t.name,
-            sc.op_text(&od.op),
-            od.pos.line
+            sc.actor_name(st.thread),
+            sc.step_text(st.thread, st.op),
         );
         let pad = " ".repeat(tw + 7);
         for c in &st.calls {
@@ -599,7 +606,8 @@ struct JsonStep {
     step: usize,
     thread: String,
     op: String,
-    line: u32,
+    /// The op's litmus line; null for a filesystem kernel thread's step.
+    line: Option<u32>,
     calls: Vec<String>,
     changes: Vec<String>,
     violations: Vec<JsonViolation>,
@@ -652,7 +660,7 @@ pub fn explain_json(x: &Explanation) -> String {
         schedule: x
             .steps
             .iter()
-            .map(|s| sc.threads[s.thread].name.clone())
+            .map(|s| sc.actor_name(s.thread).to_string())
             .collect(),
         initial: JsonInitial {
             pages: (0..init.frames.len())
@@ -667,26 +675,23 @@ pub fn explain_json(x: &Explanation) -> String {
             .steps
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                let od = &sc.threads[s.thread].ops[s.op];
-                JsonStep {
-                    step: i + 1,
-                    thread: sc.threads[s.thread].name.clone(),
-                    op: sc.op_text(&od.op),
-                    line: od.pos.line,
-                    calls: s.calls.clone(),
-                    changes: s.changes.clone(),
-                    violations: s
-                        .violations
-                        .iter()
-                        .map(|(p, why)| JsonViolation {
-                            property: p.name(),
-                            why: why.clone(),
-                        })
-                        .collect(),
-                    pages: views::changed_pages(&w, before(i), &s.after),
-                    blocks: views::changed_blocks(&w, before(i), &s.after),
-                }
+            .map(|(i, s)| JsonStep {
+                step: i + 1,
+                thread: sc.actor_name(s.thread).to_string(),
+                op: sc.step_text(s.thread, s.op),
+                line: sc.op_line(s.thread, s.op),
+                calls: s.calls.clone(),
+                changes: s.changes.clone(),
+                violations: s
+                    .violations
+                    .iter()
+                    .map(|(p, why)| JsonViolation {
+                        property: p.name(),
+                        why: why.clone(),
+                    })
+                    .collect(),
+                pages: views::changed_pages(&w, before(i), &s.after),
+                blocks: views::changed_blocks(&w, before(i), &s.after),
             })
             .collect(),
         waiting: x

@@ -16,4 +16,5 @@ pub static GET: Tracking = Tracking {
     lru_cost: OpCost::ZERO,
     struct_page_bytes: 0,
     off_lru: false,
+    unevictable_when_pinned: false,
 };

@@ -12,12 +12,16 @@ mod layout_lease;
 mod mmu_notifier;
 mod none;
 mod page_got;
+mod page_got_evict;
 mod pincount;
 mod put_user_page;
 mod refuse_longterm;
+mod refuse_longterm_wait;
+mod revoke;
 mod upstream;
 mod virtual_vma;
 mod wait;
+mod writeback_mark;
 
 use crate::fs::FsRules;
 use crate::scenario::Errno;
@@ -28,6 +32,7 @@ pub static TRACKINGS: &[&Tracking] = &[
     &pincount::PINCOUNT,
     &page_got::PAGE_GOT,
     &virtual_vma::VIRTUAL_VMA,
+    &page_got_evict::PAGE_GOT_EVICT,
 ];
 
 pub static HANDLINGS: &[&Handling] = &[
@@ -39,6 +44,9 @@ pub static HANDLINGS: &[&Handling] = &[
     &mmu_notifier::MMU_NOTIFIER,
     &gup_bounce::GUP_BOUNCE,
     &fs_tolerant::FS_TOLERANT,
+    &refuse_longterm_wait::REFUSE_LONGTERM_WAIT,
+    &writeback_mark::WRITEBACK_MARK,
+    &revoke::REVOKE,
     &upstream::UPSTREAM,
 ];
 
@@ -84,6 +92,9 @@ pub enum PinRef {
     /// A pseudo-VMA over the pinned file range in the inode's i_mmap tree: exact per file range,
     /// so a page-cache page at a pinned index answers true whatever frame the pin holds.
     FileRange,
+    /// A PageGot flag set by the first pin and cleared only when the folio is freed (evicted):
+    /// once pinned, a page answers true until it leaves memory (seed 004, Wilcox's variant).
+    Sticky,
 }
 
 /// The 1024 of `GUP_PIN_COUNTING_BIAS` (include/linux/mm.h).
@@ -135,6 +146,10 @@ pub struct Tracking {
     pub struct_page_bytes: u8,
     /// A pinned page leaves the LRU (its aging is lost; reclaim never sees it).
     pub off_lru: bool,
+    /// Reclaim never takes a page the tracking says is pinned, whatever the handling: it is off
+    /// the LRU (page-got) or covered by something like an mlocked mapping, which reclaim moves
+    /// to the unevictable list instead of waiting for it (virtual-vma).
+    pub unevictable_when_pinned: bool,
 }
 
 /// What a writeback, truncate or reclaim does when it meets a page the design knows is pinned.
@@ -211,9 +226,18 @@ pub struct Handling {
     /// page cache through the write path at unpin.
     pub longterm_bounce: bool,
     /// Filesystems accept pages dirtied without ->page_mkwrite: no `mkwrite-contract`; writeback
-    /// allocates for them (dropping the data if that fails) and bounces where writes must be
-    /// stable.
+    /// writes them where storage is allocated or reserved, discards them otherwise, and bounces
+    /// where writes must be stable.
     pub fs_tolerant: bool,
+    /// Long-term pins (which hold a lease, `layout_lease`) are revoked before writeback
+    /// write-protects or reclaim unmaps a page they reach, not only at layout changes.
+    pub revoke: bool,
+    /// A FOLL_WRITE pin of a page-cache page marks it PG_writeback until the last unpin, so
+    /// writers block in wait_on_page_writeback() and writeback skips or waits for it.
+    pub pin_marks_writeback: bool,
+    /// The unpin of a dirty pinned page calls a light ->page_mkwrite first, which keeps what the
+    /// first one set up and reserves again only where the filesystem must (COW).
+    pub unpin_mkwrite_light: bool,
     /// What the handling adds to every pin and unpin call (a lease, a bounce page's bookkeeping).
     pub pin_call_cost: OpCost,
     pub unpin_call_cost: OpCost,
@@ -238,6 +262,9 @@ pub const PROCEED: Handling = Handling {
     layout_lease: false,
     longterm_bounce: false,
     fs_tolerant: false,
+    revoke: false,
+    pin_marks_writeback: false,
+    unpin_mkwrite_light: false,
     pin_call_cost: OpCost::ZERO,
     unpin_call_cost: OpCost::ZERO,
 };
@@ -277,7 +304,7 @@ impl Design {
             .collect()
     }
 
-    /// Every tracking × combinable handling pair (DESIGN §2's 5 × 8), tracking-major.
+    /// Every tracking × combinable handling pair, tracking-major.
     pub fn pairs() -> Vec<Design> {
         TRACKINGS
             .iter()
@@ -393,10 +420,12 @@ mod tests {
     #[test]
     fn every_tracking_combines_with_every_handling() {
         let pairs = Design::pairs();
+        let combinable = HANDLINGS.iter().filter(|h| !h.preset_only).count();
+        assert_eq!(pairs.len(), TRACKINGS.len() * combinable);
         assert_eq!(
-            pairs.len(),
-            40,
-            "DESIGN §2: 5 tracking mechanisms x 8 handlings"
+            (TRACKINGS.len(), combinable),
+            (6, 11),
+            "DESIGN §2's 5 tracking mechanisms and 8 handlings, and the seeds' variants: page-got-evict, refuse-longterm-wait, writeback-mark, revoke"
         );
         for d in &pairs {
             let name = format!("{}+{}", d.tracking.name, d.handling.name);

@@ -22,4 +22,5 @@ pub static PAGE_GOT: Tracking = Tracking {
     // page->lru is a list_head: two words.
     struct_page_bytes: 16,
     off_lru: true,
+    unevictable_when_pinned: true,
 };

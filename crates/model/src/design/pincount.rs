@@ -18,4 +18,5 @@ pub static PINCOUNT: Tracking = Tracking {
     lru_cost: OpCost::ZERO,
     struct_page_bytes: 0,
     off_lru: false,
+    unevictable_when_pinned: false,
 };

@@ -17,4 +17,5 @@ pub static PUT_USER_PAGE: Tracking = Tracking {
     lru_cost: OpCost::ZERO,
     struct_page_bytes: 0,
     off_lru: false,
+    unevictable_when_pinned: false,
 };

@@ -20,4 +20,5 @@ pub static VIRTUAL_VMA: Tracking = Tracking {
     lru_cost: OpCost::ZERO,
     struct_page_bytes: 0,
     off_lru: false,
+    unevictable_when_pinned: true,
 };

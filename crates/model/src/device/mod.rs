@@ -7,6 +7,7 @@ mod io_uring;
 mod process_vm_writev;
 mod rdma;
 mod rdma_odp;
+mod vfio;
 mod vmsplice;
 
 pub static DEVICES: &[&DeviceRules] = &[
@@ -17,6 +18,7 @@ pub static DEVICES: &[&DeviceRules] = &[
     &vmsplice::VMSPLICE,
     &rdma_odp::RDMA_ODP,
     &gpu_hmm::GPU_HMM,
+    &vfio::VFIO,
 ];
 
 /// Whether a GUP flag is implied by the device, optional (the litmus `pin` says), or impossible.

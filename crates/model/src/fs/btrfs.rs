@@ -1,4 +1,4 @@
-use super::{FsRules, Unprepared};
+use super::{FsRules, KernelWork, Unprepared};
 
 /// btrfs with data checksums (the default, not nodatasum/NOCOW).
 pub static BTRFS: FsRules = FsRules {
@@ -12,4 +12,6 @@ pub static BTRFS: FsRules = FsRules {
     write_syscall: true,
     dax: false,
     sealable: false,
+    warn_dirty_without_buffers: false,
+    kernel_threads: &[KernelWork::BtrfsFixup],
 };

@@ -12,4 +12,6 @@ pub static EXT4: FsRules = FsRules {
     write_syscall: true,
     dax: false,
     sealable: false,
+    warn_dirty_without_buffers: true,
+    kernel_threads: &[],
 };

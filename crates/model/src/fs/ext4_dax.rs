@@ -12,4 +12,6 @@ pub static EXT4_DAX: FsRules = FsRules {
     write_syscall: true,
     dax: true,
     sealable: false,
+    warn_dirty_without_buffers: false,
+    kernel_threads: &[],
 };

@@ -12,4 +12,6 @@ pub static HUGETLBFS: FsRules = FsRules {
     write_syscall: false,
     dax: false,
     sealable: false,
+    warn_dirty_without_buffers: false,
+    kernel_threads: &[],
 };

@@ -13,4 +13,6 @@ pub static MEMFD: FsRules = FsRules {
     write_syscall: true,
     dax: false,
     sealable: true,
+    warn_dirty_without_buffers: false,
+    kernel_threads: &[],
 };

@@ -38,6 +38,30 @@ pub enum Unprepared {
     WriteIfMapped,
 }
 
+/// Work a filesystem does in a kernel thread of its own, which the checker interleaves with
+/// the litmus threads (it runs whenever work is queued).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelWork {
+    /// btrfs_writepage_fixup_worker(): a folio writeback found dirtied behind btrfs's back
+    /// (PG_checked) gets its space reservation and delalloc bits; a later writeback writes it.
+    BtrfsFixup,
+}
+
+impl KernelWork {
+    /// The thread's name in traces.
+    pub fn thread_name(self) -> &'static str {
+        match self {
+            KernelWork::BtrfsFixup => "kworker/btrfs-fixup",
+        }
+    }
+    /// The kernel function one step of the thread runs.
+    pub fn work_fn(self) -> &'static str {
+        match self {
+            KernelWork::BtrfsFixup => "btrfs_writepage_fixup_worker",
+        }
+    }
+}
+
 /// The rules of one filesystem.
 #[derive(Debug)]
 pub struct FsRules {
@@ -62,6 +86,12 @@ pub struct FsRules {
     /// A memfd created with MFD_ALLOW_SEALING: `fcntl(F_ADD_SEALS)` works on its files
     /// (`memfd_add_seals`); every other filesystem's files answer -EINVAL.
     pub sealable: bool,
+    /// `->dirty_folio` warns when the folio has no buffers (ext4_dirty_folio:
+    /// WARN_ON_ONCE(!folio_buffers(folio))): dirtying a page whose buffers reclaim released is
+    /// a filesystem bug at the dirtying, not only at writeback.
+    pub warn_dirty_without_buffers: bool,
+    /// The filesystem's own kernel threads (see `KernelWork`).
+    pub kernel_threads: &'static [KernelWork],
 }
 
 /// A filesystem, by its position in `FILESYSTEMS`.

@@ -13,4 +13,6 @@ pub static TMPFS: FsRules = FsRules {
     write_syscall: true,
     dax: false,
     sealable: false,
+    warn_dirty_without_buffers: false,
+    kernel_threads: &[],
 };

@@ -12,4 +12,6 @@ pub static XFS: FsRules = FsRules {
     write_syscall: true,
     dax: false,
     sealable: false,
+    warn_dirty_without_buffers: false,
+    kernel_threads: &[],
 };

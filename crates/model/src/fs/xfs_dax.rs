@@ -12,4 +12,6 @@ pub static XFS_DAX: FsRules = FsRules {
     write_syscall: true,
     dax: true,
     sealable: false,
+    warn_dirty_without_buffers: false,
+    kernel_threads: &[],
 };
