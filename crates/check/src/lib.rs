@@ -7,6 +7,8 @@
 //! violates a property, else `hang` if any execution waits forever, else `refused`, else
 //! `revoked`, else `safe` — and `incomplete` whenever a limit cut the search short.
 
+pub mod oracle;
+
 use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};

@@ -1,0 +1,780 @@
+//! The second oracle against the model: on random scenarios, on the catalog and on small
+//! hand-written cases, every execution's in-step verdicts must be what the history oracle
+//! (`pinlab_check::oracle`) decides from the execution's events, and the union over all
+//! executions must be `check()`'s verdict.
+//!
+//! `PINLAB_ORACLE_CASES=N` sets the number of random scenarios (each under every design);
+//! `PINLAB_ORACLE_SEED=S` another seed; `PINLAB_ORACLE_KEEP_GOING=1` collects every
+//! disagreement instead of stopping (and shrinking) at the first, and prints one example of
+//! each kind at the end.
+
+use pinlab_check::oracle::{cross_check, CrossCheck, CrossLimits, Disagreement};
+use pinlab_model::design::Design;
+use pinlab_model::device::DeviceKind;
+use pinlab_model::device::Flag;
+use pinlab_model::property::Property;
+use pinlab_model::scenario::Scenario;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+// Designs -----------------------------------------------------------------------------------------
+
+/// Every preset, and every tracking × handling pair that is not a preset.
+fn designs() -> Vec<Design> {
+    let mut d = Design::presets();
+    d.extend(Design::pairs().into_iter().filter(|p| p.preset_name().is_none()));
+    d
+}
+
+// Random scenarios --------------------------------------------------------------------------------
+
+const FILESYSTEMS: &[&str] = &[
+    "ext4",
+    "xfs",
+    "btrfs",
+    "tmpfs",
+    "memfd",
+    "hugetlbfs",
+    "ext4-dax",
+    "xfs-dax",
+];
+const DEVICES: &[&str] = &[
+    "rdma",
+    "dio",
+    "process_vm_writev",
+    "io_uring",
+    "vmsplice",
+    "rdma-odp",
+    "gpu-hmm",
+    "vfio",
+];
+const VALUES: &[&str] = &["A", "B", "C"];
+
+#[derive(Clone, Debug)]
+struct FileSpec {
+    pages: u8,
+    /// Per page: a value index, or None for a hole; None for no `data=` at all.
+    data: Option<Vec<Option<u8>>>,
+    refs: u16,
+}
+
+#[derive(Clone, Debug)]
+enum MapSpec {
+    File { file: u8, shared: bool, rw: bool },
+    Anon { pages: u8, rw: bool },
+}
+
+/// An op with raw indexes, resolved (modulo what exists) when rendered.
+#[derive(Clone, Debug)]
+enum OpSpec {
+    Store(u8, u8, u8),
+    Load(u8, u8),
+    Write(u8, u8, u8),
+    Read(u8, u8),
+    Pin {
+        dev: u8,
+        map: u8,
+        start: u8,
+        len: u8,
+        write: bool,
+        longterm: bool,
+    },
+    DmaWrite(u8, u8, u8),
+    DmaRead(u8, u8),
+    Unpin(u8, bool),
+    Fsync(u8),
+    Sync,
+    Writeback(u8),
+    Truncate(u8, u8),
+    Punch(u8, u8),
+    Reclaim,
+    Freeze,
+    Thaw,
+    Munmap(u8),
+    Mprotect(u8, bool),
+    Seal(u8),
+    Fallocate(u8, u8),
+    Complete(u8),
+    WaitForCompletion(u8),
+}
+
+#[derive(Clone, Debug)]
+struct Spec {
+    fs: usize,
+    blocks: u8,
+    integrity: bool,
+    files: Vec<FileSpec>,
+    maps: Vec<MapSpec>,
+    devices: Vec<usize>,
+    threads: Vec<Vec<OpSpec>>,
+}
+
+fn file_spec() -> impl Strategy<Value = FileSpec> {
+    (
+        1..=2u8,
+        prop::option::of(prop::collection::vec(prop::option::of(0..3u8), 2)),
+        prop_oneof![8 => Just(0u16), 1 => Just(1u16), 1 => Just(1100u16)],
+    )
+        .prop_map(|(pages, data, refs)| FileSpec {
+            pages,
+            data: data.map(|mut d| {
+                d.truncate(pages as usize);
+                d
+            }),
+            refs,
+        })
+}
+
+fn map_spec() -> impl Strategy<Value = MapSpec> {
+    prop_oneof![
+        6 => (0..2u8, prop::bool::weighted(0.7), prop::bool::weighted(0.75))
+            .prop_map(|(file, shared, rw)| MapSpec::File { file, shared, rw }),
+        1 => (1..=2u8, prop::bool::weighted(0.75)).prop_map(|(pages, rw)| MapSpec::Anon { pages, rw }),
+    ]
+}
+
+/// What a thread mostly does: random threads of random ops rarely meet, so each thread has a
+/// role that weights its ops (every op stays possible in every role).
+#[derive(Clone, Copy, Debug)]
+enum Role {
+    /// Stores, write(2), pins.
+    App,
+    /// DMA through the handles, unpins.
+    Device,
+    /// Writeback, fsync, truncate, reclaim, freeze.
+    Kernel,
+}
+
+fn op_spec(role: Role, extended: bool) -> BoxedStrategy<OpSpec> {
+    let i = || 0..4u8;
+    // (app, device, kernel) weights.
+    let w = |a: u32, d: u32, k: u32| match role {
+        Role::App => a,
+        Role::Device => d,
+        Role::Kernel => k,
+    };
+    let base = prop_oneof![
+        w(6, 1, 1) => (i(), i(), i()).prop_map(|(m, p, v)| OpSpec::Store(m, p, v)),
+        w(2, 1, 1) => (i(), i()).prop_map(|(m, p)| OpSpec::Load(m, p)),
+        w(3, 1, 1) => (i(), i(), i()).prop_map(|(f, p, v)| OpSpec::Write(f, p, v)),
+        w(1, 1, 1) => (i(), i()).prop_map(|(f, p)| OpSpec::Read(f, p)),
+        w(8, 4, 1) => (i(), i(), i(), i(), prop::bool::weighted(0.75), any::<bool>()).prop_map(
+            |(dev, map, start, len, write, longterm)| OpSpec::Pin { dev, map, start, len, write, longterm }
+        ),
+        w(3, 10, 1) => (i(), i(), i()).prop_map(|(h, k, v)| OpSpec::DmaWrite(h, k, v)),
+        w(1, 2, 1) => (i(), i()).prop_map(|(h, k)| OpSpec::DmaRead(h, k)),
+        w(3, 5, 1) => (i(), any::<bool>()).prop_map(|(h, d)| OpSpec::Unpin(h, d)),
+        w(3, 1, 6) => i().prop_map(OpSpec::Fsync),
+        w(1, 1, 2) => Just(OpSpec::Sync),
+        w(1, 1, 8) => i().prop_map(OpSpec::Writeback),
+        w(1, 1, 3) => (i(), prop_oneof![3 => Just(0u8), 2 => Just(1), 1 => Just(2)]).prop_map(|(f, n)| OpSpec::Truncate(f, n)),
+        w(1, 1, 3) => (i(), i()).prop_map(|(f, p)| OpSpec::Punch(f, p)),
+        w(2, 1, 4) => Just(OpSpec::Reclaim),
+        w(1, 1, 2) => Just(OpSpec::Freeze),
+        w(1, 1, 2) => Just(OpSpec::Thaw),
+        w(1, 1, 1) => i().prop_map(OpSpec::Munmap),
+        w(1, 1, 1) => (i(), any::<bool>()).prop_map(|(m, w)| OpSpec::Mprotect(m, w)),
+        w(1, 1, 1) => i().prop_map(OpSpec::Seal),
+    ];
+    if extended {
+        prop_oneof![
+            24 => base,
+            w(1, 0, 1) => (i(), i()).prop_map(|(f, p)| OpSpec::Fallocate(f, p)),
+            1 => i().prop_map(OpSpec::Complete),
+            1 => i().prop_map(OpSpec::WaitForCompletion),
+        ]
+        .boxed()
+    } else {
+        base.boxed()
+    }
+}
+
+fn thread_spec(extended: bool) -> impl Strategy<Value = Vec<OpSpec>> {
+    prop_oneof![
+        3 => Just(Role::App),
+        2 => Just(Role::Device),
+        2 => Just(Role::Kernel),
+    ]
+    .prop_flat_map(move |role| prop::collection::vec(op_spec(role, extended), 1..=5))
+}
+
+fn spec(extended: bool) -> impl Strategy<Value = Spec> {
+    (
+        // The filesystems with backing store have most to get wrong.
+        prop_oneof![
+            3 => Just(0usize), 3 => Just(1), 3 => Just(2), 1 => Just(3), 1 => Just(4),
+            1 => Just(5), 2 => Just(6), 2 => Just(7),
+        ],
+        0..=3u8,
+        prop::bool::weighted(0.15),
+        prop::collection::vec(file_spec(), 1..=2),
+        prop_oneof![1 => prop::collection::vec(map_spec(), 0..=0), 8 => prop::collection::vec(map_spec(), 1..=2)],
+        prop_oneof![1 => prop::collection::vec(0..DEVICES.len(), 0..=0), 8 => prop::collection::vec(0..DEVICES.len(), 1..=2)],
+        prop::collection::vec(thread_spec(extended), 2..=3),
+    )
+        .prop_map(
+            |(fs, blocks, integrity, files, maps, devices, threads)| Spec {
+                fs,
+                blocks,
+                integrity,
+                files,
+                maps,
+                devices,
+                threads,
+            },
+        )
+}
+
+/// The most ops all threads together get: enough for every interaction, few enough that the
+/// enumeration of every interleaving usually completes.
+const MAX_OPS: usize = 12;
+
+fn render(s: &Spec) -> String {
+    let fs = FILESYSTEMS[s.fs];
+    let dax = fs.ends_with("-dax");
+    let mut t = format!("litmus random\nfs {fs} blocks={}", s.blocks);
+    if s.integrity {
+        t.push_str(" integrity");
+    }
+    t.push('\n');
+    for (i, f) in s.files.iter().enumerate() {
+        t.push_str(&format!("file f{i} pages={}", f.pages));
+        if let Some(d) = &f.data {
+            let d: Vec<&str> = d
+                .iter()
+                .map(|v| v.map_or("hole", |v| VALUES[v as usize]))
+                .collect();
+            t.push_str(&format!(" data={}", d.join(",")));
+        }
+        if f.refs > 0 && !dax {
+            t.push_str(&format!(" refs={}", f.refs));
+        }
+        t.push('\n');
+    }
+    let nfiles = s.files.len() as u8;
+    let mut map_pages = Vec::new();
+    for (i, m) in s.maps.iter().enumerate() {
+        match *m {
+            MapSpec::File { file, shared, rw } => {
+                let file = file % nfiles;
+                map_pages.push(s.files[file as usize].pages);
+                t.push_str(&format!(
+                    "mmap m{i} = f{file} {} {}\n",
+                    if shared { "shared" } else { "private" },
+                    if rw { "rw" } else { "ro" }
+                ));
+            }
+            MapSpec::Anon { pages, rw } => {
+                map_pages.push(pages);
+                t.push_str(&format!(
+                    "anon m{i} pages={pages} {}\n",
+                    if rw { "rw" } else { "ro" }
+                ));
+            }
+        }
+    }
+    for (i, d) in s.devices.iter().enumerate() {
+        t.push_str(&format!("device d{i} {}\n", DEVICES[*d]));
+    }
+    let nmaps = map_pages.len() as u8;
+    let ndevs = s.devices.len() as u8;
+    // Pins first: handles are global, so a dma may name a pin of any thread.
+    let mut pins: Vec<u8> = Vec::new(); // handle -> pages
+    let mut budget = MAX_OPS;
+    let mut kept: Vec<Vec<&OpSpec>> = Vec::new();
+    for th in &s.threads {
+        let mut v = Vec::new();
+        for op in th {
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            v.push(op);
+        }
+        kept.push(v);
+    }
+    for th in &kept {
+        for op in th {
+            if let OpSpec::Pin {
+                map, start, len, ..
+            } = **op
+            {
+                if nmaps > 0 && ndevs > 0 {
+                    let pages = map_pages[(map % nmaps) as usize];
+                    let a = start % pages;
+                    let n = 1 + len % (pages - a);
+                    pins.push(n);
+                }
+            }
+        }
+    }
+    let mut handle = 0usize;
+    let mut unpinned = vec![false; pins.len()];
+    let mut reg = 0usize;
+    let mut completions = false;
+    let mut threads = String::new();
+    for (ti, th) in kept.iter().enumerate() {
+        let mut body = String::new();
+        for op in th {
+            let line = match **op {
+                OpSpec::Store(m, p, v) if nmaps > 0 => {
+                    let m = m % nmaps;
+                    format!(
+                        "store m{m}[{}] = {}",
+                        p % map_pages[m as usize],
+                        VALUES[(v % 3) as usize]
+                    )
+                }
+                OpSpec::Load(m, p) if nmaps > 0 => {
+                    let m = m % nmaps;
+                    reg += 1;
+                    format!("load m{m}[{}] -> r{reg}", p % map_pages[m as usize])
+                }
+                OpSpec::Write(f, p, v) if fs != "hugetlbfs" => {
+                    format!("write f{}[{}] = {}", f % nfiles, p % 3, VALUES[(v % 3) as usize])
+                }
+                OpSpec::Read(f, p) if fs != "hugetlbfs" => {
+                    reg += 1;
+                    format!("read f{}[{}] -> r{reg}", f % nfiles, p % 3)
+                }
+                OpSpec::Pin {
+                    dev,
+                    map,
+                    start,
+                    write,
+                    longterm,
+                    ..
+                } if nmaps > 0 && ndevs > 0 => {
+                    let d = dev % ndevs;
+                    let kind = DeviceKind::from_name(DEVICES[s.devices[d as usize]])
+                        .unwrap()
+                        .rules();
+                    let m = map % nmaps;
+                    let a = start % map_pages[m as usize];
+                    let n = pins[handle];
+                    let mut l = format!("pin p{handle} = d{d} m{m}[{a}..{}]", a + n);
+                    if write && kind.write != Flag::Forbidden {
+                        l.push_str(" write");
+                    }
+                    if longterm && kind.longterm != Flag::Forbidden {
+                        l.push_str(" longterm");
+                    }
+                    handle += 1;
+                    l
+                }
+                OpSpec::DmaWrite(h, k, v) if !pins.is_empty() => {
+                    let h = h as usize % pins.len();
+                    format!("dma p{h}[{}] = {}", k % pins[h], VALUES[(v % 3) as usize])
+                }
+                OpSpec::DmaRead(h, k) if !pins.is_empty() => {
+                    let h = h as usize % pins.len();
+                    reg += 1;
+                    format!("dma p{h}[{}] -> r{reg}", k % pins[h])
+                }
+                OpSpec::Unpin(h, dirty) if !pins.is_empty() => {
+                    let h = h as usize % pins.len();
+                    if unpinned[h] {
+                        continue;
+                    }
+                    unpinned[h] = true;
+                    format!("unpin p{h}{}", if dirty { " dirty" } else { "" })
+                }
+                OpSpec::Fsync(f) => format!("fsync f{}", f % nfiles),
+                OpSpec::Sync => "sync".into(),
+                OpSpec::Writeback(f) => format!("writeback f{}", f % nfiles),
+                OpSpec::Truncate(f, n) => format!("truncate f{} {n}", f % nfiles),
+                OpSpec::Punch(f, p) => format!("punch f{} {}", f % nfiles, p % 2),
+                OpSpec::Reclaim => "reclaim".into(),
+                OpSpec::Freeze => "freeze".into(),
+                OpSpec::Thaw => "thaw".into(),
+                OpSpec::Munmap(m) if nmaps > 0 => format!("munmap m{}", m % nmaps),
+                OpSpec::Mprotect(m, rw) if nmaps > 0 => {
+                    format!("mprotect m{} {}", m % nmaps, if rw { "rw" } else { "ro" })
+                }
+                OpSpec::Seal(f) if fs == "memfd" => {
+                    reg += 1;
+                    format!("seal f{} write -> r{reg}", f % nfiles)
+                }
+                OpSpec::Fallocate(f, p) => format!("fallocate f{} {}", f % nfiles, p % 3),
+                OpSpec::Complete(c) => {
+                    completions = true;
+                    format!("complete x{}", c % 2)
+                }
+                OpSpec::WaitForCompletion(c) => {
+                    completions = true;
+                    format!("wait_for_completion x{}", c % 2)
+                }
+                _ => continue,
+            };
+            body.push_str("  ");
+            body.push_str(&line);
+            body.push('\n');
+        }
+        if body.is_empty() {
+            continue;
+        }
+        threads.push_str(&format!("thread t{ti} {{\n{body}}}\n"));
+    }
+    let _ = completions;
+    t.push_str(&threads);
+    t
+}
+
+fn parse(text: &str) -> Option<Scenario> {
+    pinlab_litmus::parse("random.litmus", text).ok()
+}
+
+/// Does the parser know the ops of branch `parser` (fallocate, completions)?
+fn parser_extended() -> bool {
+    parse("litmus x\nfs ext4\nfile f pages=1\nthread t {\n  fallocate f 0\n}\n").is_some()
+}
+
+/// A random scenario: its litmus text and what it parses to (shown as the text alone).
+#[derive(Clone)]
+struct Case {
+    text: String,
+    sc: Scenario,
+}
+
+impl std::fmt::Debug for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\n{}", self.text)
+    }
+}
+
+fn scenarios() -> impl Strategy<Value = Case> {
+    spec(parser_extended()).prop_filter_map("does not parse", |s| {
+        let text = render(&s);
+        parse(&text).map(|sc| Case { text, sc })
+    })
+}
+
+// Running -----------------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Counts {
+    checks: AtomicUsize,
+    executions: AtomicUsize,
+    complete: AtomicUsize,
+    with_checker: AtomicUsize,
+    /// Checks whose executions violate each property (`Property::ALL` order), refuse, revoke.
+    found: [AtomicUsize; 11],
+}
+
+impl Counts {
+    fn add(&self, c: &CrossCheck) {
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        self.executions.fetch_add(c.executions, Ordering::Relaxed);
+        if c.complete {
+            self.complete.fetch_add(1, Ordering::Relaxed);
+        }
+        if c.compared_with_checker {
+            self.with_checker.fetch_add(1, Ordering::Relaxed);
+        }
+        for (i, p) in Property::ALL.iter().enumerate() {
+            if c.outcome.violated.contains(*p) {
+                self.found[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if c.outcome.refused {
+            self.found[9].fetch_add(1, Ordering::Relaxed);
+        }
+        if c.outcome.revoked {
+            self.found[10].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    fn report(&self, what: &str) {
+        println!(
+            "{what}: {} scenario x design checks, {} executions; {} enumerated completely, {} of them also compared with check()",
+            self.checks.load(Ordering::Relaxed),
+            self.executions.load(Ordering::Relaxed),
+            self.complete.load(Ordering::Relaxed),
+            self.with_checker.load(Ordering::Relaxed),
+        );
+        let names = Property::ALL
+            .iter()
+            .map(|p| p.name())
+            .chain(["refused", "revoked"]);
+        let found: Vec<String> = names
+            .zip(&self.found)
+            .map(|(n, c)| format!("{n} {}", c.load(Ordering::Relaxed)))
+            .collect();
+        println!("  checks where some execution has: {}", found.join(", "));
+    }
+}
+
+/// Cross-checks one scenario under the designs given, on every core; the first disagreement
+/// (in design order) if any.
+fn cross_check_all(
+    text: &str,
+    sc: &Scenario,
+    designs: &[Design],
+    limits: CrossLimits,
+    counts: &Counts,
+) -> Vec<Disagreement> {
+    let next = AtomicUsize::new(0);
+    let found: Mutex<Vec<(usize, Disagreement)>> = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(designs.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(d) = designs.get(i) else { break };
+                match cross_check(sc, *d, limits) {
+                    Ok(c) => counts.add(&c),
+                    Err(e) => found.lock().unwrap().push((i, e.with_litmus(text))),
+                }
+            });
+        }
+    });
+    let mut found = found.into_inner().unwrap();
+    found.sort_by_key(|(i, _)| *i);
+    found.into_iter().map(|(_, d)| d).collect()
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Random scenarios in a debug build: each under all 67 designs. Small enough for CI.
+const DEFAULT_CASES: usize = 6;
+
+#[test]
+fn random_scenarios_model_and_oracle_agree() {
+    let cases = env_usize("PINLAB_ORACLE_CASES", DEFAULT_CASES);
+    let seed = env_usize("PINLAB_ORACLE_SEED", 1) as u64;
+    let keep_going = std::env::var("PINLAB_ORACLE_KEEP_GOING").is_ok_and(|v| v == "1");
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: cases as u32,
+            failure_persistence: None,
+            max_shrink_iters: 2000,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
+    );
+    let designs = designs();
+    let counts = Counts::default();
+    let kept: Mutex<BTreeMap<String, Disagreement>> = Mutex::new(BTreeMap::new());
+    let started = std::time::Instant::now();
+    let r = runner.run(&scenarios(), |Case { text, sc }| {
+        let found = cross_check_all(&text, &sc, &designs, CrossLimits::default(), &counts);
+        if keep_going {
+            let mut k = kept.lock().unwrap();
+            for d in found {
+                let sig = d.signature();
+                let shorter = k
+                    .get(&sig)
+                    .is_none_or(|old| old.litmus.as_ref().unwrap().len() > text.len());
+                if shorter {
+                    k.insert(sig, d);
+                }
+            }
+            return Ok(());
+        }
+        match found.into_iter().next() {
+            Some(d) => Err(TestCaseError::fail(d.to_string())),
+            None => Ok(()),
+        }
+    });
+    counts.report(&format!(
+        "random scenarios ({cases} cases, seed {seed}, {:.1} s)",
+        started.elapsed().as_secs_f64()
+    ));
+    let kept = kept.into_inner().unwrap();
+    for d in kept.values() {
+        println!("==== {}\n{d}", d.signature());
+    }
+    if let Err(e) = r {
+        panic!("{e}");
+    }
+    assert!(
+        kept.is_empty(),
+        "{} kinds of disagreement (above)",
+        kept.len()
+    );
+}
+
+// The catalog as a fixture ------------------------------------------------------------------------
+
+#[test]
+fn catalog_model_and_oracle_agree() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
+    let files = pinlab_litmus::litmus_files(&dir).expect("the catalog");
+    assert!(!files.is_empty());
+    let counts = Counts::default();
+    let mut failures = Vec::new();
+    let limits = CrossLimits {
+        max_executions: if cfg!(debug_assertions) { 300 } else { 5_000 },
+        random_executions: if cfg!(debug_assertions) { 30 } else { 200 },
+        ..CrossLimits::default()
+    };
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let sc = pinlab_litmus::parse(&f.display().to_string(), &text).expect("catalog parses");
+        failures.extend(cross_check_all(
+            &text,
+            &sc,
+            &Design::presets(),
+            limits,
+            &counts,
+        ));
+    }
+    counts.report("catalog");
+    for d in &failures {
+        println!("{d}");
+    }
+    assert!(failures.is_empty(), "{} disagreements (above)", failures.len());
+}
+
+// One case per property --------------------------------------------------------------------------
+
+fn agree(text: &str, design: &str) -> CrossCheck {
+    let sc = pinlab_litmus::parse("case.litmus", text).unwrap_or_else(|d| panic!("{}", d.render(text)));
+    let d = Design::parse(design).unwrap();
+    match cross_check(&sc, d, CrossLimits::default()) {
+        Ok(c) => {
+            assert!(c.complete, "{design}: enumeration incomplete");
+            c
+        }
+        Err(e) => panic!("{}", e.with_litmus(text)),
+    }
+}
+
+fn finds(text: &str, design: &str, p: Property) {
+    let c = agree(text, design);
+    assert!(
+        c.outcome.violated.contains(p),
+        "{design}: expected {} in {}",
+        p.name(),
+        c.outcome
+    );
+}
+
+fn clean(text: &str, design: &str) {
+    let c = agree(text, design);
+    assert!(
+        c.outcome.violated.is_empty(),
+        "{design}: expected no violation, got {}",
+        c.outcome
+    );
+}
+
+fn catalog(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../litmus")
+            .join(format!("{name}.litmus")),
+    )
+    .unwrap()
+}
+
+#[test]
+fn mkwrite_contract_a_dma_write_to_a_page_writeback_cleaned() {
+    let text = "litmus t\nfs ext4\nfile f pages=1 data=A\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  fsync f\n  dma p[0] = B\n}\n";
+    finds(text, "legacy", Property::MkwriteContract);
+    // Not checked where filesystems tolerate it.
+    clean(text, "fs-tolerant");
+    // tmpfs has no ->page_mkwrite.
+    clean(&text.replace("ext4", "tmpfs"), "legacy");
+}
+
+#[test]
+fn stable_writes_a_dma_write_between_submit_and_completion() {
+    let text = catalog("ext4-integrity-rdma-dma-during-writeback");
+    finds(&text, "legacy", Property::StableWrites);
+    // Without an integrity device ext4 does not need stable pages.
+    let plain = text.replace("fs ext4 integrity", "fs ext4");
+    let c = agree(&plain, "legacy");
+    assert!(!c.outcome.violated.contains(Property::StableWrites), "{}", c.outcome);
+    // btrfs checksums data: stable pages whatever the device.
+    finds(&plain.replace("fs ext4", "fs btrfs"), "legacy", Property::StableWrites);
+}
+
+#[test]
+fn durability_a_dma_write_after_writeback_is_not_on_disk_at_the_next_fsync() {
+    let text = "litmus t\nfs xfs\nfile f pages=1 data=A\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  store m[0] = B\n  fsync f\n  dma p[0] = C\n  fsync f\n}\n";
+    finds(text, "legacy", Property::Durability);
+    clean(&text.replace("  dma p[0] = C\n", "  store m[0] = C\n"), "legacy");
+}
+
+#[test]
+fn durability_two_fsyncs_of_one_file_without_pins_are_safe_under_every_design() {
+    // The bug this oracle was written for: one promise per page shared by every fsync in
+    // flight gave a false durability violation under every design.
+    let text = "litmus t\nfs xfs\nfile f pages=1 data=A\nmmap m = f shared rw\nthread a {\n  store m[0] = B\n  fsync f\n}\nthread b {\n  store m[0] = C\n  fsync f\n}\n";
+    for d in designs() {
+        let c = agree(text, &d.name());
+        assert_eq!(c.outcome, Default::default(), "{}", d.name());
+    }
+}
+
+#[test]
+fn no_late_enospc_btrfs_has_no_space_for_a_page_dirtied_behind_its_back() {
+    let text = catalog("btrfs-rdma-redirty-late-enospc");
+    finds(&text, "legacy", Property::NoLateEnospc);
+    let c = agree(&text.replace("blocks=1", "blocks=4"), "legacy");
+    assert!(!c.outcome.violated.contains(Property::NoLateEnospc), "{}", c.outcome);
+}
+
+#[test]
+fn no_storage_uaf_a_dma_to_dax_storage_truncate_freed() {
+    let text = catalog("xfs-dax-dio-truncate");
+    finds(&text, "legacy", Property::NoStorageUaf);
+    clean(&text, "upstream");
+}
+
+#[test]
+fn no_frame_uaf_a_dma_after_unpin_and_truncate() {
+    let text = catalog("tmpfs-rdma-dma-after-unpin");
+    finds(&text, "legacy", Property::NoFrameUaf);
+    // Without the truncate the frame stays in the page cache: a driver bug, but no UAF.
+    clean(&text.replace("  truncate f 0\n", ""), "legacy");
+}
+
+#[test]
+fn freeze_consistency_a_page_dirtied_while_frozen() {
+    let text = catalog("xfs-rdma-freeze");
+    finds(&text, "legacy", Property::FreezeConsistency);
+    clean(&text, "pin-wait");
+}
+
+#[test]
+fn fs_integrity_ext4_dirtied_without_buffers() {
+    let text = catalog("ext4-dio-reclaim-drops-buffers");
+    finds(&text, "legacy", Property::FsIntegrity);
+    let c = agree(&text, "fs-tolerant");
+    assert!(!c.outcome.violated.contains(Property::FsIntegrity), "{}", c.outcome);
+    // xfs does not warn: iomap writes what is mapped.
+    let c = agree(&text.replace("fs ext4", "fs xfs"), "legacy");
+    assert!(!c.outcome.violated.contains(Property::FsIntegrity), "{}", c.outcome);
+}
+
+#[test]
+fn refused_and_revoked() {
+    let text = "litmus t\nfs ext4\nfile f pages=1 data=A\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  dma p[0] = B\n  unpin p dirty\n}\n";
+    let c = agree(text, "upstream");
+    assert!(c.outcome.refused && c.outcome.violated.is_empty(), "{}", c.outcome);
+    let c = agree(&catalog("xfs-rdma-punch-lease-revoked"), "layout-lease");
+    assert!(c.outcome.revoked && c.outcome.violated.is_empty(), "{}", c.outcome);
+    let c = agree(text, "legacy");
+    assert!(!c.outcome.refused && !c.outcome.revoked, "{}", c.outcome);
+}
+
+#[test]
+fn bounded_wait_is_the_enumerators() {
+    let c = agree(&catalog("ext4-rdma-writeback-waits-forever"), "pin-wait");
+    assert!(c.outcome.violated.contains(Property::BoundedWait), "{}", c.outcome);
+}
