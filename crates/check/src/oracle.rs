@@ -18,9 +18,9 @@
 use crate::{check, Limits};
 use pinlab_model::design::Design;
 use pinlab_model::fs::{FsRules, Unprepared};
-use pinlab_model::history::{Event, Loss};
+use pinlab_model::history::{Event, Loss, Writer};
 use pinlab_model::property::{Property, PropertySet};
-use pinlab_model::scenario::Scenario;
+use pinlab_model::scenario::{Loc, Observed, Scenario};
 use pinlab_model::state::{Content, Owner, State, NONE};
 use pinlab_model::{Step, World};
 use std::fmt;
@@ -111,6 +111,7 @@ struct Promise {
 /// What a handle page holds, since which event.
 #[derive(Clone, Copy, Debug)]
 struct PinRec {
+    frame: u8,
     /// Index of the `Pin` event.
     at: usize,
 }
@@ -145,6 +146,10 @@ pub struct Judge {
     /// Events seen.
     n: usize,
     out: Judgement,
+    /// The first thing the history says that cannot be (a write to a frame never allocated, a
+    /// completion without a submit, a DMA through a handle page to another frame than its
+    /// pin's): a fact missing or out of place, which would make every verdict above suspect.
+    anomaly: Option<String>,
 }
 
 fn grow<T: Clone + Default>(v: &mut Vec<T>, i: usize) -> &mut T {
@@ -177,11 +182,48 @@ impl Judge {
             pins: Vec::new(),
             n: 0,
             out: Judgement::default(),
+            anomaly: None,
         }
     }
 
     pub fn judgement(&self) -> Judgement {
         self.out
+    }
+
+    /// The first incoherence in the history, if any (see `Judge::anomaly`'s field).
+    pub fn anomaly(&self) -> Option<&str> {
+        self.anomaly.as_deref()
+    }
+
+    fn odd(&mut self, why: impl FnOnce() -> String) {
+        if self.anomaly.is_none() {
+            self.anomaly = Some(format!("event {}: {}", self.n - 1, why()));
+        }
+    }
+
+    /// i_size of a file, in pages, as the history tells it.
+    pub fn size(&self, file: usize) -> u8 {
+        self.sizes[file]
+    }
+
+    /// What `disk F[i]` holds as the history tells it: the content of the block the page maps
+    /// (a hole or an unwritten extent reads 0); None beyond i_size.
+    pub fn disk(&self, file: usize, page: u8) -> Option<Content> {
+        if page >= self.sizes[file] {
+            return None;
+        }
+        let e = self.extents[file][page as usize];
+        if e.block == NONE || e.unwritten {
+            Some(Content::default())
+        } else {
+            Some(self.block_content(e.block))
+        }
+    }
+
+    /// What `cache F[i]` holds as the history tells it (None: not cached).
+    pub fn cached(&self, file: usize, page: u8) -> Option<Content> {
+        let f = self.cache[file][page as usize];
+        (f != NONE && self.is_cached(f)).then(|| self.frames[f as usize].content)
     }
 
     fn violate(&mut self, p: Property) {
@@ -204,9 +246,7 @@ impl Judge {
     }
 
     fn is_dax_storage(&self, f: u8) -> bool {
-        self.frames
-            .get(f as usize)
-            .is_some_and(|fr| fr.dax_storage)
+        self.frames.get(f as usize).is_some_and(|fr| fr.dax_storage)
     }
 
     /// The ack rank of a write: its position among acknowledgements; an unacknowledged write
@@ -278,6 +318,17 @@ impl Judge {
                 owner,
                 content,
             } => {
+                if self.frames.get(frame as usize).is_some_and(|f| f.alive) {
+                    self.odd(|| format!("frame {frame} allocated while in use"));
+                }
+                if let Owner::Cache { file, page } = owner {
+                    let f = self.cache[file as usize][page as usize];
+                    if f != NONE && self.is_cached(f) {
+                        self.odd(|| {
+                            format!("frame {frame} cached at f{file}[{page}] where frame {f} is")
+                        });
+                    }
+                }
                 let fs_dax = self.fs.dax;
                 let fr = self.frame(frame);
                 let last_free = fr.last_free;
@@ -300,6 +351,9 @@ impl Judge {
                 }
             }
             Event::FrameFree { frame } => {
+                if !self.frames.get(frame as usize).is_some_and(|f| f.alive) {
+                    self.odd(|| format!("frame {frame} freed while free"));
+                }
                 self.uncache(frame);
                 let fr = self.frame(frame);
                 fr.alive = false;
@@ -316,7 +370,10 @@ impl Judge {
                 }
                 fr.dirty = false;
             }
-            Event::Write { frame, content, .. } => {
+            Event::Write { frame, content, by } => {
+                if by != Writer::Dma && !self.frames.get(frame as usize).is_some_and(|f| f.alive) {
+                    self.odd(|| format!("free frame {frame} written by {by:?}"));
+                }
                 let cached = self.is_cached(frame);
                 let dax = self.is_dax_storage(frame);
                 let fr = self.frame(frame);
@@ -341,9 +398,14 @@ impl Judge {
                 if slot.is_none() {
                     *slot = Some(r);
                     self.n_acked += 1;
+                } else {
+                    self.odd(|| format!("write {write} acknowledged twice"));
                 }
             }
             Event::Prepared { frame } => {
+                if !self.is_cached(frame) {
+                    self.odd(|| format!("frame {frame} prepared but not in the page cache"));
+                }
                 let fr = self.frame(frame);
                 fr.prepared = true;
                 fr.fs_clean = false;
@@ -353,6 +415,9 @@ impl Judge {
             }
             Event::Dirtied { frame, outside } => {
                 let cached = self.is_cached(frame);
+                if !self.frames.get(frame as usize).is_some_and(|f| f.alive) {
+                    self.odd(|| format!("free frame {frame} dirtied"));
+                }
                 let fr = self.frame(frame);
                 let (clean, prepared) = (fr.fs_clean, fr.prepared);
                 fr.dirty = true;
@@ -374,8 +439,7 @@ impl Judge {
             }
             Event::WritebackMeets { frame, .. } => {
                 let prepared = self.frame(frame).prepared;
-                if !prepared && self.fs.unprepared == Unprepared::WarnAndSkip && !self.fs_tolerant
-                {
+                if !prepared && self.fs.unprepared == Unprepared::WarnAndSkip && !self.fs_tolerant {
                     self.violate(Property::FsIntegrity);
                 }
             }
@@ -384,6 +448,20 @@ impl Judge {
                 block,
                 bounce,
             } => {
+                if !self
+                    .frames
+                    .get(frame as usize)
+                    .is_some_and(|f| f.alive && f.wb.is_none())
+                {
+                    self.odd(|| {
+                        format!("writeback of frame {frame} submitted: free or under writeback")
+                    });
+                }
+                if !self.blocks.get(block as usize).is_some_and(|b| b.used) {
+                    self.odd(|| {
+                        format!("writeback of frame {frame} submitted to free block {block}")
+                    });
+                }
                 let fr = self.frame(frame);
                 fr.fs_clean = true;
                 fr.dirty = false;
@@ -393,6 +471,9 @@ impl Judge {
                 let fr = self.frame(frame);
                 let now = fr.content;
                 let wb = fr.wb.take();
+                if wb.is_none_or(|(b, _, _)| b != block) {
+                    self.odd(|| format!("writeback of frame {frame} to block {block} completed: submitted {wb:?}"));
+                }
                 let (carried, submitted) = match wb {
                     Some((_, true, at_submit)) => (at_submit, Some(at_submit)),
                     Some((_, false, at_submit)) => (now, Some(at_submit)),
@@ -432,10 +513,14 @@ impl Judge {
                 }
             }
             Event::BlockAlloc { block } => {
+                if self.block(block).used {
+                    self.odd(|| format!("block {block} allocated while in use"));
+                }
                 self.block(block).used = true;
                 if self.fs.dax {
                     // "for fs-DAX its storage is zeroed"
-                    if (block as usize) < self.frames.len() && self.frames[block as usize].dax_storage
+                    if (block as usize) < self.frames.len()
+                        && self.frames[block as usize].dax_storage
                     {
                         self.frames[block as usize].content = Content::default();
                     }
@@ -443,6 +528,9 @@ impl Judge {
                 }
             }
             Event::BlockFree { block } => {
+                if !self.block(block).used {
+                    self.odd(|| format!("block {block} freed while free"));
+                }
                 let bl = self.block(block);
                 bl.used = false;
                 bl.last_free = Some(idx);
@@ -459,6 +547,9 @@ impl Judge {
                 block,
                 unwritten,
             } => {
+                if block != NONE && !self.blocks.get(block as usize).is_some_and(|b| b.used) {
+                    self.odd(|| format!("f{file}[{page}] mapped to free block {block}"));
+                }
                 self.extents[file as usize][page as usize] = Ext { block, unwritten };
                 self.check_standing();
             }
@@ -493,14 +584,19 @@ impl Judge {
                         }
                     }
                 }
-                *grow(&mut self.syncs, thread as usize) = Some(promise);
+                let slot = grow(&mut self.syncs, thread as usize);
+                let again = slot.is_some();
+                *slot = Some(promise);
+                if again {
+                    self.odd(|| format!("thread {thread}'s sync started twice"));
+                }
             }
             Event::SyncReturn { thread } => {
-                let promise = self
-                    .syncs
-                    .get_mut(thread as usize)
-                    .and_then(|s| s.take())
-                    .unwrap_or_default();
+                let Some(promise) = self.syncs.get_mut(thread as usize).and_then(|s| s.take())
+                else {
+                    self.odd(|| format!("thread {thread}'s sync returned without starting"));
+                    return;
+                };
                 for p in promise {
                     if p.punched {
                         continue;
@@ -536,9 +632,9 @@ impl Judge {
                 self.frozen = true;
             }
             Event::Thawed => self.frozen = false,
-            Event::Pin { handle, k, .. } => {
+            Event::Pin { handle, k, frame } => {
                 *grow(grow(&mut self.pins, handle as usize), k as usize) =
-                    Some(PinRec { at: idx });
+                    Some(PinRec { frame, at: idx });
             }
             Event::Unpin { .. } => {
                 // A handle page keeps reaching the frame it held: a DMA after unpin is a
@@ -555,6 +651,13 @@ impl Judge {
                     .and_then(|h| h.get(k as usize))
                     .copied()
                     .flatten();
+                if rec.is_none_or(|r| r.frame != frame) {
+                    self.odd(|| {
+                        format!(
+                            "DMA through p{handle}[{k}] reached frame {frame}; its pin: {rec:?}"
+                        )
+                    });
+                }
                 if frame != NONE {
                     let since = rec.map(|r| r.at).unwrap_or(0);
                     if self.is_dax_storage(frame) {
@@ -706,8 +809,9 @@ pub struct Disagreement {
     pub scenario: String,
     pub design: String,
     /// `"execution"`: the model's in-step verdicts along one execution against the oracle's
-    /// judgement of its history; `"checker"`: `check()`'s verdict against the union over every
-    /// execution.
+    /// judgement of its history; `"history"`: the history contradicts itself or the final
+    /// state (`note` says where); `"checker"`: `check()`'s verdict against the union over
+    /// every execution.
     pub kind: &'static str,
     /// The thread of each step (empty for a checker disagreement).
     pub path: Vec<usize>,
@@ -718,6 +822,9 @@ pub struct Disagreement {
     pub oracle: Outcome,
     pub init: Vec<Event>,
     pub steps: Vec<StepRecord>,
+    /// For `"history"`: what in the history cannot be, or which final-state location the
+    /// history gets wrong.
+    pub note: Option<String>,
 }
 
 impl Disagreement {
@@ -743,7 +850,10 @@ impl fmt::Display for Disagreement {
             writeln!(f, "--- litmus\n{}---", t)?;
         }
         let names = |t: usize| self.thread_names.get(t).cloned().unwrap_or_default();
-        if self.kind == "execution" {
+        if let Some(n) = &self.note {
+            writeln!(f, "note: {n}")?;
+        }
+        if self.kind != "checker" {
             writeln!(
                 f,
                 "path: [{}]",
@@ -820,6 +930,7 @@ impl Enumerator<'_, '_> {
             oracle,
             init: self.init.clone(),
             steps: self.steps.clone(),
+            note: None,
         }
     }
 
@@ -872,8 +983,43 @@ impl Enumerator<'_, '_> {
         if model != oracle {
             return Err(self.disagreement("execution", model, oracle));
         }
+        if let Some(note) = self.incoherence(s, judge) {
+            let mut d = self.disagreement("history", model, oracle);
+            d.note = Some(note);
+            return Err(d);
+        }
         self.union = self.union.union(oracle);
         Ok(())
+    }
+
+    /// The history against itself and against the final state: what it says the disk and the
+    /// page cache hold must be what `World::observe` reads in the state.
+    fn incoherence(&self, s: &State, judge: &Judge) -> Option<String> {
+        if let Some(a) = judge.anomaly() {
+            return Some(a.to_string());
+        }
+        let w = self.world;
+        let val = |c: Option<Content>| c.map_or(Observed::None, |c| Observed::Val(c.value));
+        for file in 0..w.sc.files.len() {
+            for page in 0..pinlab_model::world::MAX_FILE_PAGES {
+                let mut locs = Vec::new();
+                if w.fs.backing {
+                    locs.push((Loc::Disk { file, page }, val(judge.disk(file, page))));
+                }
+                if !w.fs.dax {
+                    locs.push((Loc::Cache { file, page }, val(judge.cached(file, page))));
+                }
+                for (loc, history) in locs {
+                    let state = w.observe(s, loc);
+                    if state != history {
+                        return Some(format!(
+                            "at the end, {loc:?} holds {state:?} but the history says {history:?}"
+                        ));
+                    }
+                }
+            }
+        }
+        None
     }
 
     fn dfs(&mut self, s: &State, judge: &Judge, model: Outcome) -> Result<(), Disagreement> {

@@ -26,7 +26,11 @@ use std::sync::Mutex;
 /// Every preset, and every tracking × handling pair that is not a preset.
 fn designs() -> Vec<Design> {
     let mut d = Design::presets();
-    d.extend(Design::pairs().into_iter().filter(|p| p.preset_name().is_none()));
+    d.extend(
+        Design::pairs()
+            .into_iter()
+            .filter(|p| p.preset_name().is_none()),
+    );
     d
 }
 
@@ -335,7 +339,12 @@ fn render(s: &Spec) -> String {
                     format!("load m{m}[{}] -> r{reg}", p % map_pages[m as usize])
                 }
                 OpSpec::Write(f, p, v) if fs != "hugetlbfs" => {
-                    format!("write f{}[{}] = {}", f % nfiles, p % 3, VALUES[(v % 3) as usize])
+                    format!(
+                        "write f{}[{}] = {}",
+                        f % nfiles,
+                        p % 3,
+                        VALUES[(v % 3) as usize]
+                    )
                 }
                 OpSpec::Read(f, p) if fs != "hugetlbfs" => {
                     reg += 1;
@@ -636,13 +645,18 @@ fn catalog_model_and_oracle_agree() {
     for d in &failures {
         println!("{d}");
     }
-    assert!(failures.is_empty(), "{} disagreements (above)", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} disagreements (above)",
+        failures.len()
+    );
 }
 
 // One case per property --------------------------------------------------------------------------
 
 fn agree(text: &str, design: &str) -> CrossCheck {
-    let sc = pinlab_litmus::parse("case.litmus", text).unwrap_or_else(|d| panic!("{}", d.render(text)));
+    let sc =
+        pinlab_litmus::parse("case.litmus", text).unwrap_or_else(|d| panic!("{}", d.render(text)));
     let d = Design::parse(design).unwrap();
     match cross_check(&sc, d, CrossLimits::default()) {
         Ok(c) => {
@@ -698,16 +712,27 @@ fn stable_writes_a_dma_write_between_submit_and_completion() {
     // Without an integrity device ext4 does not need stable pages.
     let plain = text.replace("fs ext4 integrity", "fs ext4");
     let c = agree(&plain, "legacy");
-    assert!(!c.outcome.violated.contains(Property::StableWrites), "{}", c.outcome);
+    assert!(
+        !c.outcome.violated.contains(Property::StableWrites),
+        "{}",
+        c.outcome
+    );
     // btrfs checksums data: stable pages whatever the device.
-    finds(&plain.replace("fs ext4", "fs btrfs"), "legacy", Property::StableWrites);
+    finds(
+        &plain.replace("fs ext4", "fs btrfs"),
+        "legacy",
+        Property::StableWrites,
+    );
 }
 
 #[test]
 fn durability_a_dma_write_after_writeback_is_not_on_disk_at_the_next_fsync() {
     let text = "litmus t\nfs xfs\nfile f pages=1 data=A\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  store m[0] = B\n  fsync f\n  dma p[0] = C\n  fsync f\n}\n";
     finds(text, "legacy", Property::Durability);
-    clean(&text.replace("  dma p[0] = C\n", "  store m[0] = C\n"), "legacy");
+    clean(
+        &text.replace("  dma p[0] = C\n", "  store m[0] = C\n"),
+        "legacy",
+    );
 }
 
 #[test]
@@ -726,7 +751,11 @@ fn no_late_enospc_btrfs_has_no_space_for_a_page_dirtied_behind_its_back() {
     let text = catalog("btrfs-rdma-redirty-late-enospc");
     finds(&text, "legacy", Property::NoLateEnospc);
     let c = agree(&text.replace("blocks=1", "blocks=4"), "legacy");
-    assert!(!c.outcome.violated.contains(Property::NoLateEnospc), "{}", c.outcome);
+    assert!(
+        !c.outcome.violated.contains(Property::NoLateEnospc),
+        "{}",
+        c.outcome
+    );
 }
 
 #[test]
@@ -756,19 +785,35 @@ fn fs_integrity_ext4_dirtied_without_buffers() {
     let text = catalog("ext4-dio-reclaim-drops-buffers");
     finds(&text, "legacy", Property::FsIntegrity);
     let c = agree(&text, "fs-tolerant");
-    assert!(!c.outcome.violated.contains(Property::FsIntegrity), "{}", c.outcome);
+    assert!(
+        !c.outcome.violated.contains(Property::FsIntegrity),
+        "{}",
+        c.outcome
+    );
     // xfs does not warn: iomap writes what is mapped.
     let c = agree(&text.replace("fs ext4", "fs xfs"), "legacy");
-    assert!(!c.outcome.violated.contains(Property::FsIntegrity), "{}", c.outcome);
+    assert!(
+        !c.outcome.violated.contains(Property::FsIntegrity),
+        "{}",
+        c.outcome
+    );
 }
 
 #[test]
 fn refused_and_revoked() {
     let text = "litmus t\nfs ext4\nfile f pages=1 data=A\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  dma p[0] = B\n  unpin p dirty\n}\n";
     let c = agree(text, "upstream");
-    assert!(c.outcome.refused && c.outcome.violated.is_empty(), "{}", c.outcome);
+    assert!(
+        c.outcome.refused && c.outcome.violated.is_empty(),
+        "{}",
+        c.outcome
+    );
     let c = agree(&catalog("xfs-rdma-punch-lease-revoked"), "layout-lease");
-    assert!(c.outcome.revoked && c.outcome.violated.is_empty(), "{}", c.outcome);
+    assert!(
+        c.outcome.revoked && c.outcome.violated.is_empty(),
+        "{}",
+        c.outcome
+    );
     let c = agree(text, "legacy");
     assert!(!c.outcome.refused && !c.outcome.revoked, "{}", c.outcome);
 }
@@ -776,5 +821,9 @@ fn refused_and_revoked() {
 #[test]
 fn bounded_wait_is_the_enumerators() {
     let c = agree(&catalog("ext4-rdma-writeback-waits-forever"), "pin-wait");
-    assert!(c.outcome.violated.contains(Property::BoundedWait), "{}", c.outcome);
+    assert!(
+        c.outcome.violated.contains(Property::BoundedWait),
+        "{}",
+        c.outcome
+    );
 }
