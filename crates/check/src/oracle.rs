@@ -769,7 +769,7 @@ impl Default for CrossLimits {
             max_executions: 5_000,
             random_executions: 200,
             max_depth: 400,
-            seed: 0x5EED_0F_0AC1E,
+            seed: 0x05EE_D0F0_AC1E,
         }
     }
 }
@@ -828,7 +828,7 @@ pub struct Disagreement {
 }
 
 impl Disagreement {
-    pub fn with_litmus(mut self, text: &str) -> Self {
+    pub fn with_litmus(mut self: Box<Self>, text: &str) -> Box<Self> {
         self.litmus = Some(text.to_string());
         self
     }
@@ -915,9 +915,14 @@ fn judged(j: &Judgement) -> Outcome {
 }
 
 impl Enumerator<'_, '_> {
-    fn disagreement(&self, kind: &'static str, model: Outcome, oracle: Outcome) -> Disagreement {
+    fn disagreement(
+        &self,
+        kind: &'static str,
+        model: Outcome,
+        oracle: Outcome,
+    ) -> Box<Disagreement> {
         let sc = self.world.sc;
-        Disagreement {
+        Box::new(Disagreement {
             litmus: None,
             scenario: sc.name.clone(),
             design: self.design.name(),
@@ -931,7 +936,7 @@ impl Enumerator<'_, '_> {
             init: self.init.clone(),
             steps: self.steps.clone(),
             note: None,
-        }
+        })
     }
 
     /// One step of thread `t` from `s`, if it can move: the next state and the judge after it.
@@ -971,7 +976,7 @@ impl Enumerator<'_, '_> {
     }
 
     /// A maximal execution: compare.
-    fn leaf(&mut self, s: &State, judge: &Judge, model: Outcome) -> Result<(), Disagreement> {
+    fn leaf(&mut self, s: &State, judge: &Judge, model: Outcome) -> Result<(), Box<Disagreement>> {
         self.executions += 1;
         let hang = !self.world.finished(s);
         let mut oracle = judged(&judge.judgement());
@@ -1022,7 +1027,7 @@ impl Enumerator<'_, '_> {
         None
     }
 
-    fn dfs(&mut self, s: &State, judge: &Judge, model: Outcome) -> Result<(), Disagreement> {
+    fn dfs(&mut self, s: &State, judge: &Judge, model: Outcome) -> Result<(), Box<Disagreement>> {
         if self.steps.len() >= self.limits.max_depth {
             self.complete = false;
             return Ok(());
@@ -1051,7 +1056,7 @@ impl Enumerator<'_, '_> {
         init: &State,
         judge: &Judge,
         rng: &mut u64,
-    ) -> Result<(), Disagreement> {
+    ) -> Result<(), Box<Disagreement>> {
         let mut s = init.clone();
         let mut j = judge.clone();
         let mut model = Outcome::default();
@@ -1100,7 +1105,7 @@ pub fn cross_check(
     sc: &Scenario,
     design: Design,
     limits: CrossLimits,
-) -> Result<CrossCheck, Disagreement> {
+) -> Result<CrossCheck, Box<Disagreement>> {
     let world = World::new(sc, design);
     let init_state = world.init();
     let init = world.init_history();
