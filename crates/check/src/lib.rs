@@ -94,6 +94,17 @@ impl Answer {
             Answer::Never => "Never",
         }
     }
+
+    /// Is this the answer an `expect` line pins?
+    pub fn is(self, e: pinlab_model::scenario::ExpectedAnswer) -> bool {
+        use pinlab_model::scenario::ExpectedAnswer as E;
+        matches!(
+            (self, e),
+            (Answer::Always, E::Always)
+                | (Answer::Sometimes, E::Sometimes)
+                | (Answer::Never, E::Never)
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! `pinlab`: the command line. Parses litmus files (or the built-in catalog), checks them under
-//! designs, and prints reports. Exit codes: 0 every verdict agrees with the `expect` lines,
-//! 1 a verdict disagrees, 2 bad input or usage.
+//! designs, and prints reports. Exit codes: 0 every check agrees with its `expect` line (the
+//! verdict, and the condition's answer where the line pins one), 1 one disagrees, 2 bad input or
+//! usage.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pinlab_check::{check_counting, Limits};
@@ -328,14 +329,25 @@ fn run<'a>(
     rows
 }
 
+/// The exit code of a command that judges its checks by the expect lines (`matrix`, `check`,
+/// `report`); says on stderr how many disagree, since the report itself may be long, JSON or a
+/// file.
 fn exit_for(rows: &[Row], bad: bool) -> ExitCode {
-    if bad {
-        ExitCode::from(2)
-    } else if rows
+    let disagree = rows
         .iter()
         .flat_map(|r| &r.cells)
-        .any(|c| c.agrees() == Some(false))
-    {
+        .filter(|c| c.agrees() == Some(false))
+        .count();
+    if disagree > 0 {
+        eprintln!(
+            "pinlab: {disagree} expect line{} disagree{} with the model",
+            if disagree == 1 { "" } else { "s" },
+            if disagree == 1 { "s" } else { "" }
+        );
+    }
+    if bad {
+        ExitCode::from(2)
+    } else if disagree > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

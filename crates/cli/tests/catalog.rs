@@ -1,6 +1,7 @@
-//! The catalog's own rules: every scenario names its source, judges every preset, and argues each
-//! judgement in a comment right above it. (That every judgement agrees with the model is checked
-//! by `pinlab matrix` in cli.rs.)
+//! The catalog's own rules: every scenario names its source, judges every preset, pins the answer
+//! to its final condition on every expect line when it has one, and argues each judgement in a
+//! comment right above it. (That every judgement agrees with the model is checked by `pinlab
+//! matrix` in cli.rs.)
 
 use pinlab_model::design::PRESETS;
 use std::path::PathBuf;
@@ -45,6 +46,16 @@ fn every_catalog_file_is_sourced_judged_and_argued() {
         for p in PRESETS {
             if !sc.expects.iter().any(|e| e.design == p.name) {
                 problems.push(format!("{name}: no expect line for preset {}", p.name));
+            }
+        }
+        // Like herd's .expected files: a condition's answer is part of the judgement, so a model
+        // change that flips it fails the catalog instead of passing unseen.
+        if sc.condition.is_some() {
+            for e in sc.expects.iter().filter(|e| e.answer.is_none()) {
+                problems.push(format!(
+                    "{name}:{}: `expect {}` pins no answer to the condition (add `Always`, `Sometimes` or `Never` after the verdict)",
+                    e.pos.line, e.design
+                ));
             }
         }
         let lines: Vec<&str> = text.lines().collect();

@@ -147,6 +147,59 @@ fn check_exit_1_names_the_disagreeing_expect_line() {
 }
 
 #[test]
+fn a_pinned_answer_the_model_does_not_give_exits_1_like_a_wrong_verdict() {
+    // Under legacy B reaches the disk in 1 of 3 final outcomes: `Sometimes`.
+    let wrong = scratch(
+        "wrong-answer.litmus",
+        &format!("{EXAMPLE}expect legacy: unsafe(mkwrite-contract, durability) Never\nexpect upstream: refused Never\n"),
+    );
+    let o = pinlab(&["check", &wrong]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let t = stdout(&o);
+    assert!(t.contains(&format!("  {wrong}:19:1: expect legacy: unsafe(mkwrite-contract, durability) Never, but the model answers Sometimes (exists (disk f[0] = B): 1 of 3 outcomes)\n")), "{t}");
+    assert!(
+        !t.contains("expect upstream"),
+        "the right answer is no mismatch:\n{t}"
+    );
+    assert!(
+        t.contains("2 checks, 2 judged by expect lines, 1 disagree"),
+        "{t}"
+    );
+    assert!(
+        stderr(&o).contains("pinlab: 1 expect line disagrees with the model\n"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The matrix marks the cell and exits 1 too, and so does its JSON.
+    let o = pinlab(&["matrix", &wrong, "-d", "legacy,upstream"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("unsafe(MC,DU)!"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("but the model answers Sometimes"));
+    assert!(stderr(&o).contains("pinlab: 1 expect line disagrees with the model"));
+    let o = pinlab(&["matrix", &wrong, "--format", "json", "-d", "legacy"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["scenarios"][0]["cells"][0]["expected_answer"], "Never");
+    assert_eq!(v["scenarios"][0]["cells"][0]["agrees"], false);
+    assert_eq!(v["totals"]["mismatches"], 1);
+
+    // The right answers: exit 0 and nothing said about disagreeing.
+    let right = scratch(
+        "right-answer.litmus",
+        &format!("{EXAMPLE}expect legacy: unsafe(mkwrite-contract, durability) Sometimes\nexpect upstream: refused Never\n"),
+    );
+    for args in [
+        vec!["check", right.as_str()],
+        vec!["matrix", right.as_str(), "-d", "legacy,upstream"],
+    ] {
+        let o = pinlab(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+        assert!(!stderr(&o).contains("disagree"), "{}", stderr(&o));
+    }
+}
+
+#[test]
 fn check_reports_the_final_condition_herd_style() {
     let f = scratch(
         "cond.litmus",

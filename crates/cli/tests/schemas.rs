@@ -415,6 +415,7 @@ fn matrix_and_check_outputs_match_their_schemas() {
     let v = json_of(&["check", "--format", "json", &bare]);
     let cell = &v["scenarios"][0]["cells"][0];
     assert!(cell["expected"].is_null() && cell["condition"].is_null());
+    assert!(cell["expected_answer"].is_null() && cell["expect_line"].is_null());
     assert!(v["scenarios"][0]["doc"].is_null());
 }
 
@@ -521,6 +522,16 @@ fn a_mutated_output_fails_its_schema() {
             "a misspelt property in a verdict",
             |d| d["scenarios"][0]["cells"][0]["verdict"] = json!("unsafe(durabilty)"),
             "/scenarios/0/cells/0/verdict",
+        ),
+        (
+            "an answer in the wrong case",
+            |d| d["scenarios"][0]["cells"][0]["expected_answer"] = json!("sometimes"),
+            "/scenarios/0/cells/0/expected_answer",
+        ),
+        (
+            "an expect line at line 0",
+            |d| d["scenarios"][0]["cells"][0]["expect_line"] = json!(0),
+            "/scenarios/0/cells/0/expect_line",
         ),
         (
             "a verdict kind outside the vocabulary",

@@ -5,7 +5,7 @@
 use pinlab_model::device::DeviceKind;
 use pinlab_model::fs::FsKind;
 use pinlab_model::property::Property;
-use pinlab_model::scenario::{Errno, Quantifier};
+use pinlab_model::scenario::{Errno, ExpectedAnswer, Quantifier};
 
 use crate::lexer::Span;
 
@@ -228,6 +228,8 @@ pub(crate) enum Stmt {
         /// (tracking, handling): the same design under two spellings is one design.
         key: (&'static str, &'static str),
         verdict: VerdictAst,
+        /// The condition's answer written after the verdict, and where.
+        answer: Option<(ExpectedAnswer, Span)>,
     },
 }
 
@@ -246,8 +248,8 @@ pub(crate) struct Parsed {
     /// Names that a statement or op which failed to parse would have declared (a file, a map, a
     /// pinned handle, a register...): uses of them are not reported again as undeclared.
     pub poisoned: std::collections::HashSet<String>,
-    /// Statement keywords (`litmus`, `fs`) of lines that failed to parse, so that "missing `fs`"
-    /// is not reported on top of the real error.
+    /// Statement keywords (`litmus`, `fs`, and `condition` for a final condition) of lines that
+    /// failed to parse, so that "missing `fs`" is not reported on top of the real error.
     pub failed: std::collections::HashSet<&'static str>,
     /// The first statement's keyword span, and whether it was `litmus`.
     pub first: Option<Span>,

@@ -544,6 +544,14 @@ impl Lower<'_> {
         let mut map_idx = 0usize;
         let mut unpinned: HashMap<usize, u32> = HashMap::new();
 
+        // An expect line's answer needs a condition, wherever it is written (a broken one counts:
+        // it has its own error).
+        let has_condition = parsed.failed.contains("condition")
+            || parsed
+                .items
+                .iter()
+                .any(|i| matches!(i.stmt, Stmt::Cond { .. }));
+
         // The filesystem first: ops and conditions depend on its rules wherever it is declared.
         for item in &parsed.items {
             if let Stmt::Fs { kind, .. } = &item.stmt {
@@ -766,6 +774,7 @@ impl Lower<'_> {
                     design,
                     key,
                     verdict,
+                    answer,
                 } => {
                     if let Some((first, spelled)) = expect_keys.get(key).cloned() {
                         let same = if spelled == design.text {
@@ -790,9 +799,20 @@ impl Lower<'_> {
                         VerdictAst::UnsafeAny => ExpectedVerdict::UnsafeAny,
                         VerdictAst::Unsafe(ps) => ExpectedVerdict::Unsafe(ps.clone()),
                     };
+                    if let Some((a, span)) = answer {
+                        if !has_condition {
+                            self.err(
+                                span.clone(),
+                                format!("`{}` answers a final condition, and this scenario has none", a.name()),
+                                "no condition to answer",
+                                Some("drop the answer, or add the condition it answers: `exists (COND)`, `~exists (COND)` or `forall (COND)`".to_string()),
+                            );
+                        }
+                    }
                     expects.push(Expect {
                         design: design.text.clone(),
                         verdict,
+                        answer: answer.as_ref().map(|(a, _)| *a),
                         pos: self.pos(&item.kw),
                     });
                 }
@@ -1946,6 +1966,59 @@ mod tests {
         assert_eq!(m, "`disk` is compared with a value, not `none`");
         let (_, m, _) = one("thread t {\n sync\n}\nexists (f = 1)\n");
         assert_eq!(m, "`f` is a file, not a register or pin handle");
+    }
+
+    #[test]
+    fn expect_answers_lower_and_need_a_condition() {
+        let s = ok("thread t {\n sync\n}\nexpect legacy: safe Never\nexists (disk f[0] = B)\nexpect pin-wait: safe\nexpect upstream: unsafe(durability) Always\n");
+        let answers: Vec<Option<ExpectedAnswer>> = s.expects.iter().map(|e| e.answer).collect();
+        assert_eq!(
+            answers,
+            vec![
+                Some(ExpectedAnswer::Never),
+                None,
+                Some(ExpectedAnswer::Always)
+            ]
+        );
+        assert_eq!(
+            s.expects[2].verdict,
+            ExpectedVerdict::Unsafe(vec![pinlab_model::property::Property::Durability])
+        );
+
+        // No condition: every answer is an error, at the answer.
+        let e = errs("thread t {\n sync\n}\nexpect legacy: safe Sometimes\nexpect pin-wait: hang\nexpect odp: unsafe Always\n");
+        let got: Vec<(u32, &str)> = e.iter().map(|e| (e.0, e.1.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    4,
+                    "`Sometimes` answers a final condition, and this scenario has none"
+                ),
+                (
+                    6,
+                    "`Always` answers a final condition, and this scenario has none"
+                ),
+            ]
+        );
+        assert_eq!(
+            e[0].2.as_deref(),
+            Some("drop the answer, or add the condition it answers: `exists (COND)`, `~exists (COND)` or `forall (COND)`")
+        );
+        let d = parse(
+            "t.litmus",
+            &format!("{BASE}thread t {{\n sync\n}}\nexpect legacy: safe Sometimes\n"),
+        )
+        .unwrap_err();
+        assert_eq!((d.errors[0].line, d.errors[0].col), (13, 21));
+
+        // A broken condition has its own error; the answers to it get none.
+        let e = errs("thread t {\n sync\n}\nexists (disk f[0] = B\nexpect legacy: safe Never\n");
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert!(e[0].1.starts_with("expected `/\\`, `\\/` or `)`"), "{e:#?}");
+        // A condition whose atoms do not lower is still a condition.
+        let e = errs("thread t {\n sync\n}\nexists (disk g[0] = B)\nexpect legacy: safe Never\n");
+        assert_eq!(e.len(), 1, "{e:#?}");
     }
 
     #[test]

@@ -9,12 +9,12 @@ use pinlab_model::design::{Design, PRESETS};
 use pinlab_model::device::DeviceKind;
 use pinlab_model::fs::FsKind;
 use pinlab_model::property::Property;
-use pinlab_model::scenario::{Errno, Quantifier};
+use pinlab_model::scenario::{Errno, ExpectedAnswer, Quantifier};
 
 use crate::ast::*;
 use crate::diag::{Diagnostic, LineIndex};
 use crate::lexer::{shorten, Line, Span, Tok, Token};
-use crate::suggest::{did_you_mean, with_suggestion};
+use crate::suggest::{closest, did_you_mean, with_suggestion};
 
 /// Top-level statement keywords.
 pub(crate) const STATEMENTS: &[&str] = &[
@@ -60,6 +60,11 @@ pub(crate) const RESERVED: &[&str] = &[
 const THREAD_HELP: &str = "a thread is `thread NAME {`, one op per line, then `}` on its own line";
 
 const VERDICTS: &[&str] = &["safe", "refused", "revoked", "hang", "unsafe"];
+
+/// The answers an `expect` line may pin for the final condition, as herd prints them.
+const ANSWERS: [&str; 3] = ["Always", "Sometimes", "Never"];
+
+const ANSWER_HELP: &str = "after the verdict may come the final condition's answer, `Always`, `Sometimes` or `Never` (with a capital, as herd prints it)";
 
 /// How deep `~` and parentheses may nest in a condition (the parser recurses on them).
 const MAX_COND_DEPTH: usize = 64;
@@ -231,7 +236,7 @@ fn stmt_syntax(kw: &str) -> &'static str {
         "anon" => "anon M pages=N [ro|rw]",
         "device" => "device D KIND",
         "thread" => "thread NAME {",
-        "expect" => "expect DESIGN: VERDICT",
+        "expect" => "expect DESIGN: VERDICT [ANSWER]",
         "exists" => "exists (COND)",
         "forall" => "forall (COND)",
         "~exists" => "~exists (COND)",
@@ -888,7 +893,8 @@ impl Parser<'_> {
         }
     }
 
-    /// `expect DESIGN: VERDICT`, VERDICT = `safe|refused|revoked|hang|unsafe|unsafe(P, ...)`
+    /// `expect DESIGN: VERDICT [ANSWER]`, VERDICT = `safe|refused|revoked|hang|unsafe|unsafe(P, ...)`,
+    /// ANSWER = `Always|Sometimes|Never`
     fn expect(&mut self, cur: &mut Cur) -> PResult<Stmt> {
         let Some(w) = cur.peek_word() else {
             let msg = format!("expected a design after `expect`, found {}", cur.found());
@@ -933,9 +939,14 @@ impl Parser<'_> {
             _ => {
                 if cur.eat(&Tok::LParen) {
                     VerdictAst::Unsafe(self.properties(cur)?)
-                } else if cur.peek_word().is_some() {
+                } else if cur
+                    .peek_word()
+                    .is_some_and(|w| closest(w, ANSWERS).is_none() && !ANSWERS.contains(&w))
+                {
+                    // A word that is no answer (nor close to one): a property list without
+                    // its parentheses, most likely.
                     let msg = format!(
-                        "expected `(` or end of line after `unsafe`, found {}",
+                        "expected `(`, an answer or end of line after `unsafe`, found {}",
                         cur.found()
                     );
                     let help = "list the properties in parentheses, `unsafe(P, Q)`, or write `unsafe` alone";
@@ -945,11 +956,32 @@ impl Parser<'_> {
                 }
             }
         };
+        let answer = self.answer(cur)?;
         Ok(Stmt::Expect {
             design,
             key,
             verdict,
+            answer,
         })
+    }
+
+    /// `[ANSWER]` after an expect line's verdict: `Always`, `Sometimes` or `Never`, exactly so
+    /// spelled. Nothing there is no answer (the end of the line is checked by the caller).
+    fn answer(&mut self, cur: &mut Cur) -> PResult<Option<(ExpectedAnswer, Span)>> {
+        let Some(w) = cur.peek_word() else {
+            return Ok(None);
+        };
+        if let Some(a) = ExpectedAnswer::from_name(w) {
+            let span = cur.span();
+            cur.bump();
+            return Ok(Some((a, span)));
+        }
+        let msg = format!(
+            "expected `Always`, `Sometimes`, `Never` or end of line after the verdict, found `{}`",
+            shorten(w)
+        );
+        let help = with_suggestion(did_you_mean(w, ANSWERS), ANSWER_HELP.to_string());
+        Err(self.err(cur, msg, "not an answer", Some(help)))
     }
 
     /// `P, Q, ... )` after `unsafe(`
@@ -1063,12 +1095,17 @@ impl Parser<'_> {
             _ => "exists (COND)",
         };
         let mut cur = Cur::new(&toks, syntax);
-        if let Ok(stmt) = self.condition_stmt(&mut cur) {
-            self.out.items.push(Item {
+        match self.condition_stmt(&mut cur) {
+            Ok(stmt) => self.out.items.push(Item {
                 stmt,
                 kw,
                 line: lines[i].number,
-            });
+            }),
+            // The scenario has a condition, if a broken one: an expect line's answer to it is
+            // not reported on top.
+            Err(Fail) => {
+                self.out.failed.insert("condition");
+            }
         }
         next
     }
@@ -1865,7 +1902,8 @@ anon a pages=1 readonly",
             Stmt::Expect {
                 design: name("legacy", 16),
                 key: ("get", "none"),
-                verdict: VerdictAst::Unsafe(vec![Property::MkwriteContract, Property::Durability])
+                verdict: VerdictAst::Unsafe(vec![Property::MkwriteContract, Property::Durability]),
+                answer: None,
             }
         );
         assert!(matches!(
@@ -1908,10 +1946,78 @@ anon a pages=1 readonly",
         let e = one_error("litmus t\nexpect legacy: unsafe durability");
         assert_eq!(
             e.message,
-            "expected `(` or end of line after `unsafe`, found `durability`"
+            "expected `(`, an answer or end of line after `unsafe`, found `durability`"
         );
         let e = one_error("litmus t\nexpect legacy: saf");
         assert_eq!(e.help.as_deref(), Some("did you mean `safe`?"));
+    }
+
+    #[test]
+    fn expect_answers() {
+        let s = stmts("litmus t\nexpect legacy: unsafe(durability) Sometimes\nexpect pin-wait: hang Never\nexpect upstream: unsafe Always\nexpect odp: safe");
+        let answers: Vec<Option<(ExpectedAnswer, Span)>> = s
+            .iter()
+            .filter_map(|st| match st {
+                Stmt::Expect { answer, .. } => Some(answer.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            answers,
+            vec![
+                Some((ExpectedAnswer::Sometimes, 43..52)),
+                Some((ExpectedAnswer::Never, 75..80)),
+                Some((ExpectedAnswer::Always, 105..111)),
+                None,
+            ]
+        );
+        assert!(matches!(
+            &s[1],
+            Stmt::Expect {
+                verdict: VerdictAst::Unsafe(ps),
+                ..
+            } if *ps == vec![Property::Durability]
+        ));
+        assert!(matches!(
+            &s[3],
+            Stmt::Expect {
+                verdict: VerdictAst::UnsafeAny,
+                ..
+            }
+        ));
+
+        // A wrong case or a typo: a did-you-mean, after `unsafe` alone too.
+        for (line, want) in [
+            ("safe sometimes", "Sometimes"),
+            ("hang NEVER", "Never"),
+            ("refused Alway", "Always"),
+            ("unsafe(durability) Somtimes", "Sometimes"),
+            ("unsafe always", "Always"),
+        ] {
+            let e = one_error(&format!("litmus t\nexpect legacy: {line}"));
+            let word = line.rsplit(' ').next().unwrap();
+            assert_eq!(
+                e.message,
+                format!("expected `Always`, `Sometimes`, `Never` or end of line after the verdict, found `{word}`"),
+                "{line}"
+            );
+            assert_eq!(e.label, "not an answer");
+            assert_eq!(
+                e.help,
+                Some(format!("did you mean `{want}`? {ANSWER_HELP}")),
+                "{line}"
+            );
+            assert_eq!(
+                (e.line, e.col),
+                (2, 16 + line.rfind(' ').unwrap() as u32 + 1)
+            );
+        }
+        // A word far from every answer gets the list without a guess.
+        let e = one_error("litmus t\nexpect legacy: safe maybe");
+        assert_eq!(e.help.as_deref(), Some(ANSWER_HELP));
+        // One answer, then the end of the line.
+        let e = one_error("litmus t\nexpect legacy: safe Never Always");
+        assert_eq!(e.message, "expected end of line, found `Always`");
     }
 
     #[test]

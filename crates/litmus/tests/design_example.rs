@@ -173,21 +173,25 @@ fn the_design_example_lowers_field_by_field() {
                     Property::MkwriteContract,
                     Property::Durability
                 ]),
+                answer: None,
                 pos: pos(24, 1),
             },
             Expect {
                 design: "pin-wait".to_string(),
                 verdict: ExpectedVerdict::Hang,
+                answer: None,
                 pos: pos(25, 1)
             },
             Expect {
                 design: "longterm-refuse".to_string(),
                 verdict: ExpectedVerdict::Refused,
+                answer: None,
                 pos: pos(26, 1)
             },
             Expect {
                 design: "upstream".to_string(),
                 verdict: ExpectedVerdict::Refused,
+                answer: None,
                 pos: pos(27, 1)
             },
         ]

@@ -40,7 +40,7 @@ thread t {
   mprotect a ro
 }
 ~exists (r = 0 \\/ ~(s = none /\\ x = C) /\\ (q = EFAULT \\/ w = ok) /\\ mem a[1] = 7 /\\ cache g[0] = none /\\ file f[1] = B)
-expect pincount+wait: safe
+expect pincount+wait: safe Never
 expect upstream: unsafe
 ",
     "litmus seals
@@ -75,6 +75,9 @@ const PIECES: &[&str] = &[
     "~exists",
     "forall",
     "expect",
+    "Always",
+    "Sometimes",
+    "Never",
     "store",
     "load",
     "write",

@@ -166,6 +166,36 @@ expect pin-wiat: hang
 );
 
 snap!(
+    answer_in_the_wrong_case_and_misspelt,
+    2,
+    "litmus t
+fs ext4
+file f pages=1
+thread a {
+  fsync f
+}
+exists (disk f[0] = 0)
+expect legacy: unsafe(durability) sometimes
+expect pin-wait: safe Nevr
+expect upstream: safe Always
+"
+);
+
+snap!(
+    answer_without_a_condition,
+    1,
+    "litmus t
+fs ext4
+file f pages=1
+thread a {
+  fsync f
+}
+expect legacy: safe Always
+expect upstream: safe
+"
+);
+
+snap!(
     longterm_on_dio,
     1,
     "litmus t

@@ -284,12 +284,46 @@ pub struct Condition {
     pub text: String,
 }
 
-/// One `expect DESIGN: VERDICT` line, with the design name as written (resolved by the caller).
+/// One `expect DESIGN: VERDICT [ANSWER]` line, with the design name as written (resolved by the
+/// caller).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expect {
     pub design: String,
     pub verdict: ExpectedVerdict,
+    /// The final condition's herd-style answer the design must get, when the line pins one
+    /// (only a scenario with a condition can).
+    pub answer: Option<ExpectedAnswer>,
     pub pos: Pos,
+}
+
+/// The answer an `expect` line pins for the final condition, as herd prints it: over the
+/// distinct final outcomes, the condition's body holds in all (`Always`), some (`Sometimes`) or
+/// none (`Never`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExpectedAnswer {
+    Always,
+    Sometimes,
+    Never,
+}
+
+impl ExpectedAnswer {
+    pub const ALL: [ExpectedAnswer; 3] = [
+        ExpectedAnswer::Always,
+        ExpectedAnswer::Sometimes,
+        ExpectedAnswer::Never,
+    ];
+    /// The word as written in a litmus file and printed in reports (exact case).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExpectedAnswer::Always => "Always",
+            ExpectedAnswer::Sometimes => "Sometimes",
+            ExpectedAnswer::Never => "Never",
+        }
+    }
+    /// The answer spelled exactly `s`, or None.
+    pub fn from_name(s: &str) -> Option<ExpectedAnswer> {
+        ExpectedAnswer::ALL.into_iter().find(|a| a.name() == s)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

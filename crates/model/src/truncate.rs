@@ -170,7 +170,9 @@ impl Ctx<'_, '_, '_> {
     /// truncate_setsize(): i_size, then truncate_pagecache() of everything beyond it.
     pub(crate) fn truncate_setsize(&mut self, file: usize, pages: u8) -> Result<(), Stop> {
         let old = self.s.sizes[file];
-        if pages >= old {
+        // Only the first step decides: later steps of a shrinking truncate see i_size already
+        // set and must go on removing the rest of the range.
+        if self.s.threads[self.thread].phase == 0 && pages >= old {
             if self.s.freeze >= freeze::WRITE {
                 return Err(Stop::Blocked);
             }

@@ -6,8 +6,8 @@
 //! (see `instructive_failure`).
 
 use crate::{short_verdict, Cell, Explanation, Row};
-use pinlab_check::{replay, waiting_threads, CheckResult, Verdict};
-use pinlab_model::design::{Design, PRESETS};
+use pinlab_check::{check, replay, waiting_threads, CheckResult, Limits, Verdict};
+use pinlab_model::design::{Design, HANDLINGS, PRESETS, TRACKINGS};
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Scenario;
 use std::fmt::Write as _;
@@ -226,5 +226,65 @@ pub fn designs_markdown(rows: &[Row], designs: &[Design]) -> String {
             }
         }
     }
+    variants_markdown(rows, &mut out);
     out
+}
+
+/// The trackings and handlings no preset uses: variants the seeds name, reachable as
+/// `TRACKING+HANDLING` pairs, each with the catalog scenarios whose expect lines judge it (where
+/// it differs from its neighbours) and the verdicts there.
+fn variants_markdown(rows: &[Row], out: &mut String) {
+    let trackings = TRACKINGS
+        .iter()
+        .filter(|t| !PRESETS.iter().any(|p| p.tracking == t.name))
+        .map(|t| (t.name, t.summary, t.seed));
+    let handlings = HANDLINGS
+        .iter()
+        .filter(|h| !PRESETS.iter().any(|p| p.handling == h.name))
+        .map(|h| (h.name, h.summary, h.seed));
+    let variants: Vec<_> = trackings.chain(handlings).collect();
+    if variants.is_empty() {
+        return;
+    }
+    out.push_str("## Variants the seeds name (pairs, no preset)\n\n");
+    out.push_str(
+        "Trackings and handlings that no preset uses. Any pair with them is a design \
+         (`--design TRACKING+HANDLING`); the catalog judges each in the scenarios where it \
+         differs from its neighbours, with the argument beside the expect line.\n\n",
+    );
+    for (name, summary, seed) in variants {
+        let mut cs = summary.chars();
+        let summary: String = cs
+            .next()
+            .map_or(String::new(), |c| c.to_uppercase().chain(cs).collect());
+        let _ = writeln!(out, "### `{name}`\n\n{summary}.\n\n**Proposed:** {seed}.\n");
+        let mut lines = Vec::new();
+        for r in rows {
+            for e in &r.scenario.expects {
+                let Ok(d) = Design::parse(&e.design) else {
+                    continue;
+                };
+                if d.preset.is_some() || (d.tracking.name != name && d.handling.name != name) {
+                    continue;
+                }
+                let v = check(r.scenario, d, Limits::default()).verdict;
+                lines.push(format!(
+                    "| `{}` | `{}` | `{}` |",
+                    r.scenario.name,
+                    e.design,
+                    short_verdict(&v)
+                ));
+            }
+        }
+        if lines.is_empty() {
+            out.push_str("No catalog scenario judges it yet.\n\n");
+        } else {
+            out.push_str("| scenario | design | verdict |\n|---|---|---|\n");
+            for l in lines {
+                out.push_str(&l);
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+    }
 }

@@ -13,7 +13,7 @@
 //! `button`; a click fills `section#detail` with `h2#detail-title` ("S under D"),
 //! `pre.trace-text` and `svg.trace-diagram`.
 
-use crate::{condition_text, expected_text, short_verdict, xml_escape as esc, Cell, Row};
+use crate::{condition_text, expect_line_text, short_verdict, xml_escape as esc, Cell, Row};
 use pinlab_check::Verdict;
 use pinlab_model::design::{Design, PRESETS};
 use pinlab_model::property::Property;
@@ -152,18 +152,31 @@ fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
         esc(&r.verdict.text())
     );
     let expect = match c.expect {
-        Some(e) if r.verdict.matches(&e.verdict) => format!(
+        Some(e) if c.agrees() == Some(true) => format!(
             "agrees with <code>expect {}: {}</code> (line {})",
             esc(&e.design),
-            esc(&expected_text(e)),
+            esc(&expect_line_text(e)),
             e.pos.line
         ),
-        Some(e) => format!(
-            "<strong>disagrees</strong> with <code>expect {}: {}</code> (line {})",
-            esc(&e.design),
-            esc(&expected_text(e)),
-            e.pos.line
-        ),
+        Some(e) => {
+            // Say which part disagrees when the verdict matches: the answer.
+            let why = if r.verdict.matches(&e.verdict) {
+                format!(
+                    ": the model answers {}",
+                    r.condition
+                        .as_ref()
+                        .map_or("nothing", |cr| cr.answer.text())
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "<strong>disagrees</strong> with <code>expect {}: {}</code> (line {}){why}",
+                esc(&e.design),
+                esc(&expect_line_text(e)),
+                e.pos.line
+            )
+        }
         None => "no expect line for this design".into(),
     };
     let _ = writeln!(o, "<dt>expected</dt><dd>{expect}</dd>");
@@ -340,7 +353,7 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
             );
         }
     }
-    o.push_str("<span><strong>!</strong> and a black frame: the verdict disagrees with the scenario's <code>expect</code> line; <strong>?</strong>: no expect line</span></div>\n");
+    o.push_str("<span><strong>!</strong> and a black frame: the verdict or the condition's answer disagrees with the scenario's <code>expect</code> line; <strong>?</strong>: no expect line</span></div>\n");
 
     o.push_str(
         "<div class=\"wrap\"><table id=\"matrix\">\n<thead><tr><th class=\"scn\">scenario</th>",
@@ -423,7 +436,7 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
         "<dt>scenarios</dt><dd>{}</dd><dt>designs</dt><dd>{}</dd><dt>checks</dt><dd>{checks}</dd>\
          <dt>states explored</dt><dd>{states}</dd><dt>transitions</dt><dd>{transitions}</dd>\
          <dt>bytes of stored states</dt><dd>{bytes}</dd>\
-         <dt>verdicts judged by expect lines</dt><dd>{judged}, of which {mismatches} disagree</dd>\
+         <dt>checks judged by expect lines</dt><dd>{judged}, of which {mismatches} disagree</dd>\
          <dt>checks cut short by a limit</dt><dd>{incomplete}</dd>\
          <dt>time</dt><dd>{:.3} s ({:.0} states/s, wall clock)</dd><dt>pinlab</dt><dd>{}</dd>",
         rows.len(),

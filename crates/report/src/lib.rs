@@ -34,9 +34,28 @@ pub struct Cell<'a> {
 }
 
 impl Cell<'_> {
-    /// None when no expect line judges this cell.
+    /// None when no expect line judges this cell. A cell agrees when its verdict matches the
+    /// expect line and, if the line pins the final condition's answer, the model answers that.
     pub fn agrees(&self) -> Option<bool> {
-        self.expect.map(|e| self.result.verdict.matches(&e.verdict))
+        self.expect
+            .map(|e| self.result.verdict.matches(&e.verdict) && self.answer_agrees() != Some(false))
+    }
+
+    /// Whether the final condition's answer is the one the expect line pins: None when no line
+    /// pins one, or when the check is incomplete (its answer covers part of the executions, and
+    /// its verdict, `incomplete`, disagrees already). A pinned answer for a scenario the model
+    /// gives no answer for (no condition) disagrees.
+    pub fn answer_agrees(&self) -> Option<bool> {
+        let want = self.expect?.answer?;
+        if !self.result.complete {
+            return None;
+        }
+        Some(
+            self.result
+                .condition
+                .as_ref()
+                .is_some_and(|c| c.answer.is(want)),
+        )
     }
 }
 
@@ -128,45 +147,88 @@ pub(crate) fn expected_text(e: &Expect) -> String {
     }
 }
 
-pub(crate) fn condition_text(sc: &Scenario, r: &CheckResult) -> Option<String> {
-    let c = sc.condition.as_ref()?;
-    let cr = r.condition.as_ref()?;
-    let q = match c.quantifier {
+/// An expect line as written after `expect DESIGN: `: the verdict, normalised, and the answer
+/// it pins, if any (`unsafe(durability) Sometimes`).
+pub(crate) fn expect_line_text(e: &Expect) -> String {
+    match e.answer {
+        Some(a) => format!("{} {}", expected_text(e), a.name()),
+        None => expected_text(e),
+    }
+}
+
+fn quantifier_text(q: Quantifier) -> &'static str {
+    match q {
         Quantifier::Exists => "exists",
         Quantifier::NotExists => "~exists",
         Quantifier::Forall => "forall",
-    };
-    // Executions that hang never reach a final state; say how many states were left out.
-    let hung = match r.stats.hung_states {
+    }
+}
+
+/// `; N hung states not counted`, or nothing: executions that hang never reach a final state.
+fn hung_note(r: &CheckResult) -> String {
+    match r.stats.hung_states {
         0 => String::new(),
         n => format!(
             "; {n} hung state{} not counted",
             if n == 1 { "" } else { "s" }
         ),
-    };
+    }
+}
+
+pub(crate) fn condition_text(sc: &Scenario, r: &CheckResult) -> Option<String> {
+    let c = sc.condition.as_ref()?;
+    let cr = r.condition.as_ref()?;
     Some(format!(
-        "{q} ({}): {} ({} of {} outcomes{hung})",
+        "{} ({}): {} ({} of {} outcomes{})",
+        quantifier_text(c.quantifier),
         c.text,
         cr.answer.text(),
         cr.positive,
-        cr.outcomes
+        cr.outcomes,
+        hung_note(r)
     ))
 }
 
-/// A mismatch line: where the expect line is, what it says, what the model says.
+/// What the model answers, for a mismatch line: `Never (exists (disk f[0] = B): 0 of 2
+/// outcomes)`.
+fn answered_text(sc: &Scenario, r: &CheckResult) -> String {
+    match (&sc.condition, &r.condition) {
+        (Some(c), Some(cr)) => format!(
+            "{} ({} ({}): {} of {} outcomes{})",
+            cr.answer.text(),
+            quantifier_text(c.quantifier),
+            c.text,
+            cr.positive,
+            cr.outcomes,
+            hung_note(r)
+        ),
+        _ => "nothing (the scenario has no condition)".into(),
+    }
+}
+
+/// A mismatch line: where the expect line is, what it says, what the model says (its verdict
+/// when that disagrees, its answer to the final condition when that does).
 pub fn mismatch_line(sc: &Scenario, cell: &Cell) -> Option<String> {
     let e = cell.expect?;
-    if cell.result.verdict.matches(&e.verdict) {
-        return None;
-    }
+    let verdict_ok = cell.result.verdict.matches(&e.verdict);
+    let answer_ok = cell.answer_agrees() != Some(false);
+    let model = match (verdict_ok, answer_ok) {
+        (true, true) => return None,
+        (false, true) => format!("says {}", cell.result.verdict.text()),
+        (true, false) => format!("answers {}", answered_text(sc, &cell.result)),
+        (false, false) => format!(
+            "says {} and answers {}",
+            cell.result.verdict.text(),
+            answered_text(sc, &cell.result)
+        ),
+    };
     Some(format!(
-        "{}:{}:{}: expect {}: {}, but the model says {}",
+        "{}:{}:{}: expect {}: {}, but the model {model}",
         sc.source,
         e.pos.line,
         e.pos.col,
         e.design,
-        expected_text(e),
-        cell.result.verdict.text()
+        expect_line_text(e),
     ))
 }
 
@@ -262,7 +324,7 @@ pub fn matrix_text_styled(rows: &[Row], designs: &[Design], colour: bool) -> Str
     );
     out.push_str("\n        incomplete (a limit was hit; never read as safe)\n");
     out.push_str(
-        "        a trailing ! disagrees with the scenario's expect line, ? has no expect line\n\n",
+        "        a trailing ! disagrees with the scenario's expect line (its verdict or its answer), ? has no expect line\n\n",
     );
     let mismatches: Vec<String> = rows
         .iter()
@@ -271,12 +333,14 @@ pub fn matrix_text_styled(rows: &[Row], designs: &[Design], colour: bool) -> Str
     let (states, transitions) = totals(rows);
     let _ = writeln!(
         out,
-        "{} scenarios x {} designs: {} states, {} transitions explored; {} verdicts disagree with expect lines",
+        "{} scenarios x {} designs: {} states, {} transitions explored; {} expect line{} disagree{} with the model",
         rows.len(),
         designs.len(),
         states,
         transitions,
-        mismatches.len()
+        mismatches.len(),
+        if mismatches.len() == 1 { "" } else { "s" },
+        if mismatches.len() == 1 { "s" } else { "" },
     );
     for m in mismatches {
         let _ = writeln!(out, "  {m}");
@@ -390,6 +454,10 @@ struct JsonCell {
     kind: &'static str,
     violated: Vec<&'static str>,
     expected: Option<String>,
+    /// The final condition's answer the expect line pins (`Always`, `Sometimes`, `Never`).
+    expected_answer: Option<&'static str>,
+    /// The line of the expect line that judges this cell.
+    expect_line: Option<u32>,
     agrees: Option<bool>,
     condition: Option<JsonCondition>,
     stats: JsonStats,
@@ -451,17 +519,15 @@ fn json_cell(sc: &Scenario, c: &Cell) -> JsonCell {
         kind: verdict_kind(&r.verdict),
         violated: props(r.violated),
         expected: c.expect.map(expected_text),
+        expected_answer: c.expect.and_then(|e| e.answer).map(|a| a.name()),
+        expect_line: c.expect.map(|e| e.pos.line),
         agrees: c.agrees(),
         condition: sc
             .condition
             .as_ref()
             .zip(r.condition.as_ref())
             .map(|(cd, cr)| JsonCondition {
-                quantifier: match cd.quantifier {
-                    Quantifier::Exists => "exists",
-                    Quantifier::NotExists => "~exists",
-                    Quantifier::Forall => "forall",
-                },
+                quantifier: quantifier_text(cd.quantifier),
                 text: cd.text.clone(),
                 answer: cr.answer.text(),
                 positive: cr.positive,
@@ -701,4 +767,129 @@ pub fn explain_json(x: &Explanation) -> String {
             .collect(),
     };
     serde_json::to_string_pretty(&j).expect("serialisable") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pinlab_check::{check, Limits};
+
+    /// DESIGN §4's scenario: under legacy B reaches the disk in 1 of 3 final outcomes.
+    const REDIRTY: &str = "litmus ex\nfs ext4 blocks=4\nfile f pages=1\nmmap m = f shared rw\ndevice nic rdma\nthread app {\n  store m[0] = A\n  pin p = nic m[0..1] write longterm\n  dma p[0] = B\n  fsync f\n  dma p[0] = C\n  fsync f\n  unpin p dirty\n}\nthread flusher {\n  writeback f\n}\nexists (disk f[0] = B)\n";
+
+    fn scenario(expect: &str) -> Scenario {
+        let text = format!("{REDIRTY}{expect}\n");
+        pinlab_litmus::parse("x.litmus", &text).unwrap_or_else(|d| panic!("{}", d.render(&text)))
+    }
+
+    fn cell(sc: &Scenario, max_states: usize) -> Cell<'_> {
+        let design = Design::preset("legacy").unwrap();
+        Cell {
+            design,
+            result: check(sc, design, Limits { max_states }),
+            expect: expect_for(sc, &design),
+        }
+    }
+
+    #[test]
+    fn a_pinned_answer_is_judged_with_the_verdict() {
+        // The right answer, and no answer: both agree.
+        for line in [
+            "expect legacy: unsafe(mkwrite-contract, durability) Sometimes",
+            "expect legacy: unsafe(mkwrite-contract, durability)",
+        ] {
+            let sc = scenario(line);
+            let c = cell(&sc, 1_000_000);
+            assert_eq!(c.agrees(), Some(true), "{line}");
+            assert_eq!(mismatch_line(&sc, &c), None, "{line}");
+        }
+        let sc = scenario("expect legacy: unsafe(mkwrite-contract, durability)");
+        assert_eq!(cell(&sc, 1_000_000).answer_agrees(), None);
+
+        // The right verdict, the wrong answer.
+        let sc = scenario("expect legacy: unsafe(mkwrite-contract, durability) Never");
+        let c = cell(&sc, 1_000_000);
+        assert_eq!(c.answer_agrees(), Some(false));
+        assert_eq!(c.agrees(), Some(false));
+        assert_eq!(
+            mismatch_line(&sc, &c).as_deref(),
+            Some("x.litmus:19:1: expect legacy: unsafe(mkwrite-contract, durability) Never, but the model answers Sometimes (exists (disk f[0] = B): 1 of 3 outcomes)")
+        );
+
+        // Both wrong: the line says both.
+        let sc = scenario("expect legacy: safe Always");
+        let c = cell(&sc, 1_000_000);
+        assert_eq!(
+            mismatch_line(&sc, &c).as_deref(),
+            Some("x.litmus:19:1: expect legacy: safe Always, but the model says unsafe(mkwrite-contract, durability) and answers Sometimes (exists (disk f[0] = B): 1 of 3 outcomes)")
+        );
+
+        // The wrong verdict, the right answer: only the verdict is named.
+        let sc = scenario("expect legacy: hang Sometimes");
+        let c = cell(&sc, 1_000_000);
+        assert_eq!(c.answer_agrees(), Some(true));
+        assert_eq!(
+            mismatch_line(&sc, &c).as_deref(),
+            Some("x.litmus:19:1: expect legacy: hang Sometimes, but the model says unsafe(mkwrite-contract, durability)")
+        );
+    }
+
+    #[test]
+    fn an_incomplete_check_has_its_verdict_judged_not_its_answer() {
+        let sc = scenario("expect legacy: unsafe(mkwrite-contract, durability) Always");
+        let c = cell(&sc, 3);
+        assert!(!c.result.complete);
+        assert_eq!(c.answer_agrees(), None);
+        assert_eq!(c.agrees(), Some(false));
+        assert_eq!(
+            mismatch_line(&sc, &c).as_deref(),
+            Some("x.litmus:19:1: expect legacy: unsafe(mkwrite-contract, durability) Always, but the model says incomplete")
+        );
+    }
+
+    #[test]
+    fn every_output_marks_a_wrong_answer() {
+        let sc = scenario("expect legacy: unsafe(mkwrite-contract, durability) Never");
+        let design = Design::preset("legacy").unwrap();
+        let rows = vec![Row {
+            scenario: &sc,
+            cells: vec![cell(&sc, 1_000_000)],
+        }];
+        let m = matrix_text(&rows, &[design]);
+        assert!(m.contains("unsafe(MC,DU)!"), "{m}");
+        assert!(m.contains("; 1 expect line disagrees with the model\n  x.litmus:19:1: expect legacy: unsafe(mkwrite-contract, durability) Never, but the model answers Sometimes"), "{m}");
+        let t = check_text(&rows);
+        assert!(t.contains("MISMATCH"), "{t}");
+        assert!(t.contains("but the model answers Sometimes"), "{t}");
+        assert!(
+            t.ends_with("1 checks, 1 judged by expect lines, 1 disagree\n"),
+            "{t}"
+        );
+
+        let v: serde_json::Value =
+            serde_json::from_str(&results_json(&rows, &[design], CHECK_SCHEMA)).unwrap();
+        let c = &v["scenarios"][0]["cells"][0];
+        assert_eq!(c["expected"], "unsafe(mkwrite-contract, durability)");
+        assert_eq!(c["expected_answer"], "Never");
+        assert_eq!(c["expect_line"], 19);
+        assert_eq!(c["condition"]["answer"], "Sometimes");
+        assert_eq!(c["agrees"], false);
+        assert_eq!(v["totals"]["mismatches"], 1);
+
+        let html = html::report_html(
+            &rows,
+            &[design],
+            &html::ReportMeta {
+                source: "x.litmus",
+                texts: &[String::new()],
+                seconds: 1.0,
+                version: "test",
+            },
+        );
+        assert!(html.contains("class=\"cell v-unsafe mismatch\""));
+        assert!(html.contains("<strong>disagrees</strong> with <code>expect legacy: unsafe(mkwrite-contract, durability) Never</code> (line 19): the model answers Sometimes"));
+        assert!(
+            html.contains("<dt>checks judged by expect lines</dt><dd>1, of which 1 disagree</dd>")
+        );
+    }
 }

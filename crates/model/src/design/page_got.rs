@@ -4,7 +4,7 @@ use super::{OpCost, PinRef, Tracking};
 /// use page->lru for fun things like a 'got' refcount. If we use bit 1 of page->lru for PageGot".
 pub static PAGE_GOT: Tracking = Tracking {
     name: "page-got",
-    summary: "a PageGot flag and an exact got-count in the page->lru space; a pinned page leaves the LRU (its aging is lost)",
+    summary: "a PageGot flag and an exact got-count in the page->lru space; a pinned page leaves the LRU (its aging is lost, and reclaim never meets it)",
     seed: "seed 004 (Wilcox, Jun 2018): PageGot in bit 1 of page->lru; Kara: \"pulling a page out of LRU requires page lock\"",
     pin_ref: PinRef::Exact,
     pin_fn: "get_user_pages_got",

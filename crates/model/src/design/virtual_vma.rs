@@ -4,7 +4,7 @@ use super::{OpCost, PinRef, Tracking};
 /// the GUP references are IMHO closest to an mlocked mapping".
 pub static VIRTUAL_VMA: Tracking = Tracking {
     name: "virtual-vma",
-    summary: "each pin inserts a pseudo-VMA for the file range into the inode's i_mmap tree, like an mlocked mapping; file-range operations find pins there, exact per range, without struct page space",
+    summary: "each pin inserts a pseudo-VMA for the file range into the inode's i_mmap tree, like an mlocked mapping; file-range operations find pins there, exact per range, without struct page space; reclaim moves covered pages aside (unevictable) instead of waiting",
     seed: "seed 004 (Kara, Jun 2018): a \"virtual\" VMA in the inode's vma interval tree",
     pin_ref: PinRef::FileRange,
     pin_fn: "get_user_pages_vma",
