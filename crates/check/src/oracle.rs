@@ -15,7 +15,7 @@
 //! Where DESIGN or the event docs leave a choice, the choice is written next to the code that
 //! makes it, marked "Decided:".
 
-use crate::{check, Limits};
+use crate::{check_world, Limits};
 use pinlab_model::design::Design;
 use pinlab_model::fs::{FsRules, Unprepared};
 use pinlab_model::history::{Event, Loss, Writer};
@@ -343,7 +343,10 @@ impl Judge {
                     fs_clean: true,
                     prepared: false,
                     dirty: false,
-                    wb: None,
+                    // A bio in flight stays in flight whatever becomes of the frame (only a
+                    // broken model frees a frame under writeback; the completion then carries
+                    // what the frame holds by then).
+                    wb: fr.wb,
                     last_free,
                 };
                 if let Owner::Cache { file, page } = owner {
@@ -359,7 +362,6 @@ impl Judge {
                 fr.alive = false;
                 fr.owner = Owner::Free;
                 fr.dirty = false;
-                fr.wb = None;
                 fr.last_free = Some(idx);
             }
             Event::Orphaned { frame } => {
@@ -833,9 +835,21 @@ impl Disagreement {
         self
     }
 
-    /// A short key for grouping disagreements: the kind and the two answers.
+    /// A short key for grouping disagreements: the kind, the two answers, the mutation if any,
+    /// and a panic's message.
     pub fn signature(&self) -> String {
-        format!("{}: model {} oracle {}", self.kind, self.model, self.oracle)
+        let mutant = self
+            .design
+            .split_once(" (mutant ")
+            .map_or("", |(_, m)| m.trim_end_matches(')'));
+        let mut sig = format!("{}: model {} oracle {}", self.kind, self.model, self.oracle);
+        if !mutant.is_empty() {
+            sig = format!("{mutant} {sig}");
+        }
+        if self.kind == "panic" {
+            sig.push_str(&format!(" {}", self.note.as_deref().unwrap_or("")));
+        }
+        sig
     }
 }
 
@@ -925,7 +939,10 @@ impl Enumerator<'_, '_> {
         Box::new(Disagreement {
             litmus: None,
             scenario: sc.name.clone(),
-            design: self.design.name(),
+            design: match self.world.mutation {
+                Some(m) => format!("{} (mutant {m:?})", self.design.name()),
+                None => self.design.name(),
+            },
             kind,
             path: self.steps.iter().map(|s| s.thread).collect(),
             thread_names: (0..sc.actors())
@@ -1106,7 +1123,18 @@ pub fn cross_check(
     design: Design,
     limits: CrossLimits,
 ) -> Result<CrossCheck, Box<Disagreement>> {
-    let world = World::new(sc, design);
+    cross_check_world(&World::new(sc, design), limits)
+}
+
+/// `cross_check` of a world built by the caller: a mutated one (`World::mutated`) reaches
+/// states the correct model never does (a completion to a freed block, a store to a page
+/// writeback cleaned), where the model's verdicts and the oracle must still agree.
+pub fn cross_check_world(
+    world: &World,
+    limits: CrossLimits,
+) -> Result<CrossCheck, Box<Disagreement>> {
+    let sc = world.sc;
+    let design = world.design;
     let init_state = world.init();
     let init = world.init_history();
     let mut judge = Judge::new(sc, &design);
@@ -1114,7 +1142,7 @@ pub fn cross_check(
         judge.feed(e);
     }
     let mut en = Enumerator {
-        world: &world,
+        world,
         design,
         limits,
         executions: 0,
@@ -1130,7 +1158,7 @@ pub fn cross_check(
     en.dfs(&init_state, &judge, Outcome::default())?;
     let mut compared = false;
     if en.complete {
-        let r = check(sc, design, Limits::default());
+        let r = check_world(world, Limits::default());
         if r.complete {
             compared = true;
             let checker = Outcome {

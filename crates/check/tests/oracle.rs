@@ -8,12 +8,13 @@
 //! disagreement instead of stopping (and shrinking) at the first, and prints one example of
 //! each kind at the end.
 
-use pinlab_check::oracle::{cross_check, CrossCheck, CrossLimits, Disagreement};
+use pinlab_check::oracle::{cross_check, cross_check_world, CrossCheck, CrossLimits, Disagreement};
 use pinlab_model::design::Design;
 use pinlab_model::device::DeviceKind;
 use pinlab_model::device::Flag;
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Scenario;
+use pinlab_model::{Mutation, World};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::collections::BTreeMap;
@@ -524,20 +525,66 @@ fn cross_check_all(
     limits: CrossLimits,
     counts: &Counts,
 ) -> Vec<Disagreement> {
+    cross_check_mutants(text, sc, designs, &[None], limits, counts)
+}
+
+/// `cross_check_all` of each design with each of the mutations (`None`: the correct model).
+fn cross_check_mutants(
+    text: &str,
+    sc: &Scenario,
+    designs: &[Design],
+    mutations: &[Option<Mutation>],
+    limits: CrossLimits,
+    counts: &Counts,
+) -> Vec<Disagreement> {
+    let jobs: Vec<(Design, Option<Mutation>)> = mutations
+        .iter()
+        .flat_map(|m| designs.iter().map(move |d| (*d, *m)))
+        .collect();
     let next = AtomicUsize::new(0);
     let found: Mutex<Vec<(usize, Box<Disagreement>)>> = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(designs.len());
+        .min(jobs.len());
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(d) = designs.get(i) else { break };
-                match cross_check(sc, *d, limits) {
-                    Ok(c) => counts.add(&c),
-                    Err(e) => found.lock().unwrap().push((i, e.with_litmus(text))),
+                let Some((d, m)) = jobs.get(i) else { break };
+                let mut w = World::new(sc, *d);
+                if let Some(m) = m {
+                    w = w.mutated(*m);
+                }
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    cross_check_world(&w, limits)
+                }));
+                match r {
+                    Ok(Ok(c)) => counts.add(&c),
+                    // A pin that takes no reference makes its release a double free: that is
+                    // the mutant's bug (no property covers a refcount), not a history out of
+                    // place.
+                    Ok(Err(e))
+                        if *m == Some(Mutation::PinNoRef)
+                            && e.kind == "history"
+                            && e.note
+                                .as_deref()
+                                .is_some_and(|n| n.contains("freed while free")) =>
+                    {
+                        counts.checks.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(Err(e)) => found.lock().unwrap().push((i, e.with_litmus(text))),
+                    Err(p) => {
+                        let why = p
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        found
+                            .lock()
+                            .unwrap()
+                            .push((i, panicked(text, sc, *d, *m, why)));
+                    }
                 }
             });
         }
@@ -545,6 +592,33 @@ fn cross_check_all(
     let mut found = found.into_inner().unwrap();
     found.sort_by_key(|(i, _)| *i);
     found.into_iter().map(|(_, d)| *d).collect()
+}
+
+/// A panic inside the model (or the oracle) as a disagreement, so that it is reported with
+/// its scenario like the others.
+fn panicked(
+    text: &str,
+    sc: &Scenario,
+    d: Design,
+    m: Option<Mutation>,
+    why: String,
+) -> Box<Disagreement> {
+    Box::new(Disagreement {
+        litmus: Some(text.to_string()),
+        scenario: sc.name.clone(),
+        design: match m {
+            Some(m) => format!("{} (mutant {m:?})", d.name()),
+            None => d.name(),
+        },
+        kind: "panic",
+        path: Vec::new(),
+        thread_names: Vec::new(),
+        model: Default::default(),
+        oracle: Default::default(),
+        init: Vec::new(),
+        steps: Vec::new(),
+        note: Some(why),
+    })
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -570,13 +644,21 @@ fn limits() -> CrossLimits {
     }
 }
 
-#[test]
-fn random_scenarios_model_and_oracle_agree() {
-    let cases = env_usize("PINLAB_ORACLE_CASES", DEFAULT_CASES);
+/// Cross-checks `PINLAB_<prefix>_CASES` random scenarios (default `default_cases`), each under
+/// every design in `designs` with each of `mutations`.
+fn random_run(
+    prefix: &str,
+    default_cases: usize,
+    designs: &[Design],
+    mutations: &[Option<Mutation>],
+) {
+    let cases = env_usize(&format!("PINLAB_{prefix}_CASES"), default_cases);
     let seed = env_usize("PINLAB_ORACLE_SEED", 1) as u64;
     let keep_going = std::env::var("PINLAB_ORACLE_KEEP_GOING").is_ok_and(|v| v == "1");
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    seed_bytes[8..8 + prefix.len().min(24)]
+        .copy_from_slice(&prefix.as_bytes()[..prefix.len().min(24)]);
     let mut runner = TestRunner::new_with_rng(
         Config {
             cases: cases as u32,
@@ -586,12 +668,11 @@ fn random_scenarios_model_and_oracle_agree() {
         },
         TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
     );
-    let designs = designs();
     let counts = Counts::default();
     let kept: Mutex<BTreeMap<String, Disagreement>> = Mutex::new(BTreeMap::new());
     let started = std::time::Instant::now();
     let r = runner.run(&scenarios(), |Case { text, sc }| {
-        let found = cross_check_all(&text, &sc, &designs, limits(), &counts);
+        let found = cross_check_mutants(&text, &sc, designs, mutations, limits(), &counts);
         if keep_going {
             let mut k = kept.lock().unwrap();
             for d in found {
@@ -611,7 +692,7 @@ fn random_scenarios_model_and_oracle_agree() {
         }
     });
     counts.report(&format!(
-        "random scenarios ({cases} cases, seed {seed}, {:.1} s)",
+        "random scenarios, {prefix} ({cases} cases, seed {seed}, {:.1} s)",
         started.elapsed().as_secs_f64()
     ));
     let kept = kept.into_inner().unwrap();
@@ -628,10 +709,40 @@ fn random_scenarios_model_and_oracle_agree() {
     );
 }
 
+#[test]
+fn random_scenarios_model_and_oracle_agree() {
+    random_run("ORACLE", DEFAULT_CASES, &designs(), &[None]);
+}
+
+/// Every deliberate bug of `Mutation`.
+const MUTATIONS: [Mutation; 7] = [
+    Mutation::NoMkclean,
+    Mutation::NoStableWait,
+    Mutation::IntegrityNoWait,
+    Mutation::NoReserve,
+    Mutation::TruncateNoWritebackWait,
+    Mutation::PinNoRef,
+    Mutation::NoFreezeWait,
+];
+
+/// A mutated model reaches states the correct one never does (a completion to a freed block,
+/// a store to a page writeback cleaned, a DMA to a frame nobody referenced): its verdicts and
+/// the oracle must agree there too. Under the presets.
+#[test]
+fn random_scenarios_mutated_model_and_oracle_agree() {
+    let mutations: Vec<Option<Mutation>> = MUTATIONS.into_iter().map(Some).collect();
+    random_run(
+        "ORACLE_MUTANT",
+        DEFAULT_CASES / 4,
+        &Design::presets(),
+        &mutations,
+    );
+}
+
 // The catalog as a fixture ------------------------------------------------------------------------
 
-#[test]
-fn catalog_model_and_oracle_agree() {
+/// Every catalog file under every preset, with each of `mutations`.
+fn catalog_run(what: &str, mutations: &[Option<Mutation>]) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
     let files = pinlab_litmus::litmus_files(&dir).expect("the catalog");
     assert!(!files.is_empty());
@@ -645,15 +756,16 @@ fn catalog_model_and_oracle_agree() {
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         let sc = pinlab_litmus::parse(&f.display().to_string(), &text).expect("catalog parses");
-        failures.extend(cross_check_all(
+        failures.extend(cross_check_mutants(
             &text,
             &sc,
             &Design::presets(),
+            mutations,
             limits,
             &counts,
         ));
     }
-    counts.report("catalog");
+    counts.report(what);
     for d in &failures {
         println!("{d}");
     }
@@ -662,6 +774,17 @@ fn catalog_model_and_oracle_agree() {
         "{} disagreements (above)",
         failures.len()
     );
+}
+
+#[test]
+fn catalog_model_and_oracle_agree() {
+    catalog_run("catalog", &[None]);
+}
+
+#[test]
+fn catalog_mutated_model_and_oracle_agree() {
+    let mutations: Vec<Option<Mutation>> = MUTATIONS.into_iter().map(Some).collect();
+    catalog_run("catalog, mutants", &mutations);
 }
 
 // One case per property --------------------------------------------------------------------------
@@ -858,5 +981,51 @@ fn regression_stable_writes_an_equal_value_keeps_the_checksum() {
             && !c.outcome.violated.contains(Property::StableWrites),
         "{}",
         c.outcome
+    );
+}
+
+/// The mutant `TruncateNoWritebackWait` (a deliberately broken model, for the mutation tests)
+/// panics instead of reporting: a punch meets the page under writeback, and the writeback's
+/// completion indexes a block slot with NONE (crates/model/src/writeback.rs:657, "the len is
+/// 1 but the index is 255"). A mutant must report what its bug breaks, not crash the checker.
+/// Model side (the mutation harness); fails until the model copes.
+#[test]
+fn regression_mutant_truncate_no_writeback_wait_does_not_panic() {
+    let text = "litmus random\nfs ext4 blocks=1\nfile f0 pages=1\nmmap m0 = f0 shared rw\ndevice d0 rdma\nthread t0 {\n  punch f0 0\n  pin p0 = d0 m0[0..1]\n}\nthread t1 {\n  store m0[0] = A\n  fsync f0\n}\n";
+    let sc = pinlab_litmus::parse("regression.litmus", text).unwrap();
+    let w = World::new(&sc, Design::parse("legacy").unwrap())
+        .mutated(Mutation::TruncateNoWritebackWait);
+    if let Err(e) = cross_check_world(&w, CrossLimits::default()) {
+        panic!("{}", e.with_litmus(text));
+    }
+}
+
+/// Cross-checks a mutant on one small scenario under `legacy`.
+fn agree_mutant(text: &str, m: Mutation) {
+    let sc = pinlab_litmus::parse("regression.litmus", text).unwrap();
+    let w = World::new(&sc, Design::parse("legacy").unwrap()).mutated(m);
+    if let Err(e) = cross_check_world(&w, CrossLimits::default()) {
+        panic!("{}", e.with_litmus(text));
+    }
+}
+
+/// On fs-DAX a CPU store is a disk write ("stores and write(2) reach the storage at once"),
+/// so a store that reaches the storage while the filesystem is frozen is a
+/// `freeze-consistency` violation ("a frozen filesystem gets ... a disk write"). The correct
+/// model never lets one through (the fault waits, freeze write-protects), but the mutants
+/// `NoFreezeWait` and `NoMkclean` do, and the model does not flag it: the oracle does (a
+/// `Write` to fs-DAX storage between `Frozen` and `Thawed`). A DMA write there is flagged by
+/// both. Model side; fails until the model judges CPU writes to DAX storage like DMA ones.
+#[test]
+fn regression_mutant_dax_store_while_frozen_is_a_disk_write() {
+    // path [a, a, b]: freeze (two steps), then the store, whose fault does not wait.
+    agree_mutant(
+        "litmus t\nfs xfs-dax\nfile f pages=1 data=A\nmmap m = f shared rw\nthread a {\n  freeze\n}\nthread b {\n  store m[0] = B\n}\n",
+        Mutation::NoFreezeWait,
+    );
+    // One thread: the first store maps the storage writable; freeze does not write-protect it.
+    agree_mutant(
+        "litmus t\nfs xfs-dax\nfile f pages=1 data=A\nmmap m = f shared rw\nthread a {\n  store m[0] = B\n  freeze\n  store m[0] = C\n}\n",
+        Mutation::NoMkclean,
     );
 }
