@@ -516,19 +516,8 @@ impl Counts {
     }
 }
 
-/// Cross-checks one scenario under the designs given, on every core; the first disagreement
-/// (in design order) if any.
-fn cross_check_all(
-    text: &str,
-    sc: &Scenario,
-    designs: &[Design],
-    limits: CrossLimits,
-    counts: &Counts,
-) -> Vec<Disagreement> {
-    cross_check_mutants(text, sc, designs, &[None], limits, counts)
-}
-
-/// `cross_check_all` of each design with each of the mutations (`None`: the correct model).
+/// Cross-checks one scenario under each design with each of the mutations (`None`: the
+/// correct model), on every core; the disagreements in job order.
 fn cross_check_mutants(
     text: &str,
     sc: &Scenario,
