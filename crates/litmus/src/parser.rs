@@ -14,7 +14,7 @@ use pinlab_model::scenario::{Errno, Quantifier};
 use crate::ast::*;
 use crate::diag::{Diagnostic, LineIndex};
 use crate::lexer::{shorten, Line, Span, Tok, Token};
-use crate::suggest::{did_you_mean, with_suggestion};
+use crate::suggest::{closest_keyword, did_you_mean, with_suggestion};
 
 /// Top-level statement keywords.
 pub(crate) const STATEMENTS: &[&str] = &[
@@ -1415,7 +1415,8 @@ impl Parser<'_> {
         };
         let Some((name, syntax)) = OPS.iter().find(|(k, _)| *k == w).copied() else {
             let help = with_suggestion(
-                did_you_mean(w, OPS.iter().map(|(k, _)| *k)),
+                closest_keyword(w, OPS.iter().map(|(k, _)| *k))
+                    .map(|k| format!("did you mean `{k}`?")),
                 format!(
                     "operations are {}",
                     OPS.iter()
