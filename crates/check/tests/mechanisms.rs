@@ -366,3 +366,35 @@ fn fallocate_beyond_eof_grows_the_file_unless_enospc() {
         assert_eq!(answer(&unchanged, "legacy"), want, "{fs} with no space");
     }
 }
+
+#[test]
+fn the_documented_completion_pattern_is_safe_and_unsafe_without_it() {
+    // docs/litmus.md, "Ordering threads with completions": what it claims of its example.
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/litmus.md"))
+        .unwrap();
+    let section = &doc[doc
+        .find("### Ordering threads with completions")
+        .expect("the section")..];
+    let start = section.find("```\nlitmus ").expect("an example") + 4;
+    let text = &section[start..start + section[start..].find("```").unwrap()];
+    let sc = parse(text);
+    assert_eq!(sc.completions, vec!["done"]);
+    for d in presets() {
+        let r = run(text, d);
+        assert_eq!(r.verdict, Verdict::Safe, "{d}: {}", r.verdict.text());
+        assert_eq!(r.condition.unwrap().answer, Answer::Always, "{d}");
+    }
+    let without: String = text
+        .lines()
+        .filter(|l| !l.contains("done") && !l.starts_with("expect"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for d in presets() {
+        let r = run(&without, d);
+        assert!(
+            matches!(r.verdict, Verdict::Unsafe(ps) if ps.contains(pinlab_model::property::Property::NoFrameUaf)),
+            "{d}: {}",
+            r.verdict.text()
+        );
+    }
+}
