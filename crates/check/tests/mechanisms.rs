@@ -274,3 +274,127 @@ fn the_seal_trace_names_memfd_wait_for_pins() {
         assert!(seal.changes.contains(&"r = EBUSY".to_string()), "{d}");
     }
 }
+
+#[test]
+fn a_completion_orders_the_device_dma_before_the_unpin() {
+    // The engine-thread + submit-thread pattern: the NIC's DMA thread signals `complete done`
+    // when its transfer is over, the application waits for it before unpinning. Without the
+    // completion the DMA may come after the unpin and the truncate that frees the tmpfs page
+    // (litmus/tmpfs-rdma-dma-after-unpin.litmus); with it, never, under every design.
+    let with = "litmus t\nfs tmpfs\nfile f pages=1 data=F\nmmap m = f shared rw\ndevice nic rdma\nthread app {\n  pin p = nic m[0..1] write\n  wait_for_completion done\n  read f[0] -> r\n  unpin p\n  truncate f 0\n}\nthread engine {\n  dma p[0] = B\n  complete done\n}\nforall (r = B)\n";
+    let without: String = with
+        .lines()
+        .filter(|l| !l.contains("done"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let r = run(&without, "legacy");
+    assert_eq!(
+        r.verdict,
+        Verdict::Unsafe(pinlab_model::property::PropertySet::from_slice(&[
+            pinlab_model::property::Property::NoFrameUaf
+        ])),
+        "{}",
+        r.verdict.text()
+    );
+    assert_eq!(r.condition.unwrap().answer, Answer::Sometimes);
+    for d in presets() {
+        let r = run(with, d);
+        assert_eq!(r.verdict, Verdict::Safe, "{d}: {}", r.verdict.text());
+        assert_eq!(r.condition.unwrap().answer, Answer::Always, "{d}");
+    }
+    // The trace names the kernel calls.
+    let sc = parse(with);
+    let (steps, _) = pinlab_check::replay(&sc, Design::parse("legacy").unwrap(), &[0, 1, 1, 0]);
+    let calls: Vec<String> = steps.iter().flat_map(|t| t.calls.clone()).collect();
+    assert!(calls.iter().any(|c| c == "complete(done)"), "{calls:?}");
+    assert!(
+        calls.iter().any(|c| c == "wait_for_completion(done): done"),
+        "{calls:?}"
+    );
+}
+
+#[test]
+fn a_completion_counts_its_completes() {
+    // struct completion counts: each complete() releases one wait_for_completion().
+    let two = "litmus t\nfs tmpfs\nfile f pages=1\nthread a {\n  wait_for_completion x\n  write f[0] = A\n}\nthread b {\n  wait_for_completion x\n  write f[0] = B\n}\nthread c {\n  complete x\n  complete x\n}\nforall (file f[0] = A \\/ file f[0] = B)\n";
+    let r = run(two, "legacy");
+    assert_eq!(r.verdict, Verdict::Safe);
+    assert_eq!(r.condition.unwrap().answer, Answer::Always);
+    let one = two.replacen("  complete x\n", "", 1);
+    assert_eq!(run(&one, "legacy").verdict, Verdict::Hang);
+}
+
+#[test]
+fn fallocate_preallocates_so_a_mapped_store_reaches_the_disk() {
+    // fallocate(fd, 0, 0, PAGE_SIZE) on ext4/xfs: an unwritten extent takes the only free block;
+    // the store's ->page_mkwrite needs no reservation for it and writeback converts the extent
+    // at I/O completion, so fsync puts the data on disk whether or not the flusher got there
+    // first. With no free block, fallocate is -ENOSPC and the store SIGBUSes.
+    for fs in ["ext4", "xfs"] {
+        let text = format!("litmus t\nfs {fs} blocks=1\nfile f pages=1\nmmap m = f shared rw\nthread a {{\n  fallocate f 0\n  store m[0] = A\n  fsync f\n}}\nthread flusher {{\n  writeback f\n}}\nforall (disk f[0] = A)\n");
+        for d in ["legacy", "upstream", "pin-wait"] {
+            let r = run(&text, d);
+            assert_eq!(r.verdict, Verdict::Safe, "{fs} {d}: {}", r.verdict.text());
+            assert_eq!(r.condition.unwrap().answer, Answer::Always, "{fs} {d}");
+        }
+        let full = text.replace("blocks=1", "blocks=0");
+        assert_eq!(answer(&full, "legacy"), Answer::Never, "{fs}");
+    }
+}
+
+#[test]
+fn fallocate_beyond_eof_grows_the_file_unless_enospc() {
+    // i_size grows to cover the page; the pages between read zeros; ENOSPC changes nothing.
+    for fs in pinlab_model::fs::FsKind::names() {
+        let text = format!("litmus t\nfs {fs} blocks=1\nfile f pages=1 data=A\nthread a {{\n  fallocate f 2\n}}\nforall (file f[0] = A /\\ file f[1] = 0 /\\ file f[2] = 0 /\\ file f[3] = none)\n");
+        assert_eq!(answer(&text, "legacy"), Answer::Always, "{fs}");
+        let full = text.replace("blocks=1", "blocks=0");
+        let backing = pinlab_model::fs::FsKind::from_name(fs)
+            .unwrap()
+            .rules()
+            .backing;
+        let unchanged = full.replace(
+            "file f[1] = 0 /\\ file f[2] = 0",
+            "file f[1] = none /\\ file f[2] = none",
+        );
+        // Memory-only filesystems do not allocate from the disk's blocks.
+        let want = if backing {
+            Answer::Always
+        } else {
+            Answer::Never
+        };
+        assert_eq!(answer(&unchanged, "legacy"), want, "{fs} with no space");
+    }
+}
+
+#[test]
+fn the_documented_completion_pattern_is_safe_and_unsafe_without_it() {
+    // docs/litmus.md, "Ordering threads with completions": what it claims of its example.
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/litmus.md"))
+        .unwrap();
+    let section = &doc[doc
+        .find("### Ordering threads with completions")
+        .expect("the section")..];
+    let start = section.find("```\nlitmus ").expect("an example") + 4;
+    let text = &section[start..start + section[start..].find("```").unwrap()];
+    let sc = parse(text);
+    assert_eq!(sc.completions, vec!["done"]);
+    for d in presets() {
+        let r = run(text, d);
+        assert_eq!(r.verdict, Verdict::Safe, "{d}: {}", r.verdict.text());
+        assert_eq!(r.condition.unwrap().answer, Answer::Always, "{d}");
+    }
+    let without: String = text
+        .lines()
+        .filter(|l| !l.contains("done") && !l.starts_with("expect"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for d in presets() {
+        let r = run(&without, d);
+        assert!(
+            matches!(r.verdict, Verdict::Unsafe(ps) if ps.contains(pinlab_model::property::Property::NoFrameUaf)),
+            "{d}: {}",
+            r.verdict.text()
+        );
+    }
+}

@@ -122,6 +122,19 @@ pub(crate) enum OpKind {
         file: Name,
         reg: Name,
     },
+    /// `fallocate F i`
+    Fallocate {
+        file: Name,
+        page: Num,
+    },
+    /// `complete X`
+    Complete {
+        completion: Name,
+    },
+    /// `wait_for_completion X`
+    WaitForCompletion {
+        completion: Name,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

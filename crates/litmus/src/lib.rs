@@ -77,6 +77,12 @@ pub fn parse(source_name: &str, text: &str) -> Result<Scenario, Diagnostics> {
     }
 }
 
+/// operations() - every op's keyword and syntax, in the order the parser's help lists them
+/// (`docs/litmus.md`'s op table follows it). `dma` has two forms, joined by "` or `".
+pub fn operations() -> &'static [(&'static str, &'static str)] {
+    parser::OPS
+}
+
 /// litmus_files() - the `*.litmus` files directly in a folder, sorted by name (the catalog's
 /// order: the order `pinlab matrix` prints and the benchmarks check).
 /// @dir: the folder, e.g. the repository's `litmus/`.

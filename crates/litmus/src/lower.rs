@@ -49,6 +49,8 @@ enum Kind {
     Thread,
     Handle,
     Register,
+    /// Declared by its first `complete X` or `wait_for_completion X`, wherever that is.
+    Completion,
 }
 
 impl Kind {
@@ -60,6 +62,7 @@ impl Kind {
             Kind::Thread => "thread",
             Kind::Handle => "pin handle",
             Kind::Register => "register",
+            Kind::Completion => "completion",
         }
     }
     fn article(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Kind {
             Kind::Thread => "a thread",
             Kind::Handle => "a pin handle",
             Kind::Register => "a register",
+            Kind::Completion => "a completion",
         }
     }
     fn declare_hint(self, name: &str) -> String {
@@ -80,6 +84,7 @@ impl Kind {
             Kind::Thread => format!("declare it with `thread {name} {{`"),
             Kind::Handle => format!("pin it first: `pin {name} = DEVICE MAP[a..b]`"),
             Kind::Register => format!("write it with `load M[i] -> {name}`, `read F[i] -> {name}`, `dma P[k] -> {name}` or `seal F write -> {name}`"),
+            Kind::Completion => format!("signal it with `complete {name}` in the thread the waiter waits for"),
         }
     }
 }
@@ -117,6 +122,10 @@ struct Lower<'a> {
     regs: Vec<String>,
     /// Registers written by `seal`: they hold a call's result (`ok`, `EBUSY`), not a value.
     seal_regs: HashSet<usize>,
+    /// Completion names, in order of first use (`complete X` or `wait_for_completion X`).
+    completions: Vec<String>,
+    /// Completions some thread `complete`s (a wait for any other would wait forever).
+    completed: HashSet<usize>,
     values: Vec<String>,
     value_ids: HashMap<String, Value>,
     /// Names already reported as used both as a register and as a value.
@@ -148,6 +157,8 @@ pub(crate) fn lower(
         handle_len: Vec::new(),
         regs: Vec::new(),
         seal_regs: HashSet::new(),
+        completions: Vec::new(),
+        completed: HashSet::new(),
         values: vec!["0".to_string()],
         value_ids: HashMap::from([("0".to_string(), Value(0))]),
         inconsistent: HashSet::new(),
@@ -197,6 +208,26 @@ impl Lower<'_> {
         };
         let n = &name.text;
         match (prev.kind, kind) {
+            // A completion is named by every `complete` and `wait_for_completion` of it.
+            (Kind::Completion, Kind::Completion) => {}
+            (p, k) if p == Kind::Completion || k == Kind::Completion => {
+                const SHARED: &str = "completions share one namespace with files, mappings, devices, threads, pin handles and registers";
+                if k == Kind::Completion {
+                    self.err(
+                        name.span.clone(),
+                        format!("`{n}` is {}, not a completion", p.article()),
+                        format!("`{n}` used as a completion"),
+                        Some(format!("`{n}` is declared as {} on line {}; {SHARED}: give the completion its own name (`{n}_done`)", p.article(), prev.line)),
+                    );
+                } else {
+                    self.err(
+                        name.span.clone(),
+                        format!("`{n}` is already used as a completion on line {}", prev.line),
+                        format!("`{n}` declared again as {}", k.article()),
+                        Some(format!("a completion is declared by its first `complete` or `wait_for_completion`; {SHARED}: rename the {} or the completion", k.what())),
+                    );
+                }
+            }
             (Kind::Handle, Kind::Handle) => self.err(
                 name.span.clone(),
                 format!("handle `{n}` is pinned twice"),
@@ -213,7 +244,7 @@ impl Lower<'_> {
                 name.span.clone(),
                 format!("`{n}` is already declared as {} on line {}", p.article(), prev.line),
                 format!("`{n}` declared again as {}", kind.article()),
-                Some("files, mappings, devices, threads, pin handles and registers share one namespace: every name must be unique".to_string()),
+                Some("files, mappings, devices, threads, pin handles, registers and completions share one namespace: every name must be unique".to_string()),
             ),
         }
     }
@@ -272,6 +303,19 @@ impl Lower<'_> {
                                 self.regs.push(reg.text.clone());
                                 if matches!(op.op, OpKind::Seal { .. }) {
                                     self.seal_regs.insert(id);
+                                }
+                            }
+                            OpKind::Complete { completion: c }
+                            | OpKind::WaitForCompletion { completion: c } => {
+                                let id = self.completions.len();
+                                let new = !self.names.contains_key(&c.text);
+                                self.declare(c, Kind::Completion, id);
+                                if new {
+                                    self.completions.push(c.text.clone());
+                                }
+                                let completes = matches!(op.op, OpKind::Complete { .. });
+                                if let Some(id) = self.completion(c).filter(|_| completes) {
+                                    self.completed.insert(id);
                                 }
                             }
                             _ => {}
@@ -474,7 +518,7 @@ impl Lower<'_> {
                 at.index.span.clone(),
                 format!("page {i} is beyond the last page a file can have"),
                 format!("at most {MAX_PAGES} pages (0..={})", MAX_PAGES - 1),
-                Some(format!("files can grow by write(2) or truncate, but the model keeps at most {MAX_PAGES} pages per file")),
+                Some(format!("files can grow by write(2), fallocate or truncate, but the model keeps at most {MAX_PAGES} pages per file")),
             );
             return None;
         }
@@ -498,6 +542,15 @@ impl Lower<'_> {
             }
         }
         Some((id, Self::page_u8(k)))
+    }
+
+    /// A completion's id; `None` when the name is of another kind (reported where it was
+    /// declared).
+    fn completion(&self, name: &Name) -> Option<usize> {
+        self.names
+            .get(&name.text)
+            .filter(|d| d.kind == Kind::Completion)
+            .map(|d| d.id)
     }
 
     fn register(&self, name: &Name) -> Option<usize> {
@@ -874,7 +927,7 @@ impl Lower<'_> {
             devices: std::mem::take(&mut self.devices),
             handles: std::mem::take(&mut self.handles),
             regs: std::mem::take(&mut self.regs),
-            completions: Vec::new(),
+            completions: std::mem::take(&mut self.completions),
             values: std::mem::take(&mut self.values),
             threads,
             condition: cond.map(|(c, _)| c),
@@ -1131,7 +1184,65 @@ impl Lower<'_> {
                     reg: self.register(reg)?,
                 })
             }
+            OpKind::Fallocate { file, page } => {
+                // Every filesystem of the model has mode-0 fallocate (shmem, hugetlbfs, ext4,
+                // xfs, btrfs, fs-DAX; a write seal does not stop it: shmem_fallocate refuses
+                // only growth past F_SEAL_GROW, not modelled, and hole punching). The page limit
+                // is write(2)'s: a file grows to at most MAX_PAGES.
+                let at = Indexed {
+                    name: file.clone(),
+                    index: page.clone(),
+                };
+                let (file, page) = self.file_page(&at)?;
+                Some(Op::Fallocate { file, page })
+            }
+            OpKind::Complete { completion } => Some(Op::Complete {
+                completion: self.completion(completion)?,
+            }),
+            OpKind::WaitForCompletion { completion } => {
+                let id = self.completion(completion)?;
+                if !self.completed.contains(&id) {
+                    self.never_completed(completion);
+                    return None;
+                }
+                Some(Op::WaitForCompletion { completion: id })
+            }
         }
+    }
+
+    /// `wait_for_completion X` with no `complete X` anywhere: it would sleep forever, which is
+    /// almost always a misspelt name.
+    fn never_completed(&mut self, name: &Name) {
+        if self.poisoned.contains(&name.text) {
+            return;
+        }
+        let n = &name.text;
+        let completed: Vec<&str> = self
+            .completions
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.completed.contains(i))
+            .map(|(_, c)| c.as_str())
+            .collect();
+        let rest = if completed.is_empty() {
+            format!("`wait_for_completion {n}` would sleep forever: add `complete {n}` to the thread it waits for (the device's DMA thread, say)")
+        } else {
+            format!(
+                "`wait_for_completion {n}` would sleep forever; completions some thread completes: {}",
+                completed
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let help = with_suggestion(did_you_mean(n, completed.iter().copied()), rest);
+        self.err(
+            name.span.clone(),
+            format!("completion `{n}` is never completed"),
+            format!("no thread does `complete {n}`"),
+            Some(help),
+        );
     }
 
     /// F_ADD_SEALS needs a memfd created with MFD_ALLOW_SEALING (memfd_file_seals_ptr()).
@@ -1480,6 +1591,7 @@ impl Lower<'_> {
                 let help = match k {
                     Kind::File => format!("test the file's pages with `disk {0}[i] = V`, `cache {0}[i] = V` or `file {0}[i] = V`", n.text),
                     Kind::Map => format!("test the mapping's pages with `mem {}[i] = V`", n.text),
+                    Kind::Completion => "a completion orders threads and has no final value to test; test what the threads did (a register, a page)".to_string(),
                     _ => "a condition tests registers, pin handles and pages".to_string(),
                 };
                 self.err(
@@ -2044,6 +2156,165 @@ mod tests {
             s.condition.unwrap().expr,
             CondExpr::Eq(Loc::Reg(0), Observed::Val(Value(0)))
         );
+    }
+
+    #[test]
+    fn fallocate_lowers_with_writes_page_limit() {
+        let s = ok("thread t {\n fallocate f 0\n fallocate f 7\n}\n");
+        assert_eq!(
+            s.threads[0].ops[1],
+            OpDecl {
+                op: Op::Fallocate { file: 0, page: 7 },
+                pos: Pos { line: 12, col: 2 }
+            }
+        );
+        let (l, m, h) = one("thread t {\n fallocate f 8\n}\n");
+        assert_eq!(
+            (l, m.as_str()),
+            (2, "page 8 is beyond the last page a file can have")
+        );
+        assert_eq!(h.as_deref(), Some("files can grow by write(2), fallocate or truncate, but the model keeps at most 8 pages per file"));
+        // the same limit as write(2) beyond EOF
+        let (_, w, _) = one("thread t {\n write f[8] = A\n}\n");
+        assert_eq!(w, m);
+        let (_, m, _) = one("thread t {\n fallocate m 0\n}\n");
+        assert_eq!(m, "`m` is a mapping, not a file");
+        let (_, m, h) = one("thread t {\n fallocate ff 0\n}\n");
+        assert_eq!(m, "undeclared file `ff`");
+        assert!(h.unwrap().starts_with("did you mean `f`?"));
+    }
+
+    #[test]
+    fn fallocate_is_allowed_on_every_filesystem() {
+        // shmem, hugetlbfs (no write(2), but hugetlbfs_fallocate), fs-DAX, and a write-sealed
+        // memfd (shmem_fallocate refuses only F_SEAL_GROW growth and hole punching).
+        for fs in pinlab_model::fs::FsKind::names() {
+            let text =
+                format!("litmus t\nfs {fs}\nfile f pages=1\nthread t {{\n fallocate f 3\n}}\n");
+            let s = parse_text(&text).unwrap_or_else(|d| panic!("{}", d.render(&text)));
+            assert_eq!(
+                s.threads[0].ops[0].op,
+                Op::Fallocate { file: 0, page: 3 },
+                "{fs}"
+            );
+        }
+        let text = "litmus t\nfs memfd\nfile f pages=1\nthread t {\n seal f write -> r\n fallocate f 1\n}\n";
+        assert!(parse_text(text).is_ok());
+    }
+
+    #[test]
+    fn completions_are_declared_by_use_in_order_of_appearance() {
+        let s = ok("thread app {\n wait_for_completion ready\n complete go\n wait_for_completion done\n}\nthread dev {\n complete ready\n wait_for_completion go\n complete done\n complete done\n complete spare\n}\n");
+        assert_eq!(s.completions, vec!["ready", "go", "done", "spare"]);
+        let ops: Vec<Op> = s
+            .threads
+            .iter()
+            .flat_map(|t| t.ops.iter().map(|o| o.op))
+            .collect();
+        assert_eq!(
+            ops,
+            vec![
+                Op::WaitForCompletion { completion: 0 },
+                Op::Complete { completion: 1 },
+                Op::WaitForCompletion { completion: 2 },
+                Op::Complete { completion: 0 },
+                Op::WaitForCompletion { completion: 1 },
+                Op::Complete { completion: 2 },
+                Op::Complete { completion: 2 },
+                Op::Complete { completion: 3 },
+            ]
+        );
+        // no completion at all: an empty list
+        assert!(ok("thread t {\n sync\n}\n").completions.is_empty());
+    }
+
+    #[test]
+    fn a_wait_nobody_completes_is_an_error() {
+        let (l, m, h) =
+            one("thread x {\n wait_for_completion dnoe\n}\nthread y {\n complete done\n complete other\n}\n");
+        assert_eq!((l, m.as_str()), (2, "completion `dnoe` is never completed"));
+        assert_eq!(h.as_deref(), Some("did you mean `done`? `wait_for_completion dnoe` would sleep forever; completions some thread completes: `done`, `other`"));
+        let (_, m, h) = one("thread x {\n wait_for_completion done\n}\n");
+        assert_eq!(m, "completion `done` is never completed");
+        assert_eq!(h.as_deref(), Some("`wait_for_completion done` would sleep forever: add `complete done` to the thread it waits for (the device's DMA thread, say)"));
+        // Two waits of one name: each is reported.
+        let e =
+            errs("thread x {\n wait_for_completion c\n}\nthread y {\n wait_for_completion c\n}\n");
+        assert_eq!(e.iter().map(|e| e.0).collect::<Vec<_>>(), vec![2, 5]);
+        // A complete nobody waits for is fine, and so is one later in the waiting thread (a
+        // hang is the checker's verdict, not a syntax error).
+        ok("thread x {\n complete c\n}\n");
+        ok("thread x {\n wait_for_completion c\n complete c\n}\n");
+        // A `complete` line that failed to parse does not make its waits an error too.
+        let e =
+            errs("thread x {\n complete done now\n}\nthread y {\n wait_for_completion done\n}\n");
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(e[0].1, "expected end of line, found `now`");
+    }
+
+    #[test]
+    fn completions_share_the_one_namespace() {
+        // a completion named like a file, a mapping, a device, a thread, a handle, a register
+        for (body, kind, line) in [
+            ("thread t {\n complete f\n}\n", "a file", 3),
+            (
+                "thread t {\n wait_for_completion m\n complete m\n}\n",
+                "a mapping",
+                4,
+            ),
+            ("thread t {\n complete nic\n}\n", "a device", 6),
+            ("thread t {\n complete t\n}\n", "a thread", 10),
+            (
+                "thread t {\n pin p = nic m[0..1]\n complete p\n}\n",
+                "a pin handle",
+                11,
+            ),
+            (
+                "thread t {\n load m[0] -> r\n complete r\n}\n",
+                "a register",
+                11,
+            ),
+        ] {
+            let e = errs(body);
+            let name = body
+                .split("complete")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap();
+            let msgs: Vec<&str> = e.iter().map(|e| e.1.as_str()).collect();
+            let want = format!("`{name}` is {kind}, not a completion");
+            assert!(msgs.iter().all(|m| *m == want), "{body}: {msgs:?}");
+            assert_eq!(
+                e[0].2.as_deref(),
+                Some(format!("`{name}` is declared as {kind} on line {line}; completions share one namespace with files, mappings, devices, threads, pin handles and registers: give the completion its own name (`{name}_done`)").as_str()),
+                "{body}"
+            );
+        }
+        // declared after the completion's first use
+        let (l, m, h) = one("thread t {\n complete done\n load m[0] -> done\n}\n");
+        assert_eq!(
+            (l, m.as_str()),
+            (3, "`done` is already used as a completion on line 11")
+        );
+        assert_eq!(h.as_deref(), Some("a completion is declared by its first `complete` or `wait_for_completion`; completions share one namespace with files, mappings, devices, threads, pin handles and registers: rename the register or the completion"));
+        let (_, m, _) = one("thread t {\n complete done\n}\nthread done {\n sync\n}\n");
+        assert_eq!(m, "`done` is already used as a completion on line 11");
+        // as a value, and in the condition
+        let (_, m, _) = one("thread t {\n complete done\n store m[0] = done\n}\n");
+        assert_eq!(
+            m,
+            "`done` is used inconsistently: as a completion and as a value"
+        );
+        let (_, m, h) = one("thread t {\n complete done\n}\nexists (done = 1)\n");
+        assert_eq!(m, "`done` is a completion, not a register or pin handle");
+        assert!(h.unwrap().starts_with("a completion orders threads"));
+        // the generic clash names completions too
+        let (_, _, h) = one("file m pages=1\nthread t {\n sync\n}\n");
+        assert!(h
+            .unwrap()
+            .contains("registers and completions share one namespace"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use pinlab_model::scenario::{Errno, ExpectedAnswer, Quantifier};
 use crate::ast::*;
 use crate::diag::{Diagnostic, LineIndex};
 use crate::lexer::{shorten, Line, Span, Tok, Token};
-use crate::suggest::{closest, did_you_mean, with_suggestion};
+use crate::suggest::{closest, closest_keyword, did_you_mean, with_suggestion};
 
 /// Top-level statement keywords.
 pub(crate) const STATEMENTS: &[&str] = &[
@@ -35,12 +35,15 @@ pub(crate) const OPS: &[(&str, &str)] = &[
     ("writeback", "writeback F"),
     ("truncate", "truncate F N"),
     ("punch", "punch F i"),
+    ("fallocate", "fallocate F i"),
     ("reclaim", "reclaim"),
     ("freeze", "freeze"),
     ("thaw", "thaw"),
     ("munmap", "munmap M"),
     ("mprotect", "mprotect M ro|rw"),
     ("seal", "seal F write -> r"),
+    ("complete", "complete X"),
+    ("wait_for_completion", "wait_for_completion X"),
 ];
 
 /// Words that cannot name a file, map, device, thread, handle or register: they stand for
@@ -1409,9 +1412,11 @@ impl Parser<'_> {
         );
     }
 
-    /// Names a failed op line would have declared: a pinned handle, a register after `->`.
+    /// Names a failed op line would have declared: a pinned handle, a completed completion, a
+    /// register after `->`.
     fn poison_op(&mut self, toks: &[Token]) {
-        if matches!(toks.first().map(|t| &t.tok), Some(Tok::Word(w)) if w == "pin") {
+        if matches!(toks.first().map(|t| &t.tok), Some(Tok::Word(w)) if w == "pin" || w == "complete")
+        {
             self.poison_word(toks, 1);
         }
         for (j, t) in toks.iter().enumerate() {
@@ -1452,7 +1457,8 @@ impl Parser<'_> {
         };
         let Some((name, syntax)) = OPS.iter().find(|(k, _)| *k == w).copied() else {
             let help = with_suggestion(
-                did_you_mean(w, OPS.iter().map(|(k, _)| *k)),
+                closest_keyword(w, OPS.iter().map(|(k, _)| *k))
+                    .map(|k| format!("did you mean `{k}`?")),
                 format!(
                     "operations are {}",
                     OPS.iter()
@@ -1569,6 +1575,31 @@ impl Parser<'_> {
                     page: self.number(cur, "a page index")?,
                 }
             }
+            "fallocate" => {
+                let file = self.ident(cur, "a file name")?;
+                if cur.peek() == Some(&Tok::LBracket) {
+                    let help = format!(
+                        "`fallocate` takes the page index after the file, as `punch` does: `fallocate {} i`",
+                        file.text
+                    );
+                    return Err(self.err(
+                        cur,
+                        "expected a page index after the file name, found `[`".to_string(),
+                        "no brackets here",
+                        Some(help),
+                    ));
+                }
+                OpKind::Fallocate {
+                    file,
+                    page: self.number(cur, "a page index")?,
+                }
+            }
+            "complete" => OpKind::Complete {
+                completion: self.ident(cur, "a completion name")?,
+            },
+            "wait_for_completion" => OpKind::WaitForCompletion {
+                completion: self.ident(cur, "a completion name")?,
+            },
             "munmap" => OpKind::Munmap {
                 map: self.ident(cur, "a mapping name")?,
             },
@@ -2097,8 +2128,8 @@ anon a pages=1 readonly",
 
     #[test]
     fn every_op() {
-        let o = ops("store m[0] = A\nload m[1] -> r\nwrite f[2] = 3\nread f[0] -> s\npin p = d m[0..2] longterm write\ndma p[1] = B\ndma p[0] -> t\nunpin p dirty\nunpin q\nfsync f\nsync\nwriteback f\ntruncate f 0\npunch f 1\nreclaim\nfreeze\nthaw\nmunmap m\nmprotect m ro\nseal f write -> u");
-        assert_eq!(o.len(), 20);
+        let o = ops("store m[0] = A\nload m[1] -> r\nwrite f[2] = 3\nread f[0] -> s\npin p = d m[0..2] longterm write\ndma p[1] = B\ndma p[0] -> t\nunpin p dirty\nunpin q\nfsync f\nsync\nwriteback f\ntruncate f 0\npunch f 1\nreclaim\nfreeze\nthaw\nmunmap m\nmprotect m ro\nseal f write -> u\nfallocate f 3\ncomplete done\nwait_for_completion done");
+        assert_eq!(o.len(), 23);
         assert!(
             matches!(&o[0], OpKind::Store { at, value } if at.name.text == "m" && at.index.value == 0 && value.kind == ValKind::Val("A".into()))
         );
@@ -2137,6 +2168,92 @@ anon a pages=1 readonly",
         assert!(
             matches!(&o[19], OpKind::Seal { file, reg } if file.text == "f" && reg.text == "u")
         );
+        assert!(
+            matches!(&o[20], OpKind::Fallocate { file, page: Num { value: 3, .. } } if file.text == "f")
+        );
+        assert!(matches!(&o[21], OpKind::Complete { completion } if completion.text == "done"));
+        assert!(
+            matches!(&o[22], OpKind::WaitForCompletion { completion } if completion.text == "done")
+        );
+    }
+
+    #[test]
+    fn completion_and_fallocate_spans() {
+        let text =
+            "litmus t\nthread a {\n  fallocate f 7\n  complete x_1\n  wait_for_completion x_1\n}\n";
+        let Some(Stmt::Thread(t)) = stmts(text).pop() else {
+            panic!()
+        };
+        let at = |span: &Span| &text[span.clone()];
+        assert_eq!(at(&t.ops[0].kw), "fallocate");
+        let OpKind::Fallocate { file, page } = &t.ops[0].op else {
+            panic!()
+        };
+        assert_eq!((at(&file.span), at(&page.span)), ("f", "7"));
+        assert_eq!(at(&t.ops[2].kw), "wait_for_completion");
+        let OpKind::WaitForCompletion { completion } = &t.ops[2].op else {
+            panic!()
+        };
+        assert_eq!(at(&completion.span), "x_1");
+        assert_eq!(text[..completion.span.start].matches('\n').count(), 4);
+    }
+
+    #[test]
+    fn completion_and_fallocate_errors() {
+        let wrap = |op: &str| format!("litmus t\nthread a {{\n  {op}\n}}\n");
+        for (op, want) in [
+            ("fallocat f 0", "fallocate"),
+            ("falloc f 0", "fallocate"),
+            ("wait_for_complete done", "wait_for_completion"),
+            ("wait done", "wait_for_completion"),
+            ("wait_for_completon done", "wait_for_completion"),
+            ("completion done", "complete"),
+            ("compelte done", "complete"),
+        ] {
+            let e = one_error(&wrap(op));
+            let word = op.split(' ').next().unwrap();
+            assert_eq!(e.message, format!("unknown operation `{word}`"), "{op}");
+            assert_eq!((e.line, e.col), (3, 3), "{op}");
+            let h = e.help.unwrap();
+            assert!(
+                h.starts_with(&format!("did you mean `{want}`? operations are ")),
+                "{op}: {h}"
+            );
+        }
+        let e = one_error(&wrap("fallocate f[1]"));
+        assert_eq!(
+            e.message,
+            "expected a page index after the file name, found `[`"
+        );
+        assert_eq!((e.line, e.col), (3, 14));
+        assert_eq!(
+            e.help.as_deref(),
+            Some(
+                "`fallocate` takes the page index after the file, as `punch` does: `fallocate f i`"
+            )
+        );
+        let e = one_error(&wrap("fallocate f"));
+        assert_eq!(
+            e.message,
+            "expected a page index (a non-negative integer), found end of line"
+        );
+        assert_eq!(e.help.as_deref(), Some("the syntax is `fallocate F i`"));
+        let e = one_error(&wrap("fallocate f 1 keep_size"));
+        assert_eq!(e.message, "expected end of line, found `keep_size`");
+        let e = one_error(&wrap("complete"));
+        assert_eq!(e.message, "expected a completion name, found end of line");
+        assert_eq!(e.help.as_deref(), Some("the syntax is `complete X`"));
+        let e = one_error(&wrap("wait_for_completion ok"));
+        assert_eq!(
+            e.message,
+            "expected a completion name, found the keyword `ok`"
+        );
+        let e = one_error(&wrap("wait_for_completion a b"));
+        assert_eq!(e.message, "expected end of line, found `b`");
+        // A `complete` line that fails poisons its name, so waits on it are not reported again.
+        let (p, e) = run(&wrap("complete done now"));
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert!(p.poisoned.contains("done"));
     }
 
     #[test]

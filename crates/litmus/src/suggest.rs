@@ -49,6 +49,53 @@ pub(crate) fn closest<'a>(
     best.map(|(_, c)| c)
 }
 
+/// Like [`closest`], for keywords that are long words of several parts
+/// (`wait_for_completion`): first the one keyword that starts with `word` (`wait`, `trunc`; at
+/// least 3 characters), then the closest within the edit distance, then the one keyword that
+/// shares with `word` a prefix of at least 4 characters and either half its own length or an
+/// edit distance of at most a quarter of its length (`wait_for_complete`, `completion`,
+/// `wait_completion`).
+pub(crate) fn closest_keyword<'a>(
+    word: &str,
+    keywords: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<&'a str> {
+    let long_enough = (3..=64).contains(&word.chars().count());
+    let lower = word.to_lowercase();
+    let only = |v: Vec<&'a str>| match v[..] {
+        [one] => Some(one),
+        _ => None,
+    };
+    let starting = keywords
+        .clone()
+        .into_iter()
+        .filter(|k| k.starts_with(lower.as_str()) && *k != lower)
+        .collect();
+    if let Some(k) = only(starting).filter(|_| long_enough) {
+        return Some(k);
+    }
+    if let Some(c) = closest(word, keywords.clone()) {
+        return Some(c);
+    }
+    if !long_enough {
+        return None;
+    }
+    let shared = |k: &str| {
+        k.chars()
+            .zip(lower.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    only(
+        keywords
+            .into_iter()
+            .filter(|k| {
+                let (n, len) = (shared(k), k.chars().count());
+                n >= 4 && (n * 2 >= len || distance(&lower, k) * 4 <= len)
+            })
+            .collect(),
+    )
+}
+
 /// `did you mean `x`?` or nothing.
 pub(crate) fn did_you_mean<'a>(
     word: &str,
@@ -89,5 +136,41 @@ mod tests {
         // one letter is too short to guess from
         assert_eq!(closest("x", ["f"]), None);
         assert_eq!(closest("r1", ["r2"]), Some("r2"));
+    }
+
+    #[test]
+    fn closest_keyword_knows_prefixes_of_long_keywords() {
+        let ops = [
+            "store",
+            "sync",
+            "seal",
+            "write",
+            "writeback",
+            "fallocate",
+            "complete",
+            "wait_for_completion",
+        ];
+        assert_eq!(closest_keyword("stor", ops), Some("store"));
+        assert_eq!(closest_keyword("fallocat", ops), Some("fallocate"));
+        assert_eq!(closest_keyword("falloc", ops), Some("fallocate"));
+        assert_eq!(closest_keyword("wait", ops), Some("wait_for_completion"));
+        assert_eq!(
+            closest_keyword("wait_for_complete", ops),
+            Some("wait_for_completion")
+        );
+        assert_eq!(
+            closest_keyword("wait_completion", ops),
+            Some("wait_for_completion")
+        );
+        assert_eq!(closest_keyword("completion", ops), Some("complete"));
+        // too short to guess from, or a prefix of several keywords
+        assert_eq!(closest_keyword("wa", ops), None);
+        assert_eq!(closest_keyword("unpinned", ["pin", "unpin"]), Some("unpin"));
+        assert_eq!(closest_keyword("zzz", ops), None);
+        assert_eq!(closest_keyword("sea", ops), Some("seal"));
+        // a prefix of two keywords: the closest one
+        assert_eq!(closest_keyword("wri", ops), Some("write"));
+        assert_eq!(closest_keyword("writeb", ops), Some("writeback"));
+        assert_eq!(closest_keyword("s_x", ops), None);
     }
 }

@@ -19,10 +19,12 @@ fn rows(doc: &str, header_start: &str) -> Vec<(String, Vec<String>)> {
         .skip(2)
         .take_while(|l| l.starts_with('|'))
         .map(|l| {
+            // `\|` is a `|` inside a cell.
             let cells: Vec<String> = l
                 .trim_matches('|')
+                .replace("\\|", "\u{0}")
                 .split('|')
-                .map(|c| c.trim().to_string())
+                .map(|c| c.trim().replace('\u{0}', "|"))
                 .collect();
             (cells[0].trim_matches('`').to_string(), cells[1..].to_vec())
         })
@@ -88,6 +90,51 @@ fn the_filesystem_table_matches_the_model() {
         assert_eq!(yes(&cells[4]), r.write_syscall, "{name}: write(2)");
         assert_eq!(yes(&cells[5]), r.sealable, "{name}: seal");
     }
+}
+
+#[test]
+fn the_op_table_lists_every_op_in_the_parsers_order_and_syntax() {
+    let doc = doc();
+    let rows = rows(&doc, "| op | what it does |");
+    let mut keywords: Vec<&str> = Vec::new();
+    let mut documented: Vec<String> = Vec::new();
+    for (cell, _) in &rows {
+        let kw = cell.split(' ').next().unwrap_or("");
+        if keywords.last() != Some(&kw) {
+            keywords.push(kw);
+        }
+        documented.push(cell.clone());
+    }
+    let ops = pinlab_litmus::operations();
+    let want: Vec<&str> = ops.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        keywords, want,
+        "docs/litmus.md's op table lists every op once, in the parser's order"
+    );
+    let syntax: Vec<String> = ops
+        .iter()
+        .flat_map(|(_, s)| s.split("` or `").map(str::to_string))
+        .collect();
+    assert_eq!(
+        documented, syntax,
+        "each row's first cell is the op's syntax as the parser's help prints it"
+    );
+}
+
+#[test]
+fn every_example_parses() {
+    let doc = doc();
+    let mut n = 0;
+    for (i, _) in doc.match_indices("```\nlitmus ") {
+        let start = i + 4;
+        let end = start + doc[start..].find("```").expect("closed example");
+        let text = &doc[start..end];
+        if let Err(d) = pinlab_litmus::parse("docs/litmus.md", text) {
+            panic!("{}", d.render(text));
+        }
+        n += 1;
+    }
+    assert!(n >= 2, "only {n} examples");
 }
 
 #[test]

@@ -38,6 +38,9 @@ thread t {
   thaw
   munmap m
   mprotect a ro
+  fallocate g 7
+  complete done
+  wait_for_completion done
 }
 ~exists (r = 0 \\/ ~(s = none /\\ x = C) /\\ (q = EFAULT \\/ w = ok) /\\ mem a[1] = 7 /\\ cache g[0] = none /\\ file f[1] = B)
 expect pincount+wait: safe Never
@@ -96,6 +99,10 @@ const PIECES: &[&str] = &[
     "munmap",
     "mprotect",
     "seal",
+    "fallocate",
+    "complete",
+    "wait_for_completion",
+    "done",
     "ext4",
     "memfd",
     "process_vm_writev",

@@ -350,3 +350,69 @@ thread t {
 }
 "
 );
+
+snap!(
+    misspelt_completion_and_fallocate_ops,
+    3,
+    "litmus t
+fs ext4
+file f pages=1
+device nic rdma
+thread app {
+  fallocat f 0
+  wait_for_complete done
+}
+thread dev {
+  complete done
+  wait done
+}
+"
+);
+
+snap!(
+    wait_for_a_completion_nobody_completes,
+    1,
+    "litmus t
+fs tmpfs
+file f pages=1
+mmap m = f shared rw
+device nic rdma
+thread app {
+  pin p = nic m[0..1] write
+  wait_for_completion dnoe
+  unpin p
+}
+thread engine {
+  dma p[0] = B
+  complete done
+}
+"
+);
+
+snap!(
+    completion_named_like_a_file_and_a_thread,
+    3,
+    "litmus t
+fs xfs
+file f pages=1
+thread app {
+  wait_for_completion f
+}
+thread engine {
+  complete f
+  complete app
+}
+"
+);
+
+snap!(
+    fallocate_page_out_of_range,
+    1,
+    "litmus t
+fs xfs
+file f pages=2
+thread a {
+  fallocate f 8
+}
+"
+);
