@@ -556,18 +556,18 @@ impl Judge {
                 self.check_standing();
             }
             Event::Size { file, pages } => {
+                let old = self.sizes[file as usize];
                 self.sizes[file as usize] = pages;
-            }
-            Event::Punched { file, page } => {
-                for s in self.syncs.iter_mut().flatten() {
-                    for p in s.iter_mut() {
-                        if p.file == file && p.page == page {
-                            p.punched = true;
-                        }
-                    }
+                // Decided: truncate sets i_size first and removes the pages beyond it one
+                // step at a time (`Punched` each). From the moment i_size drops below a page,
+                // its data is "lost because the application truncated it" (DESIGN §3), so
+                // its promises are void as at `Punched`: an fsync that returns between the two
+                // owes nothing for it.
+                for page in pages..old {
+                    self.punch(file, page);
                 }
-                self.standing[file as usize][page as usize] = None;
             }
+            Event::Punched { file, page } => self.punch(file, page),
             Event::SyncStart { thread, file } => {
                 let files: Vec<u8> = match file {
                     Some(f) => vec![f],
@@ -687,6 +687,18 @@ impl Judge {
             Event::Revoked { .. } => self.out.revoked = true,
             Event::OpDone { .. } => {}
         }
+    }
+
+    /// The application asked for `file`/`page`'s data to go: no promise covers it any more.
+    fn punch(&mut self, file: u8, page: u8) {
+        for s in self.syncs.iter_mut().flatten() {
+            for p in s.iter_mut() {
+                if p.file == file && p.page == page {
+                    p.punched = true;
+                }
+            }
+        }
+        self.standing[file as usize][page as usize] = None;
     }
 
     fn uncache(&mut self, frame: u8) {
