@@ -1024,11 +1024,12 @@ fn regression_mutant_dax_store_while_frozen_is_a_disk_write() {
 
 /// fallocate gives a page an unwritten extent, which "reads as zeros" (the `Extent` event's
 /// doc, docs/litmus.md's `fallocate`: "it reads `0`"). Its block may be one another file just
-/// freed, still holding that file's data. `World::observe` reads `disk F[i]` (and through it
-/// `file F[i]`, what read(2) returns) from the block without looking at `unwritten`, so
-/// f1 shows f0's truncated data C: the stale-data exposure unwritten extents exist to
-/// prevent. The history says the extent is unwritten, so the oracle's final state differs
-/// from the model's. Model side (`World::observe`); fails until it reads unwritten as 0.
+/// freed, still holding that file's data. The `read` op and loads do read 0, but
+/// `World::observe` reads the final condition's `disk F[i]` (and through it `file F[i]`,
+/// "what a read(2) would return") from the block without looking at `unwritten`, so f1 shows
+/// f0's truncated data C, the stale-data exposure unwritten extents exist to prevent. The
+/// history says the extent is unwritten, so the oracle's final state differs from the
+/// model's. Model side (`World::observe`); fails until it reads unwritten as 0.
 #[test]
 fn regression_an_unwritten_extent_reads_zeros_not_the_blocks_old_data() {
     let text = "litmus t\nfs ext4 blocks=0\nfile f0 pages=1 data=C\nfile f1 pages=1\nthread a {\n  truncate f0 0\n  fallocate f1 0\n}\nexists (file f1[0] = C)\n";
