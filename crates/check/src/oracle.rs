@@ -209,15 +209,7 @@ impl Judge {
     /// What `disk F[i]` holds as the history tells it: the content of the block the page maps
     /// (a hole or an unwritten extent reads 0); None beyond i_size.
     pub fn disk(&self, file: usize, page: u8) -> Option<Content> {
-        if page >= self.sizes[file] {
-            return None;
-        }
-        let e = self.extents[file][page as usize];
-        if e.block == NONE || e.unwritten {
-            Some(Content::default())
-        } else {
-            Some(self.block_content(e.block))
-        }
+        (page < self.sizes[file]).then(|| self.disk_content(file as u8, page))
     }
 
     /// What `cache F[i]` holds as the history tells it (None: not cached).
@@ -269,15 +261,19 @@ impl Judge {
             .unwrap_or_default()
     }
 
-    /// The write the disk holds for a file page: the block its extent maps; a hole or an
-    /// unwritten extent reads write 0.
-    fn disk_write(&self, file: u8, page: u8) -> u8 {
+    /// What the disk holds for a file page: the content of the block its extent maps; a hole
+    /// or an unwritten extent reads as zeros, write 0.
+    fn disk_content(&self, file: u8, page: u8) -> Content {
         let e = self.extents[file as usize][page as usize];
         if e.block == NONE || e.unwritten {
-            0
+            Content::default()
         } else {
-            self.block_content(e.block).write
+            self.block_content(e.block)
         }
+    }
+
+    fn disk_write(&self, file: u8, page: u8) -> u8 {
+        self.disk_content(file, page).write
     }
 
     /// The write a file page holds: the page-cache page's content if cached, else the disk's.

@@ -1042,3 +1042,22 @@ fn regression_an_unwritten_extent_reads_zeros_not_the_blocks_old_data() {
     );
     agree(text, "legacy");
 }
+
+/// gup-bounce on fs-DAX: the long-term pin gets a bounce copy of the storage (A); the
+/// application stores B, which reaches the storage at once, and fsync promises it; the
+/// `unpin dirty` copies the bounce page back over the storage, so the disk holds A again: an
+/// acknowledged, fsynced write "later replaced on disk by older data" (DESIGN §3
+/// `durability`). On xfs (page cache) the model reports it when the next fsync writes the
+/// copy back; on fs-DAX the copy-back is itself the disk write (a `Write` to the storage
+/// frame, `CopyBack`), which the model does not judge against the standing promise. One
+/// thread: path [a, a, a, a, a]; the oracle flags step 3 (`unpin p dirty`). Model side.
+#[test]
+fn regression_gup_bounce_copy_back_on_dax_replaces_fsynced_data() {
+    let text = "litmus t\nfs xfs-dax\nfile f pages=1 data=A\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  pin p = nic m[0..1] write\n  store m[0] = B\n  fsync f\n  unpin p dirty\n  fsync f\n}\n";
+    finds(text, "gup-bounce", Property::Durability);
+    finds(
+        &text.replace("xfs-dax", "xfs"),
+        "gup-bounce",
+        Property::Durability,
+    );
+}
