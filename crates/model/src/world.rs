@@ -759,8 +759,10 @@ impl<'a> World<'a> {
                 if page >= s.sizes[file] {
                     return Observed::None;
                 }
-                let b = s.pages[self.slot(file, page)].block;
-                if b == NONE {
+                let ps = s.pages[self.slot(file, page)];
+                let b = ps.block;
+                // A hole, or an unwritten extent (fallocate), reads as zeros.
+                if b == NONE || ps.unwritten {
                     Observed::Val(Default::default())
                 } else if self.fs.dax {
                     Observed::Val(s.frames[b as usize].content.value)
