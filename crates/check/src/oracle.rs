@@ -230,7 +230,9 @@ impl Judge {
         grow(&mut self.blocks, b as usize)
     }
 
-    /// A page-cache page (owned by a file, not orphaned, not freed).
+    /// A page-cache page (owned by a file, not orphaned, not freed). Decided: an orphan (a
+    /// page truncate detached while something held it) is no longer the filesystem's, so
+    /// `mkwrite-contract`, `freeze-consistency` and `fs-integrity` no longer look at it.
     fn is_cached(&self, f: u8) -> bool {
         self.frames
             .get(f as usize)
@@ -241,8 +243,9 @@ impl Judge {
         self.frames.get(f as usize).is_some_and(|fr| fr.dax_storage)
     }
 
-    /// The ack rank of a write: its position among acknowledgements; an unacknowledged write
-    /// ranks after every acknowledged one.
+    /// The ack rank of a write: its position among acknowledgements. Decided: a write not yet
+    /// acknowledged ranks after every acknowledged one (it is newer than anything the
+    /// application was told is written).
     fn rank(&self, w: u8) -> u64 {
         match self.acked.get(w as usize).copied().flatten() {
             Some(r) => r as u64,
@@ -383,7 +386,8 @@ impl Judge {
                     self.violate(Property::MkwriteContract);
                 }
                 if dax {
-                    // fs-DAX: a write to the storage is a disk write.
+                    // fs-DAX: a write to the storage is a disk write, whoever makes it (a
+                    // store, write(2), a DMA, gup-bounce's copy-back).
                     if self.fs.backing && self.frozen {
                         self.violate(Property::FreezeConsistency);
                     }
@@ -487,6 +491,9 @@ impl Judge {
                         }
                     }
                 }
+                // As the brief has it: the block is free now (freed since its last
+                // allocation). Truncate waits for writeback, so only a broken model frees a
+                // block under a bio.
                 let bl = self.block(block);
                 let free = !bl.used;
                 bl.content = carried;
