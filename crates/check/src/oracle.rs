@@ -491,7 +491,7 @@ impl Judge {
                         }
                     }
                 }
-                // As the brief has it: the block is free now (freed since its last
+                // A completion to a block that is free now (freed since its last
                 // allocation). Truncate waits for writeback, so only a broken model frees a
                 // block under a bio.
                 let bl = self.block(block);
