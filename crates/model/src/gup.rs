@@ -694,6 +694,8 @@ impl Ctx<'_, '_, '_> {
             self.write_frame(b, c, Writer::CopyBack);
             self.info.cost.page_copies += 1;
             self.call(|| format!("gup-bounce: #{bounce} copied into {name}[{page}] (block {b})"));
+            // fs-DAX storage is the disk: the copy may put older data over what an fsync promised.
+            self.check_standing_promise(file, page);
             return;
         }
         let Ok(target) = self.filemap_get_folio(file, page) else {

@@ -311,6 +311,15 @@ impl Ctx<'_, '_, '_> {
         self.next_op();
     }
 
+    /// `durability` after the disk at `file`/`page` changed other than by writeback completion
+    /// (a copy into fs-DAX storage): the standing promise of the fsyncs that have returned holds.
+    pub(crate) fn check_standing_promise(&mut self, file: usize, page: u8) {
+        let d = self.s.pages[self.slot(file, page)].durable;
+        if d != NONE {
+            self.check_durable(file, page, d, Promise::Returned);
+        }
+    }
+
     /// `durability`: the disk at `file`/`page` holds `promised` or a newer write.
     fn check_durable(&mut self, file: usize, page: u8, promised: u8, whose: Promise) {
         let on_disk = self.disk_content_of(file, page);
@@ -322,7 +331,7 @@ impl Ctx<'_, '_, '_> {
                     "was acknowledged before the fsync started",
                 ),
                 Promise::Returned => (
-                    "writeback completed",
+                    "the disk changed",
                     "an fsync that has returned promised was on disk",
                 ),
             };
@@ -714,10 +723,7 @@ impl Ctx<'_, '_, '_> {
         let v = self.val(sent).to_string();
         self.call(|| format!("bio completes: block {b} = {v}; folio_end_writeback(#{fr})"));
         if still_cached {
-            let d = self.s.pages[slot].durable;
-            if d != NONE {
-                self.check_durable(file, page, d, Promise::Returned);
-            }
+            self.check_standing_promise(file, page);
         }
     }
 }
