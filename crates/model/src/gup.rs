@@ -904,11 +904,6 @@ impl Ctx<'_, '_, '_> {
                         });
                     }
                 }
-                if self.s.frozen() && matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
-                    self.violate(Property::FreezeConsistency, || {
-                        format!("DMA wrote DAX block {fr} while the filesystem is frozen")
-                    });
-                }
                 let old = self.val(f.content).to_string();
                 self.write_frame(fr, c, Writer::Dma);
                 let new = self.val(c).to_string();

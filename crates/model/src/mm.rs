@@ -165,7 +165,25 @@ impl Ctx<'_, '_, '_> {
     }
 
     /// A store, write(2) or DMA wrote `c` into frame `fr`.
+    /// On fs-DAX the frame is the storage: a write there is a disk write, which a frozen
+    /// filesystem must not get, whoever makes it.
     pub(crate) fn write_frame(&mut self, fr: u8, c: Content, by: Writer) {
+        if self.s.frozen()
+            && matches!(
+                self.s.frames[fr as usize].owner,
+                Owner::Dax { .. } | Owner::DaxFree
+            )
+        {
+            let who = match by {
+                Writer::Cpu => "a CPU store",
+                Writer::Syscall => "write(2)",
+                Writer::Dma => "DMA",
+                Writer::CopyBack => "a gup-bounce copy-back",
+            };
+            self.violate(Property::FreezeConsistency, || {
+                format!("{who} wrote DAX block {fr} while the filesystem is frozen")
+            });
+        }
         self.s.frames[fr as usize].content = c;
         self.emit(|| Event::Write {
             frame: fr,

@@ -663,6 +663,13 @@ impl Ctx<'_, '_, '_> {
         let f = self.s.frames[fr as usize];
         let b = f.wb_block;
         let name = self.w.sc.files[file].name.clone();
+        if b == NONE {
+            // Only a broken model gets here (a mutant truncate freed the page under I/O and the
+            // frame was allocated again, which forgets its bio): nothing is left to complete.
+            // A page freed but not reused still completes, into a block `no-storage-uaf` judges.
+            self.call(|| format!("writeback of {name}[{page}]: #{fr} was freed and reused under I/O; its bio is lost"));
+            return;
+        }
         if !self.s.blocks[b as usize].used {
             self.violate(Property::NoStorageUaf, || {
                 format!("writeback of {name}[{page}] wrote block {b} after it was freed")
