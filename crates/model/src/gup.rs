@@ -869,13 +869,7 @@ impl Ctx<'_, '_, '_> {
                     )
                 });
                 if f.owner == Owner::Free {
-                    let (h8, w) = (handle as u8, write.map(|v| self.content(v)));
-                    self.emit(|| Event::Dma {
-                        handle: h8,
-                        k,
-                        frame: fr,
-                        write: w,
-                    });
+                    self.emit_dma(handle, k, fr, write);
                     if let Some(r) = reg {
                         self.s.regs[r] = Observed::None;
                     }
@@ -886,13 +880,7 @@ impl Ctx<'_, '_, '_> {
             fr
         };
         let f = self.s.frames[fr as usize];
-        let (h8, w) = (handle as u8, write.map(|v| self.content(v)));
-        self.emit(|| Event::Dma {
-            handle: h8,
-            k,
-            frame: fr,
-            write: w,
-        });
+        self.emit_dma(handle, k, fr, write);
         match write {
             Some(v) => {
                 let c = self.content(v);
@@ -927,10 +915,21 @@ impl Ctx<'_, '_, '_> {
         Ok(())
     }
 
+    /// Records the device's access through page `k` of `handle` to `frame` (history).
+    fn emit_dma(&mut self, handle: usize, k: u8, frame: u8, write: Option<Value>) {
+        let (handle, write) = (handle as u8, write.map(|v| self.content(v)));
+        self.emit(|| Event::Dma {
+            handle,
+            k,
+            frame,
+            write,
+        });
+    }
+
     /// A device access through a handle page that is the shared zero page (a read-only GUP of
-    /// a PROT_READ anonymous page nobody wrote, or of an fs-DAX hole): a read returns 0; a write is a driver bug (the
-    /// pin was read-only) that would corrupt the zero page every process reads, and the model
-    /// has no frame for it: it is traced and dropped.
+    /// a PROT_READ anonymous page nobody wrote, or of an fs-DAX hole): a read returns 0; a write
+    /// is a driver bug (the pin was read-only) that would corrupt the zero page every process
+    /// reads, and the model has no frame for it: it is traced and dropped.
     fn dma_zero_page(
         &mut self,
         handle: usize,
@@ -938,13 +937,7 @@ impl Ctx<'_, '_, '_> {
         write: Option<Value>,
         reg: Option<usize>,
     ) -> Result<(), Stop> {
-        let (h8, w) = (handle as u8, write.map(|v| self.content(v)));
-        self.emit(|| Event::Dma {
-            handle: h8,
-            k,
-            frame: NONE,
-            write: w,
-        });
+        self.emit_dma(handle, k, NONE, write);
         match write {
             Some(v) => {
                 let c = self.content(v);

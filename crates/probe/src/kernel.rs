@@ -228,6 +228,13 @@ struct Env {
 }
 
 impl Env {
+    /// Notes a call that failed unexpectedly: `what` names the op and its object.
+    fn note_err(&self, what: impl FnOnce() -> String, r: std::io::Result<()>) {
+        if let Err(e) = r {
+            self.note(format!("{}: {}", what(), sys::errno_name(&e)));
+        }
+    }
+
     fn note(&self, s: String) {
         let mut n = self.notes.lock().expect("notes");
         if !n.contains(&s) {
@@ -438,28 +445,18 @@ fn exec(env: &Env, op: Op) {
                 ));
             }
         }
-        Op::Truncate { file, pages } => {
-            if let Err(e) = env.files[file].file.set_len((pages as usize * pg) as u64) {
-                env.note(format!(
-                    "truncate {}: {}",
-                    sc.files[file].name,
-                    sys::errno_name(&e)
-                ));
-            }
-        }
-        Op::Punch { file, page } => {
-            if let Err(e) = sys::punch(
+        Op::Truncate { file, pages } => env.note_err(
+            || format!("truncate {}", sc.files[file].name),
+            env.files[file].file.set_len((pages as usize * pg) as u64),
+        ),
+        Op::Punch { file, page } => env.note_err(
+            || format!("punch {}", sc.files[file].name),
+            sys::punch(
                 env.files[file].file.as_raw_fd(),
                 (page as usize * pg) as u64,
                 pg as u64,
-            ) {
-                env.note(format!(
-                    "punch {}: {}",
-                    sc.files[file].name,
-                    sys::errno_name(&e)
-                ));
-            }
-        }
+            ),
+        ),
         Op::Reclaim => reclaim(env),
         Op::Freeze => {
             let (mnt, fd) = env.backing.mount.as_ref().expect("checked: a mount");
@@ -499,19 +496,14 @@ fn exec(env: &Env, op: Op) {
             let r = status(sys::seal_write(env.files[file].file.as_raw_fd()));
             env.regs.lock().expect("regs")[reg] = r;
         }
-        Op::Fallocate { file, page } => {
-            if let Err(e) = sys::allocate(
+        Op::Fallocate { file, page } => env.note_err(
+            || format!("fallocate {}", sc.files[file].name),
+            sys::allocate(
                 env.files[file].file.as_raw_fd(),
                 (page as usize * pg) as u64,
                 pg as u64,
-            ) {
-                env.note(format!(
-                    "fallocate {}: {}",
-                    sc.files[file].name,
-                    sys::errno_name(&e)
-                ));
-            }
-        }
+            ),
+        ),
         Op::Complete { completion } => {
             env.completions.lock().expect("completions")[completion] += 1;
             env.completed.notify_all();
