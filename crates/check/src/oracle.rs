@@ -665,24 +665,16 @@ impl Judge {
                 }
                 if frame != NONE {
                     let since = rec.map(|r| r.at).unwrap_or(0);
-                    if self.is_dax_storage(frame) {
-                        let freed = self
-                            .blocks
-                            .get(frame as usize)
-                            .and_then(|b| b.last_free)
-                            .is_some_and(|at| at > since);
-                        if freed {
-                            self.violate(Property::NoStorageUaf);
-                        }
+                    // fs-DAX storage is freed as a block, any other frame as a frame.
+                    let (last_free, property) = if self.is_dax_storage(frame) {
+                        let b = self.blocks.get(frame as usize).and_then(|b| b.last_free);
+                        (b, Property::NoStorageUaf)
                     } else {
-                        let freed = self
-                            .frames
-                            .get(frame as usize)
-                            .and_then(|f| f.last_free)
-                            .is_some_and(|at| at > since);
-                        if freed {
-                            self.violate(Property::NoFrameUaf);
-                        }
+                        let f = self.frames.get(frame as usize).and_then(|f| f.last_free);
+                        (f, Property::NoFrameUaf)
+                    };
+                    if last_free.is_some_and(|at| at > since) {
+                        self.violate(property);
                     }
                 }
             }
