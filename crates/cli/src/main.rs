@@ -4,7 +4,8 @@
 //! usage.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use pinlab_check::{check_counting, Limits};
+use limits::LimitOpts;
+use pinlab_check::check_counting;
 use pinlab_model::design::{Design, HANDLINGS, PRESETS, TRACKINGS};
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Scenario;
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod extras;
+mod limits;
 mod output;
 mod probe_cmd;
 mod progress;
@@ -55,9 +57,8 @@ enum TraceFormat {
 
 #[derive(clap::Args)]
 struct CheckOpts {
-    /// Stop after this many distinct states per check; the verdict is then `incomplete`.
-    #[arg(long, default_value_t = Limits::default().max_states)]
-    max_states: usize,
+    #[command(flatten)]
+    limits: LimitOpts,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -96,9 +97,8 @@ enum Cmd {
         /// The property to explain (default: the one with the shortest counterexample).
         #[arg(long, short = 'p')]
         property: Option<String>,
-        /// Stop after this many distinct states; the verdict is then `incomplete`.
-        #[arg(long, default_value_t = Limits::default().max_states)]
-        max_states: usize,
+        #[command(flatten)]
+        limits: LimitOpts,
         #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
         format: TraceFormat,
         /// Write the output to this file instead of stdout.
@@ -117,9 +117,8 @@ enum Cmd {
         /// The HTML file to write (`-`: stdout).
         #[arg(long, short = 'o', default_value = "report.html")]
         output: PathBuf,
-        /// Stop after this many distinct states per check; the verdict is then `incomplete`.
-        #[arg(long, default_value_t = Limits::default().max_states)]
-        max_states: usize,
+        #[command(flatten)]
+        limits: LimitOpts,
     },
     /// Every tracking × handling pair on the catalog: unsafe, hang and refused-or-revoked
     /// scenarios, cost per pin, and the Pareto front of the four.
@@ -140,9 +139,9 @@ enum Cmd {
         /// With --costs: litmus files or directories (default: the built-in catalog).
         #[arg(requires = "costs")]
         paths: Vec<PathBuf>,
-        /// With --costs: stop after this many distinct states per check.
-        #[arg(long, requires = "costs", default_value_t = Limits::default().max_states)]
-        max_states: usize,
+        /// With --costs: the limits of each check.
+        #[command(flatten)]
+        limits: LimitOpts,
         /// docs/designs.md: per preset its source, mechanism, verdicts over the built-in catalog
         /// and the trace of its most instructive failure.
         #[arg(long, conflicts_with_all = ["costs", "format"])]
@@ -286,13 +285,15 @@ fn designs_or_presets(names: &[String]) -> Result<Vec<Design>, BadInput> {
 fn run<'a>(
     scenarios: &'a [Scenario],
     designs_for: impl Fn(&Scenario) -> Vec<Design> + Sync,
-    limits: Limits,
+    limits: &LimitOpts,
 ) -> Vec<Row<'a>> {
     let jobs: Vec<(usize, Design)> = scenarios
         .iter()
         .enumerate()
         .flat_map(|(i, s)| designs_for(s).into_iter().map(move |d| (i, d)))
         .collect();
+    // Each check gets an even share of the memory, whichever runs when.
+    let limits = limits.limits(jobs.len().min(rayon::current_num_threads()));
     let mut per_scenario = vec![0; scenarios.len()];
     for &(i, _) in &jobs {
         per_scenario[i] += 1;
@@ -416,13 +417,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
         } => {
             let designs = designs_or_presets(&designs)?;
             let (scenarios, bad) = load(&paths);
-            let rows = run(
-                &scenarios,
-                |_| designs.clone(),
-                Limits {
-                    max_states: opts.max_states,
-                },
-            );
+            let rows = run(&scenarios, |_| designs.clone(), &opts.limits);
             match opts.format {
                 Format::Text => print!(
                     "{}",
@@ -461,13 +456,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                     named
                 }
             };
-            let rows = run(
-                &scenarios,
-                pick,
-                Limits {
-                    max_states: opts.max_states,
-                },
-            );
+            let rows = run(&scenarios, pick, &opts.limits);
             let all: Vec<Design> = if all_designs || chosen.is_empty() {
                 Design::presets()
             } else {
@@ -486,7 +475,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             file,
             design,
             property,
-            max_states,
+            limits,
             format,
             output,
         } => {
@@ -517,7 +506,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             }
             let sc = &scenarios[0];
             let progress = progress::Progress::start(&[1]);
-            let r = check_counting(sc, design, Limits { max_states }, progress.states());
+            let r = check_counting(sc, design, limits.limits(1), progress.states());
             progress.clear();
             if let Some(p) = property.filter(|&p| r.path_for(p).is_none()) {
                 eprintln!(
@@ -559,13 +548,13 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             paths,
             designs,
             output,
-            max_states,
+            limits,
         } => {
             let designs = designs_or_presets(&designs)?;
             let (parsed, bad) = load_with_text(&paths);
             let (scenarios, texts): (Vec<Scenario>, Vec<String>) = parsed.into_iter().unzip();
             let start = std::time::Instant::now();
-            let rows = run(&scenarios, |_| designs.clone(), Limits { max_states });
+            let rows = run(&scenarios, |_| designs.clone(), &limits);
             let seconds = start.elapsed().as_secs_f64();
             let html = pinlab_report::html::report_html(
                 &rows,
@@ -592,13 +581,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             // Every pair, and upstream for reference (its handling is not a pair's).
             let mut designs = Design::pairs();
             designs.extend(Design::preset("upstream"));
-            let rows = run(
-                &scenarios,
-                |_| designs.clone(),
-                Limits {
-                    max_states: opts.max_states,
-                },
-            );
+            let rows = run(&scenarios, |_| designs.clone(), &opts.limits);
             let r = pinlab_report::rank(&rows, &designs, source_label(&paths));
             match opts.format {
                 Format::Text => print!("{}", pinlab_report::rank_text(&r)),
@@ -615,13 +598,13 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             format,
             costs,
             paths,
-            max_states,
+            limits,
             markdown,
         } => {
             if markdown {
                 let (scenarios, _) = load(&[]);
                 let presets = Design::presets();
-                let rows = run(&scenarios, |_| presets.clone(), Limits::default());
+                let rows = run(&scenarios, |_| presets.clone(), &LimitOpts::default());
                 print!(
                     "{}",
                     pinlab_report::designs_doc::designs_markdown(&rows, &presets)
@@ -644,7 +627,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 .collect();
             let presets = Design::presets();
             let designs: Vec<Design> = tracking.iter().chain(&presets).copied().collect();
-            let rows = run(&scenarios, |_| designs.clone(), Limits { max_states });
+            let rows = run(&scenarios, |_| designs.clone(), &limits);
             let cost = |i: usize, d: &Design| pinlab_report::DesignCost::of_column(&rows, i, *d);
             let t = pinlab_report::CostTables {
                 source: source_label(&paths),

@@ -117,8 +117,9 @@ impl Progress {
         }
         let secs = self.shared.start.elapsed().as_secs_f64();
         eprintln!(
-            "pinlab: {checks} checks, {states} states, {transitions} transitions in {secs:.3}s ({:.0} states/s)",
-            states as f64 / secs.max(1e-9)
+            "pinlab: {checks} checks, {states} states, {transitions} transitions in {secs:.3}s ({:.0} states/s){}",
+            states as f64 / secs.max(1e-9),
+            crate::limits::memory_summary(states)
         );
     }
 

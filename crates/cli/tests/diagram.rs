@@ -334,6 +334,6 @@ fn a_check_cut_short_never_reads_as_nothing_went_wrong() {
     ]);
     let html = String::from_utf8_lossy(&o.stdout);
     assert!(html.contains("class=\"cell v-incomplete"));
-    assert!(html.contains("hit its state limit"));
+    assert!(html.contains("stopped at the state limit"));
     assert!(html.contains("<dt>checks cut short by a limit</dt><dd>1</dd>"));
 }

@@ -435,7 +435,7 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
         o,
         "<dt>scenarios</dt><dd>{}</dd><dt>designs</dt><dd>{}</dd><dt>checks</dt><dd>{checks}</dd>\
          <dt>states explored</dt><dd>{states}</dd><dt>transitions</dt><dd>{transitions}</dd>\
-         <dt>bytes of stored states</dt><dd>{bytes}</dd>\
+         <dt>peak bytes the checks held (visited sets, path nodes, frontiers; summed)</dt><dd>{bytes}</dd>\
          <dt>checks judged by expect lines</dt><dd>{judged}, of which {mismatches} disagree</dd>\
          <dt>checks cut short by a limit</dt><dd>{incomplete}</dd>\
          <dt>time</dt><dd>{:.3} s ({:.0} states/s, wall clock)</dd><dt>pinlab</dt><dd>{}</dd>",
