@@ -41,6 +41,7 @@ mod suggest;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use lower::{DEFAULT_BLOCKS, MAX_BLOCKS, MAX_PAGES, MAX_THREADS, MAX_VALUES};
+pub use suggest::{design_help, property_help};
 
 use pinlab_model::scenario::Scenario;
 
