@@ -575,6 +575,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                     texts: &texts,
                     seconds,
                     version: concat!("pinlab ", env!("CARGO_PKG_VERSION")),
+                    failed: &[],
                 },
             );
             emit(Some(&output), &html)?;
