@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 pub struct Args {
     pub inputs: Vec<(Scenario, String)>,
+    /// What `-` read from stdin, which the worker cannot read again.
+    pub stdin_text: Option<String>,
     pub fs: Vec<String>,
     pub pin_matrix: bool,
     pub schedule: Option<String>,
@@ -77,24 +79,39 @@ pub fn probe(a: Args) -> Result<ExitCode, BadInput> {
             }
         }
     };
-    let design = pinlab_model::design::Design::parse(&a.design)
-        .map_err(|e| BadInput(format!("error: --design: {e}")))?;
+    let design = crate::parse_design(&a.design)?;
     let Some(dir) = a.worker.clone() else {
         // The supervisor: everything happens in the worker.
-        return Ok(supervise());
+        return supervise(a.stdin_text.as_deref());
     };
     worker(a, dir, order, design)
 }
 
+/// Runs this command again as the worker, under the supervisor. What `-` read from stdin goes to
+/// the worker in a private file (`--stdin-file`), removed afterwards.
 #[cfg(target_os = "linux")]
-fn supervise() -> ExitCode {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    pinlab_probe::supervise::supervise(args)
+fn supervise(stdin_text: Option<&str>) -> Result<ExitCode, BadInput> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let Some(text) = stdin_text else {
+        return Ok(pinlab_probe::supervise::supervise(args));
+    };
+    let fail =
+        |e: std::io::Error| BadInput(format!("error: cannot keep stdin for the worker: {e}"));
+    let dir = pinlab_probe::sandbox::private_dir().map_err(fail)?;
+    let file = dir.join("stdin.litmus");
+    let code = std::fs::write(&file, text).map_err(fail).map(|()| {
+        args.push("--stdin-file".into());
+        args.push(file.clone().into());
+        pinlab_probe::supervise::supervise(args)
+    });
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir(&dir);
+    code
 }
 
 #[cfg(not(target_os = "linux"))]
-fn supervise() -> ExitCode {
-    ExitCode::from(2)
+fn supervise(_: Option<&str>) -> Result<ExitCode, BadInput> {
+    Ok(ExitCode::from(2))
 }
 
 #[cfg(target_os = "linux")]
@@ -134,18 +151,25 @@ fn worker(
             order_text
         },
     };
-    if a.json {
-        print!("{}", probe_json(&header, &entries));
+    crate::out::stdout(&if a.json {
+        probe_json(&header, &entries)
     } else {
-        print!("{}", probe_text(&header, &entries));
-    }
+        probe_text(&header, &entries)
+    })?;
     if interrupted {
         return Ok(ExitCode::from(130));
     }
     let s = summary(&entries);
     Ok(if s.disagree > 0 {
+        crate::out::errln!(
+            "pinlab: {} run{} disagree{} with the model",
+            s.disagree,
+            if s.disagree == 1 { "" } else { "s" },
+            if s.disagree == 1 { "s" } else { "" }
+        );
         ExitCode::from(1)
     } else if s.agree == 0 {
+        crate::out::errln!("pinlab: no run could be compared with the model (each was skipped)");
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

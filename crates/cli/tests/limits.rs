@@ -286,3 +286,36 @@ fn under_a_memory_cgroup_the_default_budget_is_half_its_limit() {
         "{out}\n{err}"
     );
 }
+
+/// A 22 MB input — a file or an endless stdin — is refused after reading a mebibyte, with one
+/// line that says why, exit 2.
+#[test]
+fn an_oversized_input_is_refused_before_it_is_parsed() {
+    let line = "  store m[0] = A\n";
+    let big = format!(
+        "litmus big\nfs ext4\n{}",
+        line.repeat(22_000_000 / line.len())
+    );
+    let f = write_temp("big.litmus", &big);
+    let o = pinlab(&["check", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is larger than 1024 KiB"), "{err}");
+    // One reason, not a diagnostic per line of the file.
+    assert!(!err.contains("big.litmus:3:"), "{err}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pinlab"))
+        .args(["check", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // pinlab stops reading after a mebibyte: the write then fails with EPIPE, which is fine.
+    let _ = stdin.write_all(big.as_bytes());
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("<stdin> is larger than 1024 KiB"));
+}

@@ -155,7 +155,7 @@ fn a_design_that_is_not_this_kernel_disagrees_with_it() {
     let _m = MACHINE.lock().unwrap_or_else(|e| e.into_inner());
     require_machine!();
     let out = pinlab()
-        .args(["probe", "--design", "legacy", "-", "--fs", "ext4"])
+        .args(["probe", "--design", "legacy", "--catalog", "--fs", "ext4"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

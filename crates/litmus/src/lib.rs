@@ -48,6 +48,7 @@ pub const MAX_INPUT_BYTES: usize = 1 << 20;
 pub use lower::{
     DEFAULT_BLOCKS, MAX_BLOCKS, MAX_FILES, MAX_MAPS, MAX_OPS, MAX_PAGES, MAX_THREADS, MAX_VALUES,
 };
+pub use suggest::{design_help, property_help};
 
 use pinlab_model::scenario::Scenario;
 

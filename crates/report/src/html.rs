@@ -28,6 +28,9 @@ pub struct ReportMeta<'a> {
     /// Wall-clock time of the checks, in seconds.
     pub seconds: f64,
     pub version: &'a str,
+    /// The inputs that could not be read or parsed, by name: the report says at its top that
+    /// they are missing from it, so a partial report does not pass for a whole one.
+    pub failed: &'a [String],
 }
 
 /// The verdict kinds (`crate::verdict_kind`, also the CSS class suffix), in legend order, each
@@ -67,6 +70,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
 h1 { font-size: 22px; margin: 18px 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; } h3 { font-size: 15px; margin: 16px 0 4px; }
 code, pre, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
 nav a { margin-right: 14px; }
+.failed { border: 2px solid var(--unsafe-b); background: var(--unsafe); padding: 6px 10px; }
 .wrap { overflow-x: auto; max-width: 100%; border: 1px solid #e5e7eb; }
 table#matrix { border-collapse: collapse; }
 #matrix th, #matrix td { border: 1px solid #e5e7eb; padding: 0; }
@@ -329,6 +333,20 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
         "<h1>pinlab: get_user_pages() pins on file-backed pages</h1>\n<p>Every design × every scenario of {}, checked over all interleavings. Click a cell for its verdict, the properties violated, the final condition's answer and the shortest trace, as text and as a sequence diagram.</p>",
         esc(meta.source)
     );
+    if !meta.failed.is_empty() {
+        let n = meta.failed.len();
+        let _ = writeln!(
+            o,
+            "<p class=\"failed\" role=\"alert\"><strong>{n} input{} could not be read or parsed</strong> and {} not in this report: {}.</p>",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" },
+            meta.failed
+                .iter()
+                .map(|f| format!("<code>{}</code>", esc(f)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     o.push_str("<nav><a href=\"#matrix-section\">matrix</a><a href=\"#designs\">designs</a><a href=\"#statistics\">statistics</a></nav>\n");
 
     // Legend: symbol, colour and words, so it reads in greyscale too.

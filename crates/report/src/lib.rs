@@ -950,6 +950,7 @@ mod tests {
                 texts: &[String::new()],
                 seconds: 1.0,
                 version: "test",
+                failed: &[],
             },
         );
         assert!(html.contains("class=\"cell v-unsafe mismatch\""));
