@@ -175,34 +175,41 @@ impl<T> Chunked<T> {
     }
 
     pub(crate) fn push(&mut self, x: T, budget: &mut Budget) -> Result<(), Refusal> {
-        let cap = 1usize << CHUNK_SHIFT;
-        if self.len == self.chunks.len() << CHUNK_SHIFT {
-            // The first chunk starts small, so the catalog's thousand-state checks stay small.
-            let want = if self.chunks.is_empty() { 1024 } else { cap };
-            let outer = if self.chunks.len() == self.chunks.capacity() {
-                (self.chunks.capacity().max(4)) * std::mem::size_of::<Vec<T>>()
-            } else {
-                0
-            };
-            let bytes = want * std::mem::size_of::<T>() + outer;
-            budget.ask(bytes)?;
-            let mut v = Vec::new();
-            v.try_reserve_exact(want)
-                .map_err(|_| Refusal::Allocator { wanted: bytes })?;
-            self.chunks
-                .try_reserve(1)
-                .map_err(|_| Refusal::Allocator { wanted: bytes })?;
-            self.chunks.push(v);
-            budget.grew(bytes, 0, bytes);
-        } else if let Some(last) = self.chunks.last_mut() {
-            if last.len() == last.capacity() {
-                // The small first chunk is full: grow it to a whole chunk.
-                let before = last.capacity() * std::mem::size_of::<T>();
-                let after = cap * std::mem::size_of::<T>();
-                budget.ask(after)?;
-                last.try_reserve_exact(cap - last.len())
-                    .map_err(|_| Refusal::Allocator { wanted: after })?;
-                budget.grew(after, before, last.capacity() * std::mem::size_of::<T>());
+        let full = 1usize << CHUNK_SHIFT;
+        let size = std::mem::size_of::<T>();
+        let room = self.chunks.last().is_some_and(|c| c.len() < c.capacity());
+        if !room {
+            match self.chunks.last_mut() {
+                // The first chunk starts small and doubles up to a whole chunk, so the catalog's
+                // hundred-state checks stay small; later chunks are whole from the start.
+                Some(last) if last.capacity() < full => {
+                    let before = last.capacity() * size;
+                    let want = (last.capacity() * 2).min(full);
+                    budget.ask(want * size)?;
+                    last.try_reserve_exact(want - last.len())
+                        .map_err(|_| Refusal::Allocator {
+                            wanted: want * size,
+                        })?;
+                    budget.grew(want * size, before, last.capacity() * size);
+                }
+                _ => {
+                    let want = if self.chunks.is_empty() { 64 } else { full };
+                    let outer = if self.chunks.len() == self.chunks.capacity() {
+                        self.chunks.capacity().max(4) * std::mem::size_of::<Vec<T>>()
+                    } else {
+                        0
+                    };
+                    let bytes = want * size + outer;
+                    budget.ask(bytes)?;
+                    let mut v = Vec::new();
+                    v.try_reserve_exact(want)
+                        .map_err(|_| Refusal::Allocator { wanted: bytes })?;
+                    self.chunks
+                        .try_reserve(1)
+                        .map_err(|_| Refusal::Allocator { wanted: bytes })?;
+                    self.chunks.push(v);
+                    budget.grew(bytes, 0, bytes);
+                }
             }
         }
         let last = self.chunks.last_mut().expect("a chunk with room");
@@ -225,7 +232,7 @@ pub(crate) struct Frontier {
 }
 
 /// A frontier chunk's size: small levels take a few KiB, large ones grow to 1 MiB chunks.
-const FRONTIER_FIRST: usize = 4 << 10;
+const FRONTIER_FIRST: usize = 512;
 const FRONTIER_MAX: usize = 1 << 20;
 
 impl Frontier {
