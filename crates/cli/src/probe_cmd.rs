@@ -3,7 +3,9 @@
 
 use crate::BadInput;
 use pinlab_model::scenario::Scenario;
-use pinlab_probe::run::{Input, Order};
+#[cfg(target_os = "linux")]
+use pinlab_probe::lab::NOT_ROOT;
+use pinlab_probe::run::{Entry, Input, Order, Outcome};
 use pinlab_report::probe::{probe_json, probe_text, summary, ProbeHeader};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,12 +121,51 @@ fn worker(
         Order::List(l) => format!("--schedule {l}"),
         Order::Explain(_) => "the explain trace given".to_string(),
     };
+    // A line a run on stderr as it ends (none with -q), but for runs skipped because the probe
+    // is not root: those are counted and said once, below.
+    let quiet = crate::output::quiet();
+    let mut not_root = 0usize;
+    let mut progress = |e: &Entry, secs: f64| {
+        if matches!(&e.outcome, Outcome::Skipped { reason } if reason.starts_with(NOT_ROOT)) {
+            not_root += 1;
+        } else if quiet {
+        } else if a.pin_matrix {
+            eprintln!(
+                "probe: pin matrix {} {}: {} ({secs:.2} s)",
+                e.backing,
+                e.scenario,
+                e.outcome.word()
+            );
+        } else {
+            eprintln!(
+                "probe: {} on {}: {} ({secs:.2} s)",
+                e.scenario,
+                e.backing,
+                e.outcome.word()
+            );
+        }
+    };
     let (entries, interrupted) = if a.pin_matrix {
-        pinlab_probe::worker_matrix(dir, backings, design, bounds)
+        pinlab_probe::worker_matrix(dir, backings, design, bounds, &mut progress, quiet)
     } else {
-        pinlab_probe::worker(dir, &inputs, backings, &order, design, bounds)
+        pinlab_probe::worker(
+            dir,
+            &inputs,
+            backings,
+            &order,
+            design,
+            bounds,
+            &mut progress,
+            quiet,
+        )
     }
     .map_err(|e| BadInput(format!("error: {e}")))?;
+    if not_root > 0 {
+        eprintln!(
+            "probe: not root: {not_root} of {} runs need root (loop devices, mounts, huge pages) and were skipped; run it as root: sudo env PATH=$PATH pinlab probe",
+            entries.len()
+        );
+    }
     let header = ProbeHeader {
         kernel: kernel_name(),
         model: design.name(),
@@ -146,6 +187,11 @@ fn worker(
     Ok(if s.disagree > 0 {
         ExitCode::from(1)
     } else if s.agree == 0 {
+        if not_root == 0 {
+            eprintln!(
+                "probe: nothing ran: every run was skipped, each for the reason in the table"
+            );
+        }
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
