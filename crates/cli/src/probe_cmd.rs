@@ -3,9 +3,7 @@
 
 use crate::BadInput;
 use pinlab_model::scenario::Scenario;
-#[cfg(target_os = "linux")]
-use pinlab_probe::lab::NOT_ROOT;
-use pinlab_probe::run::{Entry, Input, Order, Outcome};
+use pinlab_probe::run::{Input, Order};
 use pinlab_report::probe::{probe_json, probe_text, summary, ProbeHeader};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -123,27 +121,24 @@ fn worker(
     };
     // A line a run on stderr as it ends (none with -q), but for runs skipped because the probe
     // is not root: those are counted and said once, below.
+    use pinlab_probe::run::{Entry, Outcome};
     let quiet = crate::output::quiet();
     let mut not_root = 0usize;
     let mut progress = |e: &Entry, secs: f64| {
-        if matches!(&e.outcome, Outcome::Skipped { reason } if reason.starts_with(NOT_ROOT)) {
+        if matches!(&e.outcome, Outcome::Skipped { reason } if reason.starts_with(pinlab_probe::lab::NOT_ROOT))
+        {
             not_root += 1;
-        } else if quiet {
-        } else if a.pin_matrix {
-            eprintln!(
-                "probe: pin matrix {} {}: {} ({secs:.2} s)",
-                e.backing,
-                e.scenario,
-                e.outcome.word()
-            );
-        } else {
-            eprintln!(
-                "probe: {} on {}: {} ({secs:.2} s)",
-                e.scenario,
-                e.backing,
-                e.outcome.word()
-            );
+            return;
         }
+        if quiet {
+            return;
+        }
+        let what = if a.pin_matrix {
+            format!("pin matrix {} {}", e.backing, e.scenario)
+        } else {
+            format!("{} on {}", e.scenario, e.backing)
+        };
+        eprintln!("probe: {what}: {} ({secs:.2} s)", e.outcome.word());
     };
     let (entries, interrupted) = if a.pin_matrix {
         pinlab_probe::worker_matrix(dir, backings, design, bounds, &mut progress, quiet)
