@@ -136,12 +136,48 @@ fn worker(
         Order::List(l) => format!("--schedule {l}"),
         Order::Explain(_) => "the explain trace given".to_string(),
     };
+    // A line a run on stderr as it ends (none with -q), but for runs skipped because the probe
+    // is not root: those are counted and said once, below.
+    use pinlab_probe::run::{Entry, Outcome};
+    let quiet = crate::output::quiet();
+    let mut not_root = 0usize;
+    let mut progress = |e: &Entry, secs: f64| {
+        if matches!(&e.outcome, Outcome::Skipped { reason } if reason.starts_with(pinlab_probe::lab::NOT_ROOT))
+        {
+            not_root += 1;
+            return;
+        }
+        if quiet {
+            return;
+        }
+        let what = if a.pin_matrix {
+            format!("pin matrix {} {}", e.backing, e.scenario)
+        } else {
+            format!("{} on {}", e.scenario, e.backing)
+        };
+        crate::out::errln!("probe: {what}: {} ({secs:.2} s)", e.outcome.word());
+    };
     let (entries, interrupted) = if a.pin_matrix {
-        pinlab_probe::worker_matrix(dir, backings, design, bounds)
+        pinlab_probe::worker_matrix(dir, backings, design, bounds, &mut progress, quiet)
     } else {
-        pinlab_probe::worker(dir, &inputs, backings, &order, design, bounds)
+        pinlab_probe::worker(
+            dir,
+            &inputs,
+            backings,
+            &order,
+            design,
+            bounds,
+            &mut progress,
+            quiet,
+        )
     }
     .map_err(|e| BadInput(format!("error: {e}")))?;
+    if not_root > 0 {
+        crate::out::errln!(
+            "probe: not root: {not_root} of {} runs need root (loop devices, mounts, huge pages) and were skipped; run it as root: sudo env PATH=$PATH pinlab probe",
+            entries.len()
+        );
+    }
     let header = ProbeHeader {
         kernel: kernel_name(),
         model: design.name(),
@@ -169,7 +205,11 @@ fn worker(
         );
         ExitCode::from(1)
     } else if s.agree == 0 {
-        crate::out::errln!("pinlab: no run could be compared with the model (each was skipped)");
+        if not_root == 0 {
+            crate::out::errln!(
+                "pinlab: nothing ran: every run was skipped, each for the reason in the table"
+            );
+        }
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -187,6 +187,30 @@ fn report_is_self_contained_and_has_a_detail_with_trace_and_diagram_for_every_ce
                 tail[..title_end].contains(&format!(": {verdict}\"")),
                 "cell {cell} does not say {verdict}"
             );
+            // Several properties violated: the list links each to its own trace.
+            let violated = c["violated"].as_array().unwrap();
+            if violated.len() > 1 {
+                let id = tail.split("data-detail=\"").nth(1).unwrap();
+                let id = &id[..id.find('"').unwrap()];
+                let start = html.find(&format!("<template id=\"{id}\">")).unwrap();
+                let detail = &html[start..start + html[start..].find("</template>").unwrap()];
+                for p in violated {
+                    let p = p.as_str().unwrap();
+                    for want in [
+                        format!("<a href=\"#{id}-{p}\">"),
+                        format!("<h3 id=\"{id}-{p}\">"),
+                        format!("shortest execution violating {p}:"),
+                        format!("-p {p}</p>"),
+                    ] {
+                        assert!(detail.contains(&want), "{cell}: no {want} in its detail");
+                    }
+                }
+                assert_eq!(
+                    detail.matches("<pre class=\"trace-text\">").count(),
+                    violated.len(),
+                    "{cell}: a trace per violated property"
+                );
+            }
         }
     }
     let mut diagrams = 0;
@@ -197,13 +221,15 @@ fn report_is_self_contained_and_has_a_detail_with_trace_and_diagram_for_every_ce
         diagrams += 1;
         rest = &rest[end..];
     }
-    let not_safe = scenarios
+    // A trace per violated property where there are several, else one per cell that is not safe.
+    let traces: usize = scenarios
         .iter()
         .flat_map(|s| s["cells"].as_array().unwrap())
         .filter(|c| c["verdict"] != "safe")
-        .count();
-    assert_eq!(diagrams, not_safe, "one diagram per cell with a trace");
-    assert_eq!(html.matches("<pre class=\"trace-text\">").count(), not_safe);
+        .map(|c| c["violated"].as_array().unwrap().len().max(1))
+        .sum();
+    assert_eq!(diagrams, traces, "one diagram per trace");
+    assert_eq!(html.matches("<pre class=\"trace-text\">").count(), traces);
     // A section per design with its seed source, and the run's statistics.
     for d in designs {
         assert!(html.contains(&format!("id=\"design-{}\"", d.as_str().unwrap())));

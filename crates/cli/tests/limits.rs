@@ -69,10 +69,7 @@ fn the_biggest_scenario_is_legal_and_at_every_limit() {
 #[test]
 fn the_biggest_scenario_stops_at_the_default_budget_instead_of_running_out() {
     if Command::new("prlimit").arg("--version").output().is_err() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: the_biggest_scenario_stops_at_the_default_budget: no prlimit (util-linux)"
-        );
+        skip(Skip::Missing("no prlimit (Debian: util-linux)".into()));
         return;
     }
     let f = write_temp("biggest.litmus", &biggest());
@@ -233,19 +230,17 @@ fn memory_cgroup() -> Option<(std::path::PathBuf, bool)> {
 #[test]
 fn under_a_memory_cgroup_the_default_budget_is_half_its_limit() {
     let Some((parent, v1)) = memory_cgroup() else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: under_a_memory_cgroup: no memory cgroup this process may make a child in"
-        );
+        skip(Skip::Machine(
+            "no memory cgroup this process may make a child in".into(),
+        ));
         return;
     };
     let dir = parent.join(format!("pinlab-limits-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir(&dir) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: under_a_memory_cgroup: cannot create {}: {e}",
+        skip(Skip::Machine(format!(
+            "cannot create {}: {e}",
             dir.display()
-        );
+        )));
         return;
     }
     let limit: u64 = 192 << 20;

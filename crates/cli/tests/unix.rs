@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod common;
-use common::{pinlab, probe_cannot_run, root};
+use common::{pinlab, probe_cannot_run, root, skip};
 
 const SMALL: &str = "litmus/xfs-two-fsyncs-no-pin.litmus";
 const REDIRTY: &str = "litmus/ext4-rdma-redirty-after-writeback.litmus";
@@ -168,7 +168,7 @@ fn the_catalog_has_its_own_flag_and_stays_the_default() {
 #[test]
 fn the_probe_reads_stdin_in_its_worker_too() {
     if let Some(why) = probe_cannot_run() {
-        eprintln!("SKIPPED: {why}");
+        skip(why);
         return;
     }
     // The supervisor reads stdin; the worker it starts must get the same scenario.
