@@ -19,14 +19,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn catalog() -> Vec<Scenario> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
-    pinlab_litmus::litmus_files(&dir)
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let text = std::fs::read_to_string(f).unwrap();
-            pinlab_litmus::parse(&f.display().to_string(), &text)
-                .unwrap_or_else(|d| panic!("{}", d.render(&text)))
-        })
+    pinlab_litmus::parse_folder(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|(sc, _)| sc)
         .collect()
 }
 

@@ -126,3 +126,21 @@ pub fn litmus_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::Pat
     files.sort();
     Ok(files)
 }
+
+/// parse_folder() - every `*.litmus` file directly in a folder, parsed, in catalog order, with
+/// its text (the benchmarks and tests read the repository's `litmus/` this way).
+/// @dir: the folder.
+///
+/// Return: the scenarios and their texts, or the first error: the folder unreadable, or a file's
+/// diagnostics rendered.
+pub fn parse_folder(dir: &std::path::Path) -> Result<Vec<(Scenario, String)>, String> {
+    let files = litmus_files(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+            let sc = parse(&f.display().to_string(), &text).map_err(|d| d.render(&text))?;
+            Ok((sc, text))
+        })
+        .collect()
+}

@@ -13,16 +13,7 @@ use pinlab_report::{Cell, Row};
 
 fn catalog() -> Vec<(Scenario, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
-    pinlab_litmus::litmus_files(&dir)
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let text = std::fs::read_to_string(f).unwrap();
-            let sc = pinlab_litmus::parse(&f.display().to_string(), &text)
-                .unwrap_or_else(|d| panic!("{}", d.render(&text)));
-            (sc, text)
-        })
-        .collect()
+    pinlab_litmus::parse_folder(&dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn rows<'a>(scs: &'a [Scenario], designs: &[Design]) -> Vec<Row<'a>> {
