@@ -34,11 +34,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(sc) = pinlab_litmus::parse("fuzz.litmus", &text) else {
         return;
     };
-    // Any other limit Limits has (or gains: memory, time) keeps its default.
-    #[allow(clippy::needless_update)]
+    // Any other limit (Limits may gain memory and time limits) keeps its default.
+    #[allow(clippy::needless_update)] // for the fields Limits may gain
     let limits = Limits {
         max_states: 2_000,
-        ..Default::default()
+        ..Limits::default()
     };
     for design in Design::presets() {
         let r = check(&sc, design, limits);

@@ -235,3 +235,40 @@ fn invariants_count_the_pages_a_pin_in_progress_holds() {
     let text = std::fs::read_to_string(dir.join("xfs-rdma-punch-lease-revoked.litmus")).unwrap();
     every_preset(&text);
 }
+
+#[test]
+fn generated_scenarios_at_the_limits_check_under_every_preset() {
+    // The check fuzz target's generator (pinlab-gen's FULL shape: every op, ops repeated up to
+    // the limits) without cargo-fuzz: a few dozen scenarios in a debug build, where an overflow
+    // panics, each cut at 300 states under every preset.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut checked = 0;
+    for case in 0..60 {
+        let data: Vec<u8> = (0..64 + case * 8)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let mut u = arbitrary::Unstructured::new(&data);
+        let spec = pinlab_gen::Spec::arbitrary_full(&mut u).unwrap();
+        let text = pinlab_gen::render(&spec, &pinlab_gen::Shape::FULL);
+        let Ok(sc) = pinlab_litmus::parse("gen.litmus", &text) else {
+            continue;
+        };
+        for d in Design::presets() {
+            // Any other limit keeps its default.
+            #[allow(clippy::needless_update)] // for the fields Limits may gain
+            let limits = Limits {
+                max_states: 300,
+                ..Limits::default()
+            };
+            let r = std::panic::catch_unwind(|| check(&sc, d, limits));
+            assert!(r.is_ok(), "{} panicked on\n{text}", d.name());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} of 60 parsed");
+}

@@ -676,4 +676,68 @@ mod tests {
         known.sort();
         assert_eq!(dev, known, "a device the generators do not know");
     }
+
+    /// Bytes from a xorshift generator: what a fuzzer would feed, without one.
+    fn bytes(seed: u64, n: usize) -> Vec<u8> {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    /// The FULL generator reaches every op, filesystem, device and condition location of the
+    /// language, repeats ops, and mostly writes scenarios the parser accepts.
+    #[test]
+    fn the_full_generator_covers_the_language() {
+        let mut seen = std::collections::HashSet::new();
+        let mut parsed = 0;
+        let mut most_pins = 0;
+        let n = 2_000;
+        for seed in 0..n {
+            let data = bytes(seed, 64 + seed as usize % 512);
+            let spec = Spec::arbitrary_full(&mut Unstructured::new(&data)).unwrap();
+            let text = render(&spec, &Shape::FULL);
+            for line in text.lines() {
+                let mut words = line.split_whitespace();
+                let first = words.next().unwrap_or("");
+                seen.insert(first.to_string());
+                match first {
+                    "fs" => seen.extend(words.next().map(str::to_string)),
+                    "device" => seen.extend(words.last().map(str::to_string)),
+                    _ => {}
+                }
+                for loc in ["disk ", "cache ", "file ", "mem "] {
+                    if (line.starts_with("exists")
+                        || line.starts_with("~exists")
+                        || line.starts_with("forall"))
+                        && line.contains(loc)
+                    {
+                        seen.insert(format!("cond {loc}"));
+                    }
+                }
+            }
+            most_pins = most_pins.max(text.matches("  pin ").count());
+            if pinlab_litmus::parse("gen.litmus", &text).is_ok() {
+                parsed += 1;
+            }
+        }
+        let mut missing: Vec<String> = pinlab_litmus::operations()
+            .iter()
+            .map(|(kw, _)| kw.to_string())
+            .chain(FILESYSTEMS.iter().map(|s| s.to_string()))
+            .chain(DEVICES.iter().map(|s| s.to_string()))
+            .chain(["exists", "~exists", "forall"].map(String::from))
+            .chain(["disk ", "cache ", "file ", "mem "].map(|l| format!("cond {l}")))
+            .filter(|w| !seen.contains(w))
+            .collect();
+        missing.sort();
+        assert!(missing.is_empty(), "never generated: {missing:?}");
+        assert!(most_pins >= 16, "at most {most_pins} pins in one scenario");
+        assert!(parsed * 2 > n, "only {parsed} of {n} parse");
+    }
 }
