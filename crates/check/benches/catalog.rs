@@ -2,11 +2,13 @@
 //! `pinlab rank` checks): states per second and bytes per stored state.
 //!
 //! `cargo bench -p pinlab-check` prints, besides criterion's timing, one line each with the
-//! totals: states, states per second and bytes per stored state (targets: 1M states/s per core,
-//! < 100 bytes per state, the whole catalog x presets in < 2 s, the catalog x every pair well under
-//! a minute on a 2-core machine).
+//! totals: states, states per second, the checker's own peak bytes per state (visited set, path
+//! nodes and frontier, as its memory budget counts them) and — for the runs that each get a
+//! process of their own — the whole process's peak RSS per state, the figure the README quotes
+//! (targets: 1M states/s per core, the whole catalog x presets in < 2 s, the catalog x every pair
+//! well under a minute on a 2-core machine).
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use pinlab_check::{check, Limits};
 use pinlab_model::design::Design;
 use pinlab_model::scenario::Scenario;
@@ -48,9 +50,49 @@ fn run_designs(scs: &[Scenario], designs: &[Design]) -> (usize, usize) {
 
 fn report(what: &str, states: usize, bytes: usize, secs: f64) {
     eprintln!(
-        "{what}: {states} states in {secs:.3}s on one core: {:.0} states/s, {:.1} bytes per stored state",
+        "{what}: {states} states in {secs:.3}s on one core: {:.0} states/s, checker peak {:.1} bytes/state",
         states as f64 / secs,
         bytes as f64 / states.max(1) as f64
+    );
+}
+
+/// The runs measured in a process of their own, so that its peak RSS is theirs alone.
+const ALONE: [&str; 3] = ["catalog", "stress:pin-wait", "stress:upstream"];
+
+/// In the child: runs `what` and prints `states bytes seconds peak-rss`. VmHWM read as the
+/// process ends is its peak resident set over its whole life, allocator and binary included.
+fn child(what: &str) {
+    let t = Instant::now();
+    let (states, bytes) = match what.split_once(':') {
+        Some(("stress", d)) => {
+            let r = check(&stress(), Design::parse(d).unwrap(), Limits::default());
+            (r.stats.states, r.stats.bytes)
+        }
+        _ => run_all(&catalog()),
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let rss = pinlab_check::memory::peak_rss().unwrap_or(0);
+    println!("{states} {bytes} {secs} {rss}");
+}
+
+/// Runs `what` in a fresh copy of this benchmark and reports its figures with its peak RSS.
+fn alone(what: &str) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("PINLAB_BENCH_CHILD", what)
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout);
+    let f: Vec<f64> = line
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let (states, bytes, secs, rss) = (f[0], f[1], f[2], f[3]);
+    eprintln!(
+        "{what} (own process): {states} states in {secs:.3}s: {:.0} states/s, checker peak {:.1} bytes/state, process peak RSS {:.1} MiB = {:.1} bytes/state",
+        states / secs,
+        bytes / states.max(1.0),
+        rss / (1 << 20) as f64,
+        rss / states.max(1.0)
     );
 }
 
@@ -77,17 +119,10 @@ fn bench(c: &mut Criterion) {
     let what = format!("catalog ({} scenarios x {} pairs)", scs.len(), pairs.len());
     report(&what, states, bytes, t.elapsed().as_secs_f64());
 
-    let big = stress();
-    for d in ["pin-wait", "upstream"] {
-        let t = Instant::now();
-        let r = check(&big, Design::parse(d).unwrap(), Limits::default());
-        report(
-            &format!("stress under {d}"),
-            r.stats.states,
-            r.stats.bytes,
-            t.elapsed().as_secs_f64(),
-        );
+    for what in ALONE {
+        alone(what);
     }
+    let big = stress();
 
     c.bench_function("catalog x presets (one core)", |b| b.iter(|| run_all(&scs)));
     c.bench_function("catalog x every pair (one core)", |b| {
@@ -104,4 +139,10 @@ criterion_group! {
     config = Criterion::default().sample_size(10);
     targets = bench
 }
-criterion_main!(benches);
+fn main() {
+    if let Ok(what) = std::env::var("PINLAB_BENCH_CHILD") {
+        return child(&what);
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

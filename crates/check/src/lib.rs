@@ -7,29 +7,100 @@
 //! violates a property, else `hang` if any execution waits forever, else `refused`, else
 //! `revoked`, else `safe` — and `incomplete` whenever a limit cut the search short.
 
+pub mod memory;
 pub mod oracle;
 
+use memory::{records, Budget, Chunked, FingerprintSet, Frontier, Refusal};
 use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};
 use pinlab_model::state::State;
 use pinlab_model::{Step, StepInto, World};
-use rustc_hash::FxHashSet;
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-/// Limits of one check. Every limit that is hit makes the verdict `incomplete`.
+/// Limits of one check. Every limit that is hit makes the verdict `incomplete`, and `Cut` says
+/// which.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
+    /// Distinct states to store at most.
     pub max_states: usize,
+    /// Bytes the check may hold at its peak: visited set, path nodes and frontier together.
+    pub max_bytes: usize,
+    /// Wall-clock time the check may take.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for Limits {
+    /// No state or time limit; half the memory the process may use (`memory::default_total_budget`).
     fn default() -> Self {
+        static DEFAULT_BYTES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
         Limits {
-            max_states: 20_000_000,
+            max_states: usize::MAX,
+            max_bytes: *DEFAULT_BYTES.get_or_init(|| {
+                usize::try_from(memory::default_total_budget()).unwrap_or(usize::MAX)
+            }),
+            timeout: None,
         }
+    }
+}
+
+/// Why a check stopped before it had seen every execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// It had stored `limit` distinct states (`--max-states`).
+    States { limit: usize },
+    /// The next step would have taken it past `limit` bytes (`--max-memory`).
+    Memory { limit: usize },
+    /// The allocator refused `wanted` bytes the budget allowed: the process's own limits
+    /// (`ulimit -v`, a cgroup) are smaller than the budget.
+    Allocator { wanted: usize },
+    /// It ran for `limit` (`--timeout`).
+    Timeout { limit: Duration },
+}
+
+impl Cut {
+    /// `the memory limit (512.0 MiB)`: what stopped the check, for a sentence.
+    pub fn text(&self) -> String {
+        match self {
+            Cut::States { limit } => format!("the state limit ({limit} states, --max-states)"),
+            Cut::Memory { limit } => {
+                format!("the memory limit ({}, --max-memory)", human_bytes(*limit as u64))
+            }
+            Cut::Allocator { wanted } => format!(
+                "the allocator's refusal of {} (the process's ulimit or cgroup is below --max-memory)",
+                human_bytes(*wanted as u64)
+            ),
+            Cut::Timeout { limit } => {
+                format!("the time limit ({:.1} s, --timeout)", limit.as_secs_f64())
+            }
+        }
+    }
+
+    /// The option that raises this limit.
+    pub fn option(&self) -> &'static str {
+        match self {
+            Cut::States { .. } => "--max-states",
+            Cut::Memory { .. } | Cut::Allocator { .. } => "--max-memory",
+            Cut::Timeout { .. } => "--timeout",
+        }
+    }
+}
+
+/// `512.0 MiB`: bytes for a person.
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
     }
 }
 
@@ -129,7 +200,9 @@ pub struct Stats {
     pub final_states: usize,
     /// Distinct states where some thread waits forever.
     pub hung_states: usize,
-    /// Bytes the stored states take: fingerprint table and path nodes.
+    /// Bytes the check held at its peak: the visited set (fingerprints), the path nodes and
+    /// the BFS frontier (full encodings of the states of two levels), as its memory budget
+    /// counts them.
     pub bytes: usize,
     /// What the design's mechanisms cost, summed over every transition explored (and over
     /// every attempt to step that waited on a `folio_maybe_dma_pinned()` false positive).
@@ -152,7 +225,10 @@ pub struct CheckResult {
     pub revoked: Option<Path>,
     pub condition: Option<CondResult>,
     pub stats: Stats,
+    /// Whether every execution was seen (`cut` is `None`).
     pub complete: bool,
+    /// The limit that cut the search short.
+    pub cut: Option<Cut>,
 }
 
 impl CheckResult {
@@ -193,34 +269,10 @@ struct Node {
     depth: u32,
 }
 
-/// Fingerprints are already uniformly distributed: their low 64 bits are the hash.
-#[derive(Default)]
-struct FingerprintHasher(u64);
-
-impl Hasher for FingerprintHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ *b as u64;
-        }
-    }
-    fn write_u128(&mut self, v: u128) {
-        self.0 = v as u64;
-    }
-}
-
-fn push_record(arena: &mut Vec<u8>, id: u32, state: &[u8]) {
-    arena.extend_from_slice(&id.to_le_bytes());
-    arena.extend_from_slice(&(state.len() as u16).to_le_bytes());
-    arena.extend_from_slice(state);
-}
-
-fn path_to(nodes: &[Node], mut id: u32) -> Path {
+fn path_to(nodes: &Chunked<Node>, mut id: u32) -> Path {
     let mut p = Vec::new();
     while id != 0 {
-        let n = &nodes[id as usize];
+        let n = nodes.get(id as usize);
         p.push(n.thread as usize);
         id = n.parent;
     }
@@ -249,143 +301,207 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     explore(world, limits, None)
 }
 
+/// How often (in expanded states) the clock is read for `--timeout`.
+const CLOCK_EVERY: usize = 1024;
+
 fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> CheckResult {
+    let deadline = limits.timeout.map(|t| Instant::now() + t);
     // What has been added to `counter` so far.
     let mut published = 0;
     let sc = world.sc;
     let init = world.init();
     let mut stats = Stats::default();
+    let mut budget = Budget::new(limits.max_bytes);
+    // Node ids are u32: no check stores more states than that, whatever the limits say.
+    let max_states = limits.max_states.min(u32::MAX as usize);
+    // The first limit hit; after a state or memory limit the states already stored are still
+    // expanded (their steps may violate a property) but no new state is stored.
+    let mut cut: Option<Cut> = None;
+    let refused = |r: Refusal| match r {
+        Refusal::OverBudget => Cut::Memory {
+            limit: limits.max_bytes,
+        },
+        Refusal::Allocator { wanted } => Cut::Allocator { wanted },
+    };
     // States are deduplicated by a 128-bit fingerprint of their flat encoding (xxh3-128), as
     // stateright and SPIN's hash compaction do: two distinct states merge only on a 128-bit
     // collision (probability about n^2 / 2^129 for n states: below 1e-20 for a billion states).
-    let mut seen: HashSet<u128, BuildHasherDefault<FingerprintHasher>> = HashSet::default();
-    let mut nodes = vec![Node {
-        parent: 0,
-        thread: 0,
-        depth: 0,
-    }];
-    // The frontier is breadth-first by levels, each level one byte arena of
-    // (node id: u32, length: u16, encoded state) records: no allocation per state.
-    let mut level: Vec<u8> = Vec::new();
-    let mut next_level: Vec<u8> = Vec::new();
+    let mut seen = FingerprintSet::new();
+    let mut nodes: Chunked<Node> = Chunked::new();
+    // The frontier is breadth-first by levels, each level chunks of (node id, length, encoded
+    // state) records, handed back to the budget as they are read.
+    let mut level = Frontier::new();
+    let mut next_level = Frontier::new();
     let mut buf: Vec<u8> = Vec::with_capacity(256);
     init.encode(&mut buf);
-    seen.insert(xxhash_rust::xxh3::xxh3_128(&buf));
-    push_record(&mut level, 0, &buf);
+    let stored = seen
+        .insert(xxhash_rust::xxh3::xxh3_128(&buf), &mut budget)
+        .and_then(|_| {
+            nodes.push(
+                Node {
+                    parent: 0,
+                    thread: 0,
+                    depth: 0,
+                },
+                &mut budget,
+            )
+        })
+        .and_then(|_| level.push(0, &buf, &mut budget));
+    if let Err(r) = stored {
+        cut = Some(refused(r));
+        level.clear(&mut budget);
+    }
 
     let mut violated = PropertySet::default();
     let mut counterexamples: Vec<(Property, Path)> = Vec::new();
     let mut hang = None;
-    let mut refused = None;
+    let mut refused_path = None;
     let mut revoked = None;
-    let mut complete = true;
     let locs: Vec<Loc> = sc
         .condition
         .as_ref()
         .map(|c| condition_locs(&c.expr))
         .unwrap_or_default();
-    let mut outcomes: FxHashSet<Vec<Observed>> = FxHashSet::default();
+    // Distinct final outcomes, by a 128-bit fingerprint of the observed values, and how many
+    // of them satisfy the condition's body.
+    let mut outcomes = FingerprintSet::new();
+    let mut positive = 0;
     let nthreads = sc.actors();
     let mut s = init.clone();
     let mut next = init;
+    let mut expanded = 0usize;
 
-    while !level.is_empty() {
-        let mut at = 0;
-        while at < level.len() {
-            let id = u32::from_le_bytes(level[at..at + 4].try_into().unwrap());
-            let len = u16::from_le_bytes([level[at + 4], level[at + 5]]) as usize;
-            s.decode_from(&level[at + 6..at + 6 + len]);
-            at += 6 + len;
-            let depth = nodes[id as usize].depth;
-            stats.max_depth = stats.max_depth.max(depth as usize);
-            let mut moved = false;
-            for t in 0..nthreads {
-                let info = match world.step_into(&s, t, &mut next, false) {
-                    StepInto::Done(i) => i,
-                    StepInto::Blocked(fp) => {
-                        stats.cost.false_positives += fp;
-                        continue;
+    'search: while !level.is_empty() {
+        while let Some(chunk) = level.pop_chunk() {
+            let mut out_of_time = false;
+            for (id, enc) in records(&chunk) {
+                expanded += 1;
+                if expanded.is_multiple_of(CLOCK_EVERY) {
+                    if let (Some(d), Some(t)) = (deadline, limits.timeout) {
+                        if Instant::now() >= d {
+                            cut = Some(Cut::Timeout { limit: t });
+                            out_of_time = true;
+                            break;
+                        }
                     }
-                    StepInto::Finished => continue,
-                };
-                moved = true;
-                stats.transitions += 1;
-                stats.cost.add(&info.cost);
-                for p in info.violations.iter() {
-                    if !violated.contains(p) {
-                        violated.insert(p);
+                }
+                s.decode_from(enc);
+                let depth = nodes.get(id as usize).depth;
+                stats.max_depth = stats.max_depth.max(depth as usize);
+                let mut moved = false;
+                for t in 0..nthreads {
+                    let info = match world.step_into(&s, t, &mut next, false) {
+                        StepInto::Done(i) => i,
+                        StepInto::Blocked(fp) => {
+                            stats.cost.false_positives += fp;
+                            continue;
+                        }
+                        StepInto::Finished => continue,
+                    };
+                    moved = true;
+                    stats.transitions += 1;
+                    stats.cost.add(&info.cost);
+                    for p in info.violations.iter() {
+                        if !violated.contains(p) {
+                            violated.insert(p);
+                            let mut path = path_to(&nodes, id);
+                            path.push(t);
+                            counterexamples.push((p, path));
+                        }
+                    }
+                    if info.refused && refused_path.is_none() {
                         let mut path = path_to(&nodes, id);
                         path.push(t);
-                        counterexamples.push((p, path));
+                        refused_path = Some(path);
+                    }
+                    if info.revoked && revoked.is_none() {
+                        let mut path = path_to(&nodes, id);
+                        path.push(t);
+                        revoked = Some(path);
+                    }
+                    buf.clear();
+                    next.encode(&mut buf);
+                    let fp = xxhash_rust::xxh3::xxh3_128(&buf);
+                    if cut.is_some() {
+                        continue;
+                    }
+                    if seen.len() >= max_states {
+                        if !seen.contains(fp) {
+                            cut = Some(Cut::States { limit: max_states });
+                        }
+                        continue;
+                    }
+                    match seen.insert(fp, &mut budget) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(r) => {
+                            cut = Some(refused(r));
+                            continue;
+                        }
+                    }
+                    let nid = nodes.len() as u32;
+                    let node = Node {
+                        parent: id,
+                        thread: t as u8,
+                        depth: depth + 1,
+                    };
+                    if let Err(r) = nodes
+                        .push(node, &mut budget)
+                        .and_then(|_| next_level.push(nid, &buf, &mut budget))
+                    {
+                        cut = Some(refused(r));
+                        continue;
+                    }
+                    if nid & 0xFFFF == 0 {
+                        if let Some(c) = counter {
+                            c.fetch_add(seen.len() - published, Ordering::Relaxed);
+                            published = seen.len();
+                        }
                     }
                 }
-                if info.refused && refused.is_none() {
-                    let mut path = path_to(&nodes, id);
-                    path.push(t);
-                    refused = Some(path);
-                }
-                if info.revoked && revoked.is_none() {
-                    let mut path = path_to(&nodes, id);
-                    path.push(t);
-                    revoked = Some(path);
-                }
-                buf.clear();
-                next.encode(&mut buf);
-                let fp = xxhash_rust::xxh3::xxh3_128(&buf);
-                if seen.len() >= limits.max_states {
-                    if !seen.contains(&fp) {
-                        complete = false;
-                    }
-                    continue;
-                }
-                if !seen.insert(fp) {
-                    continue;
-                }
-                let nid = nodes.len() as u32;
-                nodes.push(Node {
-                    parent: id,
-                    thread: t as u8,
-                    depth: depth + 1,
-                });
-                if nid & 0xFFFF == 0 {
-                    if let Some(c) = counter {
-                        c.fetch_add(seen.len() - published, Ordering::Relaxed);
-                        published = seen.len();
+                if !moved {
+                    if world.finished(&s) {
+                        stats.final_states += 1;
+                        if let Some(c) = &sc.condition {
+                            let o: Vec<Observed> =
+                                locs.iter().map(|l| world.observe(&s, *l)).collect();
+                            let mut h = xxhash_rust::xxh3::Xxh3::new();
+                            o.hash(&mut h);
+                            match outcomes.insert(h.digest128(), &mut budget) {
+                                Ok(true) => positive += eval(&c.expr, &locs, &o) as usize,
+                                Ok(false) => {}
+                                Err(r) => {
+                                    cut.get_or_insert(refused(r));
+                                }
+                            }
+                        }
+                    } else {
+                        stats.hung_states += 1;
+                        violated.insert(Property::BoundedWait);
+                        if hang.is_none() {
+                            hang = Some(path_to(&nodes, id));
+                        }
                     }
                 }
-                push_record(&mut next_level, nid, &buf);
             }
-            if !moved {
-                if world.finished(&s) {
-                    stats.final_states += 1;
-                    if sc.condition.is_some() {
-                        outcomes.insert(locs.iter().map(|l| world.observe(&s, *l)).collect());
-                    }
-                } else {
-                    stats.hung_states += 1;
-                    violated.insert(Property::BoundedWait);
-                    if hang.is_none() {
-                        hang = Some(path_to(&nodes, id));
-                    }
-                }
+            level.release(chunk, &mut budget);
+            if out_of_time {
+                break 'search;
             }
         }
         std::mem::swap(&mut level, &mut next_level);
-        next_level.clear();
     }
+    level.clear(&mut budget);
+    next_level.clear(&mut budget);
     stats.states = seen.len();
     if let Some(c) = counter {
         c.fetch_add(seen.len() - published, Ordering::Relaxed);
     }
-    // What the stored states cost: the fingerprint table (at its real capacity, one control
-    // byte per bucket) and the path nodes. Frontier states are transient and not counted.
-    stats.bytes = seen.capacity() * (std::mem::size_of::<u128>() + 1)
-        + nodes.capacity() * std::mem::size_of::<Node>();
+    stats.bytes = budget.peak();
     counterexamples.sort_by_key(|(p, _)| *p);
 
     let condition = sc.condition.as_ref().map(|c| {
         let total = outcomes.len();
-        let positive = outcomes.iter().filter(|o| eval(&c.expr, &locs, o)).count();
         let answer = if total > 0 && positive == total {
             Answer::Always
         } else if positive > 0 {
@@ -408,13 +524,13 @@ fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> Chec
 
     let mut unsafe_props = violated;
     unsafe_props.0 &= !Property::BoundedWait.bit();
-    let verdict = if !complete {
+    let verdict = if cut.is_some() {
         Verdict::Incomplete { found: violated }
     } else if !unsafe_props.is_empty() {
         Verdict::Unsafe(unsafe_props)
     } else if hang.is_some() {
         Verdict::Hang
-    } else if refused.is_some() {
+    } else if refused_path.is_some() {
         Verdict::Refused
     } else if revoked.is_some() {
         Verdict::Revoked
@@ -426,11 +542,12 @@ fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> Chec
         violated,
         counterexamples,
         hang,
-        refused,
+        refused: refused_path,
         revoked,
         condition,
         stats,
-        complete,
+        complete: cut.is_none(),
+        cut,
     }
 }
 

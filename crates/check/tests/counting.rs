@@ -38,7 +38,10 @@ fn the_shared_counter_ends_at_the_sum_of_the_checks_states() {
     let r = check_counting(
         &sc,
         Design::parse("pin-wait").unwrap(),
-        Limits { max_states: 1000 },
+        Limits {
+            max_states: 1000,
+            ..Default::default()
+        },
         &cut,
     );
     assert!(!r.complete);

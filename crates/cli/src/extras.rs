@@ -28,20 +28,50 @@ fn command() -> clap::Command {
     Cli::command().disable_help_subcommand(true)
 }
 
-/// Writes `bytes` to stdout; a reader that went away (`| head`) is not an error.
-fn print(bytes: &[u8]) -> Result<ExitCode, BadInput> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(BadInput(format!("error: cannot write to stdout: {e}"))),
+/// The page of `cmd` as roff: clap_mangen's sections (NAME, SYNOPSIS, DESCRIPTION, OPTIONS,
+/// SUBCOMMANDS, VERSION) with EXIT STATUS, EXAMPLES and SEE ALSO from help.rs before VERSION,
+/// footed with pinlab's name and version (a subcommand has no version of its own, and its page
+/// would otherwise say only `matrix`). clap_mangen would print the `--help` examples as an
+/// "EXTRA" section; the page has its own sections instead.
+fn render_page(cmd: clap::Command) -> String {
+    let name = cmd.get_name().to_string();
+    let has_options = cmd.get_arguments().any(|a| !a.is_hide_set());
+    let has_subcommands = cmd.get_subcommands().any(|s| !s.is_hide_set());
+    let has_version = cmd.get_version().is_some() || cmd.get_long_version().is_some();
+    let man = clap_mangen::Man::new(cmd).source(format!("pinlab {}", env!("CARGO_PKG_VERSION")));
+    // Each section comes with roff's preamble; the page keeps the first one.
+    let preamble = roff::Roff::new().render();
+    let mut page = preamble.clone();
+    type Section = fn(&clap_mangen::Man, &mut dyn Write) -> std::io::Result<()>;
+    let mut sections: Vec<Section> = vec![
+        clap_mangen::Man::render_title,
+        clap_mangen::Man::render_name_section,
+        clap_mangen::Man::render_synopsis_section,
+        clap_mangen::Man::render_description_section,
+    ];
+    if has_options {
+        sections.push(clap_mangen::Man::render_options_section);
     }
-}
-
-/// The page of `cmd`, footed with pinlab's name and version (a subcommand has no version of its
-/// own, and its page would otherwise say only `matrix`).
-fn page(cmd: clap::Command) -> clap_mangen::Man {
-    clap_mangen::Man::new(cmd).source(format!("pinlab {}", env!("CARGO_PKG_VERSION")))
+    if has_subcommands {
+        sections.push(clap_mangen::Man::render_subcommands_section);
+    }
+    let strip = |text: String| match text.strip_prefix(&preamble) {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    let render = |f: Section| {
+        let mut buf = Vec::new();
+        f(&man, &mut buf).expect("writing to memory");
+        strip(String::from_utf8(buf).expect("roff is UTF-8"))
+    };
+    for f in sections {
+        page.push_str(&render(f));
+    }
+    page.push_str(&strip(crate::help::man_sections(&name).render()));
+    if has_version {
+        page.push_str(&render(clap_mangen::Man::render_version_section));
+    }
+    page
 }
 
 /// Writes the page of `cmd` (built) and of each of its visible subcommands, recursively, named
@@ -50,7 +80,11 @@ fn write_pages(cmd: &clap::Command, dir: &std::path::Path) -> std::io::Result<()
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         write_pages(sub, dir)?;
     }
-    page(cmd.clone()).generate_to(dir).map(|_| ())
+    let file = format!(
+        "{}.1",
+        cmd.get_display_name().unwrap_or_else(|| cmd.get_name())
+    );
+    std::fs::write(dir.join(file), render_page(cmd.clone()))
 }
 
 /// A copy of `cmd` (built) without its hidden options and subcommands: clap_complete's scripts
@@ -81,19 +115,17 @@ pub fn completions(a: Completions) -> Result<ExitCode, BadInput> {
     let mut full = command();
     full.build();
     let mut cmd = visible(&full);
-    // Generated into memory: clap_complete panics on a failed write, print() does not.
+    // Generated into memory: clap_complete panics on a failed write, out::stdout does not.
     let mut script = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "pinlab", &mut script);
-    print(&script)
+    crate::out::stdout(&String::from_utf8_lossy(&script))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn man(a: Man) -> Result<ExitCode, BadInput> {
     let Some(dir) = a.out_dir else {
-        let mut page = Vec::new();
-        self::page(command())
-            .render(&mut page)
-            .map_err(|e| BadInput(format!("error: cannot render the man page: {e}")))?;
-        return print(&page);
+        crate::out::stdout(&render_page(command()))?;
+        return Ok(ExitCode::SUCCESS);
     };
     let fail = |e: std::io::Error| {
         BadInput(format!(
@@ -106,7 +138,7 @@ pub fn man(a: Man) -> Result<ExitCode, BadInput> {
     cmd.build();
     write_pages(&cmd, &dir).map_err(fail)?;
     if !crate::output::quiet() {
-        eprintln!("pinlab: man pages written to {}", dir.display());
+        crate::out::errln!("pinlab: man pages written to {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,26 +1,36 @@
-//! `pinlab`: the command line. Parses litmus files (or the built-in catalog), checks them under
-//! designs, and prints reports. Exit codes: 0 every check agrees with its `expect` line (the
-//! verdict, and the condition's answer where the line pins one), 1 one disagrees, 2 bad input or
-//! usage.
+//! `pinlab`: the command line. Parses litmus files (or the built-in catalog, or one scenario on
+//! stdin), checks them under designs, and prints reports. Exit codes: 0 every check agrees with its
+//! `expect` line (the verdict, and the condition's answer where the line pins one), 1 one
+//! disagrees, 2 bad input or usage; `help.rs` has each command's, and every non-zero exit says why
+//! on stderr.
 
-use clap::{Parser, Subcommand, ValueEnum};
-use pinlab_check::{check_counting, Limits};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use limits::LimitOpts;
+use pinlab_check::check_counting;
 use pinlab_model::design::{Design, HANDLINGS, PRESETS, TRACKINGS};
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Scenario;
 use pinlab_report::{Cell, Row};
 use rayon::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 // The checker allocates and frees a state per transition; mimalloc halves that cost.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod out;
+use out::{errln, Sink};
+
 mod extras;
+mod help;
+mod input;
+mod limits;
 mod output;
 mod probe_cmd;
 mod progress;
+
+use input::{Loaded, Stdin};
 
 mod catalog {
     include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
@@ -30,7 +40,9 @@ mod catalog {
 #[command(
     name = "pinlab",
     version,
-    about = "A laboratory for get_user_pages() pins on file-backed pages: every design, every scenario, a trace for each failure"
+    about = "A laboratory for get_user_pages() pins on file-backed pages: every design, every scenario, a trace for each failure",
+    after_help = help::after_help("pinlab"),
+    after_long_help = help::after_long_help("pinlab")
 )]
 struct Cli {
     #[command(subcommand)]
@@ -41,23 +53,35 @@ struct Cli {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Format {
+    /// For reading: tables and sentences.
     Text,
+    /// For programs: one JSON document (its schema is in schemas/, described in docs/json.md).
     Json,
 }
 
 /// `explain` also draws: svg is a sequence diagram of the trace.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum TraceFormat {
+    /// One atomic step a line, in the kernel's names.
     Text,
+    /// The trace as data (pinlab.explain/1, docs/json.md).
     Json,
+    /// A sequence diagram: a lane per thread, device and object (docs/report.md).
     Svg,
 }
 
+/// The help of the path arguments and of `--catalog`, the same for every command that checks.
+const PATHS_HELP: &str = "Litmus files or directories (walked for *.litmus); `-` reads one scenario from stdin. Default: the built-in catalog";
+const CATALOG_HELP: &str =
+    "Check the built-in catalog too, before the paths (the default when no path is given)";
+/// The help of `-o` where stdout is the default.
+const OUTPUT_HELP: &str = "Write the output to FILE instead of stdout (`-`: stdout). FILE is opened before the checks start and replaced only when the output is complete";
+
 #[derive(clap::Args)]
 struct CheckOpts {
-    /// Stop after this many distinct states per check; the verdict is then `incomplete`.
-    #[arg(long, default_value_t = Limits::default().max_states)]
-    max_states: usize,
+    #[command(flatten)]
+    limits: LimitOpts,
+    /// How to print the results.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -65,19 +89,33 @@ struct CheckOpts {
 #[derive(Subcommand)]
 enum Cmd {
     /// The designs × scenarios matrix (of the built-in catalog unless paths are given).
+    #[command(
+        after_help = help::after_help("matrix"),
+        after_long_help = help::after_long_help("matrix")
+    )]
     Matrix {
-        /// Litmus files or directories (default: the built-in catalog).
+        #[arg(help = PATHS_HELP)]
         paths: Vec<PathBuf>,
+        #[arg(long, help = CATALOG_HELP)]
+        catalog: bool,
         /// Designs to show: presets or TRACKING+HANDLING, repeatable (default: every preset).
         #[arg(long = "design", short = 'd')]
         designs: Vec<String>,
         #[command(flatten)]
         opts: CheckOpts,
+        #[arg(long, short = 'o', value_name = "FILE", help = OUTPUT_HELP)]
+        output: Option<PathBuf>,
     },
     /// Check litmus files: verdict, violated properties, final condition, states explored.
+    #[command(
+        after_help = help::after_help("check"),
+        after_long_help = help::after_long_help("check")
+    )]
     Check {
-        /// Litmus files or directories (`-` or nothing: the built-in catalog).
+        #[arg(help = PATHS_HELP)]
         paths: Vec<PathBuf>,
+        #[arg(long, help = CATALOG_HELP)]
+        catalog: bool,
         /// Check under this design (repeatable); default: the designs the file's expect lines name.
         #[arg(long = "design", short = 'd', conflicts_with = "all_designs")]
         designs: Vec<String>,
@@ -86,63 +124,94 @@ enum Cmd {
         all_designs: bool,
         #[command(flatten)]
         opts: CheckOpts,
+        #[arg(long, short = 'o', value_name = "FILE", help = OUTPUT_HELP)]
+        output: Option<PathBuf>,
     },
     /// The shortest counterexample of a scenario under a design: one atomic step a line
     /// (text), the trace as data (json), or a sequence diagram (svg).
+    #[command(
+        after_help = help::after_help("explain"),
+        after_long_help = help::after_long_help("explain")
+    )]
     Explain {
+        /// The litmus file holding the scenario (`-`: read it from stdin).
         file: PathBuf,
+        /// The design to check under: a preset or TRACKING+HANDLING.
         #[arg(long, short = 'd')]
         design: String,
         /// The property to explain (default: the one with the shortest counterexample).
         #[arg(long, short = 'p')]
         property: Option<String>,
-        /// Stop after this many distinct states; the verdict is then `incomplete`.
-        #[arg(long, default_value_t = Limits::default().max_states)]
-        max_states: usize,
+        #[command(flatten)]
+        limits: LimitOpts,
+        /// How to show the trace.
         #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
         format: TraceFormat,
-        /// Write the output to this file instead of stdout.
-        #[arg(long, short = 'o')]
+        #[arg(long, short = 'o', value_name = "FILE", help = OUTPUT_HELP)]
         output: Option<PathBuf>,
     },
     /// One self-contained HTML file (no network, opens from disk): the designs × scenarios
     /// matrix, and for each cell its verdict, properties, final condition and trace as text
     /// and as a sequence diagram; a section per design; the run's statistics.
+    #[command(
+        after_help = help::after_help("report"),
+        after_long_help = help::after_long_help("report")
+    )]
     Report {
-        /// Litmus files or directories (default: the built-in catalog).
+        #[arg(help = PATHS_HELP)]
         paths: Vec<PathBuf>,
+        #[arg(long, help = CATALOG_HELP)]
+        catalog: bool,
         /// Designs to report on: presets or TRACKING+HANDLING, repeatable (default: every preset).
         #[arg(long = "design", short = 'd')]
         designs: Vec<String>,
-        /// The HTML file to write (`-`: stdout).
-        #[arg(long, short = 'o', default_value = "report.html")]
+        /// The HTML file to write (`-`: stdout). It is opened before the checks start and replaced
+        /// only when the report is complete; when nothing could be checked, none is written.
+        #[arg(long, short = 'o', value_name = "FILE", default_value = "report.html")]
         output: PathBuf,
-        /// Stop after this many distinct states per check; the verdict is then `incomplete`.
-        #[arg(long, default_value_t = Limits::default().max_states)]
-        max_states: usize,
+        #[command(flatten)]
+        limits: LimitOpts,
     },
     /// Every tracking × handling pair on the catalog: unsafe, hang and refused-or-revoked
     /// scenarios, cost per pin, and the Pareto front of the four.
+    #[command(
+        after_help = help::after_help("rank"),
+        after_long_help = help::after_long_help("rank")
+    )]
     Rank {
-        /// Litmus files or directories (default: the built-in catalog).
+        #[arg(help = PATHS_HELP)]
         paths: Vec<PathBuf>,
+        #[arg(long, help = CATALOG_HELP)]
+        catalog: bool,
         #[command(flatten)]
         opts: CheckOpts,
+        #[arg(long, short = 'o', value_name = "FILE", help = OUTPUT_HELP)]
+        output: Option<PathBuf>,
     },
     /// Tracking mechanisms, handlings and presets, with where in the seeds they come from.
+    #[command(
+        after_help = help::after_help("designs"),
+        after_long_help = help::after_long_help("designs")
+    )]
     Designs {
+        /// How to print the list or the costs.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// What each tracking mechanism and preset costs on the catalog: atomics, locks and tree
         /// updates per pin and unpin, struct page bytes, pages off the LRU, false positives.
         #[arg(long)]
         costs: bool,
-        /// With --costs: litmus files or directories (default: the built-in catalog).
+        /// With --costs: litmus files or directories; `-` reads one scenario from stdin.
+        /// Default: the built-in catalog.
         #[arg(requires = "costs")]
         paths: Vec<PathBuf>,
-        /// With --costs: stop after this many distinct states per check.
-        #[arg(long, requires = "costs", default_value_t = Limits::default().max_states)]
-        max_states: usize,
+        /// With --costs: the built-in catalog too, before the paths (the default when no path is
+        /// given).
+        #[arg(long, requires = "costs")]
+        catalog: bool,
+        /// With --costs: the limits of each check.
+        #[command(flatten)]
+        limits: LimitOpts,
         /// docs/designs.md: per preset its source, mechanism, verdicts over the built-in catalog
         /// and the trace of its most instructive failure.
         #[arg(long, conflicts_with_all = ["costs", "format"])]
@@ -151,9 +220,15 @@ enum Cmd {
     /// Run scenarios on the real running kernel (as root: loop-mounted ext4/xfs/btrfs, tmpfs,
     /// hugetlbfs, memfd) and compare what it did with what the model of `upstream` predicts for
     /// the same order of operations. Exit 0 all agree, 1 a disagreement, 2 nothing could run.
+    #[command(
+        after_help = help::after_help("probe"),
+        after_long_help = help::after_long_help("probe")
+    )]
     Probe {
-        /// Litmus files or directories (default: the built-in catalog).
+        #[arg(help = PATHS_HELP)]
         paths: Vec<PathBuf>,
+        #[arg(long, help = CATALOG_HELP, conflicts_with = "pin_matrix")]
+        catalog: bool,
         /// Backings to run each scenario on, comma-separated: ext4, xfs, btrfs, tmpfs, hugetlbfs,
         /// memfd, memfd-hugetlb (default: the scenario's own filesystem).
         #[arg(long, value_delimiter = ',')]
@@ -169,6 +244,7 @@ enum Cmd {
         /// How long an op may take before it counts as blocked, in seconds.
         #[arg(long, default_value_t = 3.0)]
         op_timeout: f64,
+        /// How to print the runs.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// The design the model predicts with: `upstream` (Linux as it is, the default) or any
@@ -178,99 +254,44 @@ enum Cmd {
         /// Internal: run as the supervised worker in this private folder.
         #[arg(long, hide = true)]
         worker: Option<PathBuf>,
+        /// Internal: the file holding what the supervisor read from stdin for `-`.
+        #[arg(long, hide = true, requires = "worker")]
+        stdin_file: Option<PathBuf>,
     },
     /// Shell completions: prints the completion script for SHELL to stdout.
+    #[command(
+        after_help = help::after_help("completions"),
+        after_long_help = help::after_long_help("completions")
+    )]
     Completions(extras::Completions),
     /// The man page (roff): prints pinlab(1), or with -o writes it and one page per subcommand.
+    #[command(
+        after_help = help::after_help("man"),
+        after_long_help = help::after_long_help("man")
+    )]
     Man(extras::Man),
 }
 
 /// A failure that ends the command with exit code 2 after printing `msg` to stderr.
 struct BadInput(String);
 
-fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), BadInput> {
-    let md = std::fs::metadata(p)
-        .map_err(|e| BadInput(format!("error: cannot read {}: {e}", p.display())))?;
-    if md.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-            .map_err(|e| BadInput(format!("error: cannot list {}: {e}", p.display())))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.is_dir() || e.extension().is_some_and(|x| x == "litmus") {
-                collect_files(&e, out)?;
-            }
-        }
-    } else {
-        out.push(p.to_path_buf());
-    }
-    Ok(())
-}
-
-/// Parses the inputs. Files that fail to parse are reported on stderr and skipped; the caller
-/// exits 2 if any did.
-fn load(paths: &[PathBuf]) -> (Vec<Scenario>, bool) {
-    let (parsed, bad) = load_with_text(paths);
-    (parsed.into_iter().map(|(s, _)| s).collect(), bad)
-}
-
-/// `load`, keeping each scenario's text.
-fn load_with_text(paths: &[PathBuf]) -> (Vec<(Scenario, String)>, bool) {
-    let mut sources: Vec<(String, String)> = Vec::new();
-    let mut bad = false;
-    if paths.is_empty() || paths.iter().all(|p| p.as_os_str() == "-") {
-        for (name, text) in catalog::CATALOG {
-            sources.push((format!("litmus/{name}"), text.to_string()));
-        }
-    } else {
-        let mut files = Vec::new();
-        for p in paths {
-            if let Err(BadInput(m)) = collect_files(p, &mut files) {
-                eprintln!("{m}");
-                bad = true;
-            }
-        }
-        if files.is_empty() && !bad {
-            eprintln!(
-                "error: no .litmus files found in {}",
-                paths
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            bad = true;
-        }
-        for f in files {
-            match std::fs::read_to_string(&f) {
-                Ok(t) => sources.push((f.display().to_string(), t)),
-                Err(e) => {
-                    eprintln!("error: cannot read {}: {e}", f.display());
-                    bad = true;
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for (name, text) in sources {
-        match pinlab_litmus::parse(&name, &text) {
-            Ok(sc) => out.push((sc, text)),
-            Err(d) => {
-                eprint!("{}", d.render_styled(&text, output::colour_stderr()));
-                bad = true;
-            }
-        }
-    }
-    (out, bad)
+/// A design named on the command line, with the help a litmus file's `expect` line gives for
+/// the same word ("did you mean").
+fn parse_design(name: &str) -> Result<Design, BadInput> {
+    Design::parse(name).map_err(|e| {
+        BadInput(format!(
+            "error: --design: unknown design `{name}`\n  = help: {}",
+            pinlab_litmus::design_help(name, &e)
+        ))
+    })
 }
 
 fn parse_designs(names: &[String]) -> Result<Vec<Design>, BadInput> {
-    let mut out = Vec::new();
-    for n in names.iter().flat_map(|n| n.split(',')) {
-        out.push(Design::parse(n.trim()).map_err(|e| BadInput(format!("error: {e}")))?);
-    }
-    Ok(out)
+    names
+        .iter()
+        .flat_map(|n| n.split(','))
+        .map(|n| parse_design(n.trim()))
+        .collect()
 }
 
 /// The designs named with `-d`, or every preset when none is (`matrix`, `report`).
@@ -282,17 +303,47 @@ fn designs_or_presets(names: &[String]) -> Result<Vec<Design>, BadInput> {
     }
 }
 
+/// A property named with `--property`, with a "did you mean" as in a litmus file.
+fn parse_property(name: &str) -> Result<Property, BadInput> {
+    Property::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
+        BadInput(format!(
+            "error: --property: unknown property `{name}`\n  = help: {}",
+            pinlab_litmus::property_help(name, &names)
+        ))
+    })
+}
+
+/// Reads the inputs of a command that checks (`-` from this process's stdin).
+fn load(paths: &[PathBuf], catalog: bool) -> Result<Loaded, BadInput> {
+    input::load(paths, catalog, Stdin::Process)
+}
+
+/// What a command says about inputs that failed: None when none did; an error (exit 2, nothing
+/// written) when no scenario is left to check, since an empty matrix or report would look like
+/// an answer.
+fn something_to_check(l: &Loaded) -> Result<Option<String>, BadInput> {
+    match l.failure_summary() {
+        Some(s) if l.scenarios.is_empty() => Err(BadInput(format!(
+            "error: nothing could be checked ({s}); nothing written"
+        ))),
+        s => Ok(s),
+    }
+}
+
 /// Checks every (scenario, design) pair in parallel; rows come back in input order.
 fn run<'a>(
     scenarios: &'a [Scenario],
     designs_for: impl Fn(&Scenario) -> Vec<Design> + Sync,
-    limits: Limits,
+    limits: &LimitOpts,
 ) -> Vec<Row<'a>> {
     let jobs: Vec<(usize, Design)> = scenarios
         .iter()
         .enumerate()
         .flat_map(|(i, s)| designs_for(s).into_iter().map(move |d| (i, d)))
         .collect();
+    // Each check gets an even share of the memory, whichever runs when.
+    let limits = limits.limits(jobs.len().min(rayon::current_num_threads()));
     let mut per_scenario = vec![0; scenarios.len()];
     for &(i, _) in &jobs {
         per_scenario[i] += 1;
@@ -330,22 +381,23 @@ fn run<'a>(
 }
 
 /// The exit code of a command that judges its checks by the expect lines (`matrix`, `check`,
-/// `report`); says on stderr how many disagree, since the report itself may be long, JSON or a
-/// file.
-fn exit_for(rows: &[Row], bad: bool) -> ExitCode {
+/// `report`); says on stderr how many disagree and which inputs failed, since the output itself
+/// may be long, JSON or a file.
+fn exit_for(rows: &[Row], failed: Option<String>) -> ExitCode {
     let disagree = rows
         .iter()
         .flat_map(|r| &r.cells)
         .filter(|c| c.agrees() == Some(false))
         .count();
     if disagree > 0 {
-        eprintln!(
+        errln!(
             "pinlab: {disagree} expect line{} disagree{} with the model",
             if disagree == 1 { "" } else { "s" },
             if disagree == 1 { "s" } else { "" }
         );
     }
-    if bad {
+    if let Some(s) = failed {
+        errln!("pinlab: {s}");
         ExitCode::from(2)
     } else if disagree > 0 {
         ExitCode::from(1)
@@ -354,10 +406,29 @@ fn exit_for(rows: &[Row], bad: bool) -> ExitCode {
     }
 }
 
+/// The exit code of a command that judges nothing (`rank`, `designs --costs`): 2 when an input
+/// failed, saying which.
+fn exit_unjudged(failed: Option<String>) -> ExitCode {
+    match failed {
+        Some(s) => {
+            errln!("pinlab: {s}");
+            ExitCode::from(2)
+        }
+        None => ExitCode::SUCCESS,
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // Help is wrapped to the width help.rs wraps its examples to.
+    let mut cmd = Cli::command().term_width(help::width());
+    let cli = match cmd
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(c) => c,
         Err(e) => {
+            let e = e.format(&mut cmd);
+            // clap writes --help and errors without panicking on a closed stream.
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::from(2)
@@ -370,7 +441,7 @@ fn main() -> ExitCode {
     match real_main(cli) {
         Ok(code) => code,
         Err(BadInput(m)) => {
-            eprintln!("{m}");
+            errln!("{m}");
             ExitCode::from(2)
         }
     }
@@ -382,6 +453,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
         Cmd::Man(a) => extras::man(a),
         Cmd::Probe {
             paths,
+            catalog,
             fs,
             pin_matrix,
             schedule,
@@ -389,17 +461,29 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             format,
             worker,
             design,
+            stdin_file,
         } => {
-            let (inputs, bad) = if pin_matrix {
-                (vec![], false)
+            let loaded = if pin_matrix {
+                Loaded {
+                    scenarios: Vec::new(),
+                    failed: Vec::new(),
+                }
             } else {
-                load_with_text(&paths)
+                let stdin = stdin_file.as_deref().map_or(Stdin::Process, Stdin::File);
+                input::load(&paths, catalog, stdin)?
             };
-            if bad {
-                return Ok(ExitCode::from(2));
+            if let Some(s) = loaded.failure_summary() {
+                return Err(BadInput(format!("pinlab: {s}")));
             }
+            // The worker cannot read stdin again: the supervisor hands it what it read.
+            let stdin_text = loaded
+                .scenarios
+                .iter()
+                .find(|(sc, _)| sc.source == input::STDIN_NAME)
+                .map(|(_, text)| text.clone());
             probe_cmd::probe(probe_cmd::Args {
-                inputs,
+                inputs: loaded.scenarios,
+                stdin_text,
                 fs,
                 pin_matrix,
                 schedule,
@@ -411,38 +495,40 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
         }
         Cmd::Matrix {
             paths,
+            catalog,
             designs,
             opts,
+            output,
         } => {
+            let mut sink = Sink::open(output.as_deref())?;
             let designs = designs_or_presets(&designs)?;
-            let (scenarios, bad) = load(&paths);
-            let rows = run(
-                &scenarios,
-                |_| designs.clone(),
-                Limits {
-                    max_states: opts.max_states,
-                },
-            );
-            match opts.format {
-                Format::Text => print!(
-                    "{}",
-                    pinlab_report::matrix_text_styled(&rows, &designs, output::colour_stdout())
-                ),
-                Format::Json => print!(
-                    "{}",
+            let loaded = load(&paths, catalog)?;
+            let failed = something_to_check(&loaded)?;
+            let scenarios = loaded.into_scenarios();
+            let rows = run(&scenarios, |_| designs.clone(), &opts.limits);
+            sink.write(&match opts.format {
+                Format::Text => {
+                    pinlab_report::matrix_text_styled(&rows, &designs, output::colour(&sink))
+                }
+                Format::Json => {
                     pinlab_report::results_json(&rows, &designs, pinlab_report::MATRIX_SCHEMA)
-                ),
-            }
-            Ok(exit_for(&rows, bad))
+                }
+            })?;
+            Ok(exit_for(&rows, failed))
         }
         Cmd::Check {
             paths,
+            catalog,
             designs,
             all_designs,
             opts,
+            output,
         } => {
+            let mut sink = Sink::open(output.as_deref())?;
             let chosen = parse_designs(&designs)?;
-            let (scenarios, bad) = load(&paths);
+            let loaded = load(&paths, catalog)?;
+            let failed = something_to_check(&loaded)?;
+            let scenarios = loaded.into_scenarios();
             let pick = |sc: &Scenario| -> Vec<Design> {
                 if all_designs {
                     return Design::presets();
@@ -461,53 +547,36 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                     named
                 }
             };
-            let rows = run(
-                &scenarios,
-                pick,
-                Limits {
-                    max_states: opts.max_states,
-                },
-            );
+            let rows = run(&scenarios, pick, &opts.limits);
             let all: Vec<Design> = if all_designs || chosen.is_empty() {
                 Design::presets()
             } else {
                 chosen.clone()
             };
-            match opts.format {
-                Format::Text => print!("{}", pinlab_report::check_text(&rows)),
-                Format::Json => print!(
-                    "{}",
+            sink.write(&match opts.format {
+                Format::Text => pinlab_report::check_text(&rows),
+                Format::Json => {
                     pinlab_report::results_json(&rows, &all, pinlab_report::CHECK_SCHEMA)
-                ),
-            }
-            Ok(exit_for(&rows, bad))
+                }
+            })?;
+            Ok(exit_for(&rows, failed))
         }
         Cmd::Explain {
             file,
             design,
             property,
-            max_states,
+            limits,
             format,
             output,
         } => {
-            let design = Design::parse(&design).map_err(|e| BadInput(format!("error: {e}")))?;
-            let property = match property {
-                Some(p) => Some(Property::from_name(&p).ok_or_else(|| {
-                    BadInput(format!(
-                        "error: unknown property `{p}`; known: {}",
-                        Property::ALL
-                            .iter()
-                            .map(|p| p.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                })?),
-                None => None,
-            };
-            let (scenarios, bad) = load(std::slice::from_ref(&file));
-            if bad {
-                return Ok(ExitCode::from(2));
+            let mut sink = Sink::open(output.as_deref())?;
+            let design = parse_design(&design)?;
+            let property = property.as_deref().map(parse_property).transpose()?;
+            let loaded = load(std::slice::from_ref(&file), false)?;
+            if let Some(s) = loaded.failure_summary() {
+                return Err(BadInput(format!("pinlab: {s}")));
             }
+            let scenarios = loaded.into_scenarios();
             if scenarios.len() != 1 {
                 return Err(BadInput(format!(
                     "error: explain takes one litmus file; {} has {}",
@@ -517,122 +586,145 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             }
             let sc = &scenarios[0];
             let progress = progress::Progress::start(&[1]);
-            let r = check_counting(sc, design, Limits { max_states }, progress.states());
+            let r = check_counting(sc, design, limits.limits(1), progress.states());
             progress.clear();
+            let head = format!("{} under {}: {}", sc.name, design.name(), r.verdict.text());
             if let Some(p) = property.filter(|&p| r.path_for(p).is_none()) {
-                eprintln!(
-                    "{} under {}: {} — {} is not violated in any execution",
-                    sc.name,
-                    design.name(),
-                    r.verdict.text(),
-                    p.name()
-                );
+                if r.complete {
+                    errln!("{head} — {} is not violated in any execution", p.name());
+                } else {
+                    let cut = r.cut.expect("an incomplete check has a cut");
+                    errln!(
+                        "{head} — {} is not violated in the {} explored before {} stopped the search; raise {} to settle it",
+                        p.name(),
+                        states(r.stats.states),
+                        cut.text(),
+                        cut.option()
+                    );
+                }
                 return Ok(ExitCode::from(1));
             }
             let Some(x) = pinlab_report::designs_doc::explanation(sc, design, &r, property) else {
-                let msg = format!(
-                    "{} under {}: {} — {}",
-                    sc.name,
-                    design.name(),
-                    r.verdict.text(),
-                    pinlab_report::nothing_to_explain(&r)
-                );
-                // Text is for reading, so the answer is the output. JSON and SVG are for
-                // programs and documents: writing a sentence where they expect a trace would
-                // be worse than no file, so say it on stderr and exit 1, as for `-p` above.
-                if format == TraceFormat::Text {
-                    emit(output.as_deref(), &format!("{msg}\n"))?;
+                let msg = format!("{head} — {}", pinlab_report::nothing_to_explain(&r));
+                // Text is for reading, so a settled "nothing to explain" is the answer. JSON and
+                // SVG are for programs and documents: writing a sentence where they expect a
+                // trace would be worse than no file, so say it on stderr and exit 1, as for `-p`
+                // above; and so for an unsettled one whatever the format.
+                if format == TraceFormat::Text && r.complete {
+                    sink.write(&format!("{msg}\n"))?;
                     return Ok(ExitCode::SUCCESS);
                 }
-                eprintln!("{msg}");
+                errln!("{msg}");
                 return Ok(ExitCode::from(1));
             };
-            let out = match format {
+            sink.write(&match format {
                 TraceFormat::Text => pinlab_report::explain_text(&x),
                 TraceFormat::Json => pinlab_report::explain_json(&x),
                 TraceFormat::Svg => pinlab_report::diagram::explain_svg(&x),
-            };
-            emit(output.as_deref(), &out)?;
+            })?;
+            if let Some(cut) = r.cut {
+                // BFS: the trace is still the shortest, but the verdict is not settled.
+                errln!(
+                    "pinlab: {head} — {} stopped the search after {}: the trace is the shortest of its kind, but other executions were not seen; raise {} to settle the verdict",
+                    cut.text(),
+                    states(r.stats.states),
+                    cut.option()
+                );
+                return Ok(ExitCode::from(1));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Report {
             paths,
+            catalog,
             designs,
             output,
-            max_states,
+            limits,
         } => {
+            let mut sink = Sink::open(Some(&output))?;
             let designs = designs_or_presets(&designs)?;
-            let (parsed, bad) = load_with_text(&paths);
-            let (scenarios, texts): (Vec<Scenario>, Vec<String>) = parsed.into_iter().unzip();
+            let loaded = load(&paths, catalog)?;
+            let failed = something_to_check(&loaded)?;
+            let failed_inputs = loaded.failed_names();
+            let (scenarios, texts): (Vec<Scenario>, Vec<String>) =
+                loaded.scenarios.into_iter().unzip();
             let start = std::time::Instant::now();
-            let rows = run(&scenarios, |_| designs.clone(), Limits { max_states });
+            let rows = run(&scenarios, |_| designs.clone(), &limits);
             let seconds = start.elapsed().as_secs_f64();
             let html = pinlab_report::html::report_html(
                 &rows,
                 &designs,
                 &pinlab_report::html::ReportMeta {
-                    source: &source_label(&paths),
+                    source: &input::source_label(&paths, catalog),
                     texts: &texts,
                     seconds,
                     version: concat!("pinlab ", env!("CARGO_PKG_VERSION")),
+                    failed: &failed_inputs,
                 },
             );
-            emit(Some(&output), &html)?;
-            if output.as_os_str() != "-" && !output::quiet() {
-                eprintln!(
+            sink.write(&html)?;
+            if !sink.is_stdout() && !output::quiet() {
+                errln!(
                     "pinlab: wrote {} ({} KiB)",
                     output.display(),
                     html.len().div_ceil(1024)
                 );
             }
-            Ok(exit_for(&rows, bad))
+            Ok(exit_for(&rows, failed))
         }
-        Cmd::Rank { paths, opts } => {
-            let (scenarios, bad) = load(&paths);
+        Cmd::Rank {
+            paths,
+            catalog,
+            opts,
+            output,
+        } => {
+            let mut sink = Sink::open(output.as_deref())?;
+            let loaded = load(&paths, catalog)?;
+            let failed = something_to_check(&loaded)?;
+            let scenarios = loaded.into_scenarios();
             // Every pair, and upstream for reference (its handling is not a pair's).
             let mut designs = Design::pairs();
             designs.extend(Design::preset("upstream"));
-            let rows = run(
-                &scenarios,
-                |_| designs.clone(),
-                Limits {
-                    max_states: opts.max_states,
-                },
-            );
-            let r = pinlab_report::rank(&rows, &designs, source_label(&paths));
-            match opts.format {
-                Format::Text => print!("{}", pinlab_report::rank_text(&r)),
-                Format::Json => print!("{}", pinlab_report::rank_json(&r)),
+            let rows = run(&scenarios, |_| designs.clone(), &opts.limits);
+            let r = pinlab_report::rank(&rows, &designs, input::source_label(&paths, catalog));
+            sink.write(&match opts.format {
+                Format::Text => pinlab_report::rank_text(&r),
+                Format::Json => pinlab_report::rank_json(&r),
+            })?;
+            // rank judges nothing (expect lines are not consulted), but a ranking of checks
+            // none of which finished is no ranking.
+            let cells = rows.iter().flat_map(|r| &r.cells);
+            let incomplete = cells.clone().filter(|c| !c.result.complete).count();
+            if failed.is_none() && incomplete > 0 && incomplete == cells.count() {
+                errln!("pinlab: every check hit a limit (incomplete): nothing to rank; raise --max-states, --max-memory or --timeout");
+                return Ok(ExitCode::from(1));
             }
-            // rank judges nothing: expect lines are not consulted.
-            Ok(if bad {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(exit_unjudged(failed))
         }
         Cmd::Designs {
             format,
             costs,
             paths,
-            max_states,
+            catalog,
+            limits,
             markdown,
         } => {
             if markdown {
-                let (scenarios, _) = load(&[]);
+                let scenarios = load(&[], true)?.into_scenarios();
                 let presets = Design::presets();
-                let rows = run(&scenarios, |_| presets.clone(), Limits::default());
-                print!(
-                    "{}",
-                    pinlab_report::designs_doc::designs_markdown(&rows, &presets)
-                );
+                let rows = run(&scenarios, |_| presets.clone(), &LimitOpts::default());
+                out::stdout(&pinlab_report::designs_doc::designs_markdown(
+                    &rows, &presets,
+                ))?;
                 return Ok(ExitCode::SUCCESS);
             }
             if !costs {
-                print!("{}", designs_listing(format));
+                out::stdout(&designs_listing(format))?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let (scenarios, bad) = load(&paths);
+            let loaded = load(&paths, catalog)?;
+            let failed = something_to_check(&loaded)?;
+            let scenarios = loaded.into_scenarios();
             let none = pinlab_model::design::handling("none").expect("the none handling");
             let tracking: Vec<Design> = TRACKINGS
                 .iter()
@@ -644,10 +736,10 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                 .collect();
             let presets = Design::presets();
             let designs: Vec<Design> = tracking.iter().chain(&presets).copied().collect();
-            let rows = run(&scenarios, |_| designs.clone(), Limits { max_states });
+            let rows = run(&scenarios, |_| designs.clone(), &limits);
             let cost = |i: usize, d: &Design| pinlab_report::DesignCost::of_column(&rows, i, *d);
             let t = pinlab_report::CostTables {
-                source: source_label(&paths),
+                source: input::source_label(&paths, catalog),
                 scenarios: scenarios.len(),
                 tracking: tracking
                     .iter()
@@ -660,46 +752,18 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
                     .map(|(i, d)| cost(tracking.len() + i, d))
                     .collect(),
             };
-            match format {
-                Format::Text => print!("{}", pinlab_report::costs_text(&t)),
-                Format::Json => print!("{}", pinlab_report::costs_json(&t)),
-            }
-            Ok(if bad {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
+            out::stdout(&match format {
+                Format::Text => pinlab_report::costs_text(&t),
+                Format::Json => pinlab_report::costs_json(&t),
+            })?;
+            Ok(exit_unjudged(failed))
         }
     }
 }
 
-/// Prints `text`, or writes it to `path` (`-` is stdout).
-fn emit(path: Option<&Path>, text: &str) -> Result<(), BadInput> {
-    match path {
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-        Some(p) if p.as_os_str() == "-" => {
-            print!("{text}");
-            Ok(())
-        }
-        Some(p) => std::fs::write(p, text)
-            .map_err(|e| BadInput(format!("error: cannot write {}: {e}", p.display()))),
-    }
-}
-
-/// What the scenarios came from, for a report's heading.
-fn source_label(paths: &[PathBuf]) -> String {
-    if paths.is_empty() || paths.iter().all(|p| p.as_os_str() == "-") {
-        "the embedded catalog".into()
-    } else {
-        paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+/// `1 state`, `2 states`.
+fn states(n: usize) -> String {
+    format!("{n} state{}", if n == 1 { "" } else { "s" })
 }
 
 fn designs_listing(format: Format) -> String {

@@ -78,6 +78,16 @@ pub fn colour_stdout() -> bool {
     )
 }
 
+/// Whether the output written to `sink` gets colour: stdout's rule, and for an `-o` file only
+/// `--color always` (a file is no terminal).
+pub fn colour(sink: &crate::out::Sink) -> bool {
+    if sink.is_stdout() {
+        colour_stdout()
+    } else {
+        use_colour(settings().color, false, None)
+    }
+}
+
 pub fn colour_stderr() -> bool {
     use_colour(
         settings().color,

@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 pub struct Args {
     pub inputs: Vec<(Scenario, String)>,
+    /// What `-` read from stdin, which the worker cannot read again.
+    pub stdin_text: Option<String>,
     pub fs: Vec<String>,
     pub pin_matrix: bool,
     pub schedule: Option<String>,
@@ -77,24 +79,39 @@ pub fn probe(a: Args) -> Result<ExitCode, BadInput> {
             }
         }
     };
-    let design = pinlab_model::design::Design::parse(&a.design)
-        .map_err(|e| BadInput(format!("error: --design: {e}")))?;
+    let design = crate::parse_design(&a.design)?;
     let Some(dir) = a.worker.clone() else {
         // The supervisor: everything happens in the worker.
-        return Ok(supervise());
+        return supervise(a.stdin_text.as_deref());
     };
     worker(a, dir, order, design)
 }
 
+/// Runs this command again as the worker, under the supervisor. What `-` read from stdin goes to
+/// the worker in a private file (`--stdin-file`), removed afterwards.
 #[cfg(target_os = "linux")]
-fn supervise() -> ExitCode {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    pinlab_probe::supervise::supervise(args)
+fn supervise(stdin_text: Option<&str>) -> Result<ExitCode, BadInput> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let Some(text) = stdin_text else {
+        return Ok(pinlab_probe::supervise::supervise(args));
+    };
+    let fail =
+        |e: std::io::Error| BadInput(format!("error: cannot keep stdin for the worker: {e}"));
+    let dir = pinlab_probe::sandbox::private_dir().map_err(fail)?;
+    let file = dir.join("stdin.litmus");
+    let code = std::fs::write(&file, text).map_err(fail).map(|()| {
+        args.push("--stdin-file".into());
+        args.push(file.clone().into());
+        pinlab_probe::supervise::supervise(args)
+    });
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir(&dir);
+    code
 }
 
 #[cfg(not(target_os = "linux"))]
-fn supervise() -> ExitCode {
-    ExitCode::from(2)
+fn supervise(_: Option<&str>) -> Result<ExitCode, BadInput> {
+    Ok(ExitCode::from(2))
 }
 
 #[cfg(target_os = "linux")]
@@ -119,12 +136,48 @@ fn worker(
         Order::List(l) => format!("--schedule {l}"),
         Order::Explain(_) => "the explain trace given".to_string(),
     };
+    // A line a run on stderr as it ends (none with -q), but for runs skipped because the probe
+    // is not root: those are counted and said once, below.
+    use pinlab_probe::run::{Entry, Outcome};
+    let quiet = crate::output::quiet();
+    let mut not_root = 0usize;
+    let mut progress = |e: &Entry, secs: f64| {
+        if matches!(&e.outcome, Outcome::Skipped { reason } if reason.starts_with(pinlab_probe::lab::NOT_ROOT))
+        {
+            not_root += 1;
+            return;
+        }
+        if quiet {
+            return;
+        }
+        let what = if a.pin_matrix {
+            format!("pin matrix {} {}", e.backing, e.scenario)
+        } else {
+            format!("{} on {}", e.scenario, e.backing)
+        };
+        crate::out::errln!("probe: {what}: {} ({secs:.2} s)", e.outcome.word());
+    };
     let (entries, interrupted) = if a.pin_matrix {
-        pinlab_probe::worker_matrix(dir, backings, design, bounds)
+        pinlab_probe::worker_matrix(dir, backings, design, bounds, &mut progress, quiet)
     } else {
-        pinlab_probe::worker(dir, &inputs, backings, &order, design, bounds)
+        pinlab_probe::worker(
+            dir,
+            &inputs,
+            backings,
+            &order,
+            design,
+            bounds,
+            &mut progress,
+            quiet,
+        )
     }
     .map_err(|e| BadInput(format!("error: {e}")))?;
+    if not_root > 0 {
+        crate::out::errln!(
+            "probe: not root: {not_root} of {} runs need root (loop devices, mounts, huge pages) and were skipped; run it as root: sudo env PATH=$PATH pinlab probe",
+            entries.len()
+        );
+    }
     let header = ProbeHeader {
         kernel: kernel_name(),
         model: design.name(),
@@ -134,18 +187,29 @@ fn worker(
             order_text
         },
     };
-    if a.json {
-        print!("{}", probe_json(&header, &entries));
+    crate::out::stdout(&if a.json {
+        probe_json(&header, &entries)
     } else {
-        print!("{}", probe_text(&header, &entries));
-    }
+        probe_text(&header, &entries)
+    })?;
     if interrupted {
         return Ok(ExitCode::from(130));
     }
     let s = summary(&entries);
     Ok(if s.disagree > 0 {
+        crate::out::errln!(
+            "pinlab: {} run{} disagree{} with the model",
+            s.disagree,
+            if s.disagree == 1 { "" } else { "s" },
+            if s.disagree == 1 { "s" } else { "" }
+        );
         ExitCode::from(1)
     } else if s.agree == 0 {
+        if not_root == 0 {
+            crate::out::errln!(
+                "pinlab: nothing ran: every run was skipped, each for the reason in the table"
+            );
+        }
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -116,9 +116,10 @@ impl Progress {
             return;
         }
         let secs = self.shared.start.elapsed().as_secs_f64();
-        eprintln!(
-            "pinlab: {checks} checks, {states} states, {transitions} transitions in {secs:.3}s ({:.0} states/s)",
-            states as f64 / secs.max(1e-9)
+        crate::out::errln!(
+            "pinlab: {checks} checks, {states} states, {transitions} transitions in {secs:.3}s ({:.0} states/s){}",
+            states as f64 / secs.max(1e-9),
+            crate::limits::memory_summary(states)
         );
     }
 

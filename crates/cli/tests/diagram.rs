@@ -187,6 +187,30 @@ fn report_is_self_contained_and_has_a_detail_with_trace_and_diagram_for_every_ce
                 tail[..title_end].contains(&format!(": {verdict}\"")),
                 "cell {cell} does not say {verdict}"
             );
+            // Several properties violated: the list links each to its own trace.
+            let violated = c["violated"].as_array().unwrap();
+            if violated.len() > 1 {
+                let id = tail.split("data-detail=\"").nth(1).unwrap();
+                let id = &id[..id.find('"').unwrap()];
+                let start = html.find(&format!("<template id=\"{id}\">")).unwrap();
+                let detail = &html[start..start + html[start..].find("</template>").unwrap()];
+                for p in violated {
+                    let p = p.as_str().unwrap();
+                    for want in [
+                        format!("<a href=\"#{id}-{p}\">"),
+                        format!("<h3 id=\"{id}-{p}\">"),
+                        format!("shortest execution violating {p}:"),
+                        format!("-p {p}</p>"),
+                    ] {
+                        assert!(detail.contains(&want), "{cell}: no {want} in its detail");
+                    }
+                }
+                assert_eq!(
+                    detail.matches("<pre class=\"trace-text\">").count(),
+                    violated.len(),
+                    "{cell}: a trace per violated property"
+                );
+            }
         }
     }
     let mut diagrams = 0;
@@ -197,13 +221,15 @@ fn report_is_self_contained_and_has_a_detail_with_trace_and_diagram_for_every_ce
         diagrams += 1;
         rest = &rest[end..];
     }
-    let not_safe = scenarios
+    // A trace per violated property where there are several, else one per cell that is not safe.
+    let traces: usize = scenarios
         .iter()
         .flat_map(|s| s["cells"].as_array().unwrap())
         .filter(|c| c["verdict"] != "safe")
-        .count();
-    assert_eq!(diagrams, not_safe, "one diagram per cell with a trace");
-    assert_eq!(html.matches("<pre class=\"trace-text\">").count(), not_safe);
+        .map(|c| c["violated"].as_array().unwrap().len().max(1))
+        .sum();
+    assert_eq!(diagrams, traces, "one diagram per trace");
+    assert_eq!(html.matches("<pre class=\"trace-text\">").count(), traces);
     // A section per design with its seed source, and the run's statistics.
     for d in designs {
         assert!(html.contains(&format!("id=\"design-{}\"", d.as_str().unwrap())));
@@ -319,7 +345,10 @@ fn a_check_cut_short_never_reads_as_nothing_went_wrong() {
         "--max-states",
         "3",
     ]);
-    let out = String::from_utf8_lossy(&o.stdout);
+    // Not an answer, whatever the format: said on stderr, exit 1, nothing on stdout.
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let out = String::from_utf8_lossy(&o.stderr);
     assert!(out.contains("incomplete"), "{out}");
     assert!(out.contains("state limit") && !out.contains("no execution violates"));
     let o = pinlab(&[
@@ -334,6 +363,6 @@ fn a_check_cut_short_never_reads_as_nothing_went_wrong() {
     ]);
     let html = String::from_utf8_lossy(&o.stdout);
     assert!(html.contains("class=\"cell v-incomplete"));
-    assert!(html.contains("hit its state limit"));
+    assert!(html.contains("stopped at the state limit"));
     assert!(html.contains("<dt>checks cut short by a limit</dt><dd>1</dd>"));
 }

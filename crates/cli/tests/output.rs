@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 mod common;
-use common::root;
+use common::{root, skip, Skip};
 
 fn pinlab_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pinlab"));
@@ -134,9 +134,29 @@ fn with_stderr_not_a_terminal_there_is_no_progress_bar() {
     assert!(e.starts_with("pinlab: ") && e.contains("states/s"), "{e:?}");
 }
 
-/// Runs pinlab on a pseudo-terminal (util-linux `script`), stdout and stderr together; None
-/// when this machine has no `script` to make one.
-fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
+/// Why pinlab cannot be run on a pseudo-terminal here, if it cannot: no util-linux `script`, or
+/// a `script` that cannot make a terminal (no /dev/pts) even for `true`.
+fn no_terminal() -> Option<Skip> {
+    match Command::new("script")
+        .args(["-qec", "true", "/dev/null"])
+        .output()
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(Skip::Missing(
+            "script not found (Debian: bsdutils), to run pinlab on a terminal".into(),
+        )),
+        Err(e) => Some(Skip::Machine(format!("cannot run `script`: {e}"))),
+        Ok(o) if !o.status.success() => Some(Skip::Machine(format!(
+            "`script -qec true` fails here, so no pseudo-terminal: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ))),
+        Ok(_) => None,
+    }
+}
+
+/// Runs pinlab on a pseudo-terminal (util-linux `script`, which `no_terminal` found working),
+/// stdout and stderr together. pinlab failing there is the test failing: `script -e` returns
+/// pinlab's exit status.
+fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {
     let bin = env!("CARGO_BIN_EXE_pinlab");
     let mut c = Command::new("script");
     c.args(["-qec", &format!("'{bin}' {args}"), "/dev/null"])
@@ -145,34 +165,38 @@ fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
     for (k, v) in env {
         c.env(k, v);
     }
-    let o = c.output().ok()?;
-    if !o.status.success() {
-        eprintln!("script failed: {}", String::from_utf8_lossy(&o.stderr));
-        return None;
-    }
-    Some(String::from_utf8_lossy(&o.stdout).into_owned())
+    let o = c.output().expect("run script");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "pinlab {args} on a terminal: {}\n{out}{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
 }
 
 #[test]
 fn on_a_terminal_auto_colours_and_shows_progress_unless_told_not_to() {
-    let Some(tty) = on_a_terminal("rank", &[]) else {
-        eprintln!("SKIPPED: no util-linux `script` to run pinlab on a terminal");
+    if let Some(why) = no_terminal() {
+        skip(why);
         return;
-    };
+    }
+    let tty = on_a_terminal("rank", &[]);
     assert!(
         tty.contains("checks, ") && tty.contains(" scenarios, ") && tty.contains("\x1b[2K"),
         "a progress bar on a terminal: {tty:?}"
     );
-    let quiet = on_a_terminal("-q rank", &[]).unwrap();
+    let quiet = on_a_terminal("-q rank", &[]);
     assert!(
         !quiet.contains('\x1b') && !quiet.contains("states/s"),
         "{quiet:?}"
     );
 
-    let matrix = on_a_terminal("-q matrix", &[]).unwrap();
+    let matrix = on_a_terminal("-q matrix", &[]);
     assert!(matrix.contains("\x1b[32msafe"), "auto colours a terminal");
-    let no_color = on_a_terminal("-q matrix", &[("NO_COLOR", "1")]).unwrap();
+    let no_color = on_a_terminal("-q matrix", &[("NO_COLOR", "1")]);
     assert!(!no_color.contains('\x1b'), "NO_COLOR=1: {no_color:?}");
-    let empty = on_a_terminal("-q matrix", &[("NO_COLOR", "")]).unwrap();
+    let empty = on_a_terminal("-q matrix", &[("NO_COLOR", "")]);
     assert!(empty.contains("\x1b[32msafe"), "an empty NO_COLOR is unset");
 }

@@ -92,6 +92,36 @@ pub(crate) struct Line {
     pub tokens: Vec<Token>,
 }
 
+/// Longest word (a name, a number, a value): names are for people to read in traces.
+pub const MAX_WORD: usize = 64;
+/// Longest string (a `doc` line).
+pub const MAX_STRING: usize = 2048;
+
+/// A word, or a `Bad` token after reporting that it is too long.
+fn word(text: &str, w: &str, span: Span, errors: &mut Vec<Diagnostic>) -> Token {
+    let n = w.chars().count();
+    if n <= MAX_WORD {
+        return Token {
+            tok: Tok::Word(w.to_string()),
+            span,
+        };
+    }
+    errors.push(Diagnostic::new(
+        text,
+        span.clone(),
+        format!(
+            "`{}` is {n} characters long; names, numbers and values are at most {MAX_WORD}",
+            shorten(w)
+        ),
+        "too long".to_string(),
+        Some("use a shorter name; the `doc` line is the place for a description".to_string()),
+    ));
+    Token {
+        tok: Tok::Bad,
+        span,
+    }
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
@@ -128,10 +158,7 @@ fn lex_line(text: &str, line: &str, base: usize, errors: &mut Vec<Diagnostic>) -
                 .find(|c: char| c.is_ascii_whitespace() || c == '#')
                 .unwrap_or(line.len() - i);
             i += len;
-            tokens.push(Token {
-                tok: Tok::Word(line[start..i].to_string()),
-                span: base + start..base + i,
-            });
+            tokens.push(word(text, &line[start..i], base + start..base + i, errors));
             continue;
         }
         let next = at(i + c.len_utf8());
@@ -181,10 +208,7 @@ fn lex_line(text: &str, line: &str, base: usize, errors: &mut Vec<Diagnostic>) -
                 }
                 i += 1;
             }
-            tokens.push(Token {
-                tok: Tok::Word(line[start..i].to_string()),
-                span: base + start..base + i,
-            });
+            tokens.push(word(text, &line[start..i], base + start..base + i, errors));
             continue;
         }
         if c == '"' {
@@ -236,6 +260,22 @@ fn lex_string(
     while let Some((j, c)) = iter.next() {
         match c {
             '"' => {
+                if !bad_escape && out.len() > MAX_STRING {
+                    errors.push(Diagnostic::new(
+                        text,
+                        base + start..base + j + 1,
+                        format!(
+                            "a string of {} bytes; strings are at most {MAX_STRING}",
+                            out.len()
+                        ),
+                        "too long".to_string(),
+                        Some(
+                            "a `doc` line is a sentence or two; the argument belongs in comments"
+                                .to_string(),
+                        ),
+                    ));
+                    return (Tok::Bad, j + 1);
+                }
                 let tok = if bad_escape { Tok::Bad } else { Tok::Str(out) };
                 return (tok, j + 1);
             }

@@ -40,7 +40,15 @@ mod parser;
 mod suggest;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use lower::{DEFAULT_BLOCKS, MAX_BLOCKS, MAX_PAGES, MAX_THREADS, MAX_VALUES};
+pub use lexer::{MAX_STRING, MAX_WORD};
+
+/// Largest input `parse` reads: 1 MiB, far above any scenario within the parser's limits (the
+/// catalog's largest file is under 6 KiB), far below what would take seconds to reject.
+pub const MAX_INPUT_BYTES: usize = 1 << 20;
+pub use lower::{
+    DEFAULT_BLOCKS, MAX_BLOCKS, MAX_FILES, MAX_MAPS, MAX_OPS, MAX_PAGES, MAX_THREADS, MAX_VALUES,
+};
+pub use suggest::{design_help, property_help};
 
 use pinlab_model::scenario::Scenario;
 
@@ -51,6 +59,25 @@ use pinlab_model::scenario::Scenario;
 ///
 /// Return: the scenario, or every error found (at least one), sorted by position.
 pub fn parse(source_name: &str, text: &str) -> Result<Scenario, Diagnostics> {
+    if text.len() > MAX_INPUT_BYTES {
+        // Refused before lexing: a file this size is not a scenario, and parsing it would cost
+        // seconds and a gigabyte of diagnostics.
+        let mut errors = vec![Diagnostic::new(
+            text,
+            MAX_INPUT_BYTES..MAX_INPUT_BYTES,
+            format!(
+                "the input is {} bytes; a litmus file is at most {} KiB ({MAX_INPUT_BYTES} bytes)",
+                text.len(),
+                MAX_INPUT_BYTES / 1024
+            ),
+            "the limit is passed here".to_string(),
+            Some(format!(
+                "a scenario at every parser limit ({MAX_THREADS} threads, {MAX_OPS} ops, {MAX_FILES} files of {MAX_PAGES} pages) takes a few KiB; is this the right file?"
+            )),
+        )];
+        diag::fix_positions(text, &mut errors);
+        return Err(Diagnostics::new(source_name, text, errors));
+    }
     let mut errors = Vec::new();
     let index = diag::LineIndex::new(text);
     let lines = lexer::lex(text, &mut errors);

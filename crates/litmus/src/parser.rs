@@ -5,7 +5,7 @@
 //! parenthesis). A syntax error abandons the rest of its line and the parser resumes at the next
 //! one, so one run reports every broken line; inside a thread block it resumes at the next op.
 
-use pinlab_model::design::{Design, PRESETS};
+use pinlab_model::design::Design;
 use pinlab_model::device::DeviceKind;
 use pinlab_model::fs::FsKind;
 use pinlab_model::property::Property;
@@ -14,7 +14,9 @@ use pinlab_model::scenario::{Errno, ExpectedAnswer, Quantifier};
 use crate::ast::*;
 use crate::diag::{Diagnostic, LineIndex};
 use crate::lexer::{shorten, Line, Span, Tok, Token};
-use crate::suggest::{closest, closest_keyword, did_you_mean, with_suggestion};
+use crate::suggest::{
+    closest, closest_keyword, design_help, did_you_mean, property_help, with_suggestion,
+};
 
 /// Top-level statement keywords.
 pub(crate) const STATEMENTS: &[&str] = &[
@@ -910,10 +912,7 @@ impl Parser<'_> {
         let key = match Design::parse(w) {
             Ok(d) => (d.tracking.name, d.handling.name),
             Err(e) => {
-                // Design::parse's message names the word again; the label already does.
-                let prefix = format!("unknown design `{w}`; ");
-                let e = e.strip_prefix(&prefix).map_or(e.clone(), str::to_string);
-                let help = with_suggestion(did_you_mean(w, PRESETS.iter().map(|p| p.name)), e);
+                let help = design_help(w, &e);
                 return Err(self.err(
                     cur,
                     format!("unknown design `{}`", shorten(w)),
@@ -1018,10 +1017,7 @@ impl Parser<'_> {
                 ));
             };
             let Some(p) = Property::from_name(w) else {
-                let help = with_suggestion(
-                    did_you_mean(w, names.iter().copied()),
-                    format!("properties: {}", names.join(", ")),
-                );
+                let help = property_help(w, &names);
                 return Err(self.err(
                     cur,
                     format!("unknown property `{}`", shorten(w)),

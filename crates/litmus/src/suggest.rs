@@ -112,9 +112,51 @@ pub(crate) fn with_suggestion(suggestion: Option<String>, rest: String) -> Strin
     }
 }
 
+/// design_help() - the help for a word that names no design, as an `expect` line and the
+/// command line's `--design` both give it: "did you mean" a near preset, then why the word is no
+/// design.
+/// @word: the word given.
+/// @parse_error: `Design::parse`'s error for it.
+pub fn design_help(word: &str, parse_error: &str) -> String {
+    // Design::parse's message names the word again; the caller's message already does.
+    let prefix = format!("unknown design `{word}`; ");
+    let why = parse_error.strip_prefix(&prefix).unwrap_or(parse_error);
+    with_suggestion(
+        did_you_mean(word, pinlab_model::design::PRESETS.iter().map(|p| p.name)),
+        why.to_string(),
+    )
+}
+
+/// property_help() - the help for a word that names no property: "did you mean" one of `names`,
+/// then the list of them.
+/// @word: the word given.
+/// @names: the properties allowed where the word stands.
+pub fn property_help(word: &str, names: &[&str]) -> String {
+    with_suggestion(
+        did_you_mean(word, names.iter().copied()),
+        format!("properties: {}", names.join(", ")),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn design_and_property_help_suggest_like_a_litmus_file() {
+        let e = pinlab_model::design::Design::parse("pin-wiat").unwrap_err();
+        let h = design_help("pin-wiat", &e);
+        assert!(
+            h.starts_with("did you mean `pin-wait`? use a preset ("),
+            "{h}"
+        );
+        let e = pinlab_model::design::Design::parse("pincount+wiat").unwrap_err();
+        assert!(design_help("pincount+wiat", &e).starts_with("unknown handling `wiat`"));
+        assert_eq!(
+            property_help("durabilty", &["durability", "stable-writes"]),
+            "did you mean `durability`? properties: durability, stable-writes"
+        );
+    }
 
     #[test]
     fn distances() {

@@ -90,6 +90,9 @@ pub struct Backing {
     pub chunks: Vec<sys::Chunk>,
 }
 
+/// How the reason of a run skipped because the probe is not root starts.
+pub const NOT_ROOT: &str = "not root: ";
+
 /// The probe's private folder and the backings made in it so far.
 pub struct Lab {
     pub sandbox: Arc<Mutex<Sandbox>>,
@@ -126,7 +129,7 @@ impl Lab {
     fn need_root(what: &str) -> Result<(), String> {
         if sys::geteuid() != 0 {
             return Err(format!(
-                "not root: {what} needs root (run the probe as root, as CI does)"
+                "{NOT_ROOT}{what} needs root (run the probe as root, as CI does)"
             ));
         }
         Ok(())
@@ -170,11 +173,19 @@ impl Lab {
                 }
                 // Sizes: the smallest each mkfs accepts with its defaults (xfs needs 300 MiB);
                 // the images are sparse, so they cost only what is written.
-                let (mib, mkfs): (u64, &[&str]) = match kind {
-                    BackingKind::Ext4 => (64, &["mkfs.ext4", "-q", "-F", "-b", "4096"]),
-                    BackingKind::Xfs => (320, &["mkfs.xfs", "-q", "-f"]),
-                    _ => (256, &["mkfs.btrfs", "-q", "-f"]),
+                let (mib, mkfs, package): (u64, &[&str], &str) = match kind {
+                    BackingKind::Ext4 => {
+                        (64, &["mkfs.ext4", "-q", "-F", "-b", "4096"], "e2fsprogs")
+                    }
+                    BackingKind::Xfs => (320, &["mkfs.xfs", "-q", "-f"], "xfsprogs"),
+                    _ => (256, &["mkfs.btrfs", "-q", "-f"], "btrfs-progs"),
                 };
+                // Looked for before anything is made, so the reason names the package to install.
+                for (tool, package) in [(mkfs[0], package), ("losetup", "mount")] {
+                    if !crate::sandbox::on_path(tool) {
+                        return Err(format!("{tool} not found (Debian: {package})"));
+                    }
+                }
                 let mut sb = self.sandbox.lock().expect("sandbox");
                 let img = sb.make_image(kind.name(), mib, mkfs)?;
                 let dev = sb.attach_loop(&img)?;

@@ -41,16 +41,18 @@ pub fn supported() -> Result<(), String> {
 
 /// The worker's whole run inside the private folder `dir` (made by the supervisor): sets up the
 /// fault-catching accessor and the stop signals, runs `job` in a lab there, and cleans up (also on
-/// a panic, through `Drop`). Returns the entries and whether a signal interrupted the run.
+/// a panic, through `Drop`; `quiet`: saying only what it could not undo). Returns the entries and whether a signal interrupted the run.
 #[cfg(target_os = "linux")]
 fn in_lab(
     dir: std::path::PathBuf,
+    quiet: bool,
     job: impl FnOnce(&mut lab::Lab, std::sync::Arc<std::sync::atomic::AtomicBool>) -> Vec<run::Entry>,
 ) -> Result<(Vec<run::Entry>, bool), String> {
     sys::access_init().map_err(|e| format!("cannot install the fault handler: {e}"))?;
     let stop = supervise::stop_flag();
-    let sandbox =
+    let mut sandbox =
         sandbox::Sandbox::open(dir).map_err(|e| format!("cannot open the journal: {e}"))?;
+    sandbox.quiet = quiet;
     let mut lab = lab::Lab::new(sandbox);
     let entries = job(&mut lab, stop.clone());
     drop(lab);
@@ -58,6 +60,7 @@ fn in_lab(
 }
 
 /// The worker's run of scenarios (see `in_lab`).
+#[allow(clippy::too_many_arguments)]
 #[cfg(target_os = "linux")]
 pub fn worker(
     dir: std::path::PathBuf,
@@ -66,9 +69,11 @@ pub fn worker(
     order: &run::Order,
     design: pinlab_model::design::Design,
     bounds: kernel::Bounds,
+    progress: run::Progress,
+    quiet: bool,
 ) -> Result<(Vec<run::Entry>, bool), String> {
-    in_lab(dir, |lab, stop| {
-        run::probe(lab, inputs, backings, order, design, bounds, stop)
+    in_lab(dir, quiet, |lab, stop| {
+        run::probe(lab, inputs, backings, order, design, bounds, stop, progress)
     })
 }
 
@@ -79,9 +84,11 @@ pub fn worker_matrix(
     backings: Option<&[String]>,
     design: pinlab_model::design::Design,
     bounds: kernel::Bounds,
+    progress: run::Progress,
+    quiet: bool,
 ) -> Result<(Vec<run::Entry>, bool), String> {
     let cells = matrix::cells(backings)?;
-    in_lab(dir, |lab, stop| {
-        matrix::run(lab, &cells, design, bounds, stop)
+    in_lab(dir, quiet, |lab, stop| {
+        matrix::run(lab, &cells, design, bounds, stop, progress)
     })
 }

@@ -165,10 +165,12 @@ pub fn run(
     design: pinlab_model::design::Design,
     bounds: crate::kernel::Bounds,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    progress: crate::run::Progress,
 ) -> Vec<crate::run::Entry> {
     use crate::run::{run_one, Entry, Outcome};
     let mut out = Vec::new();
     for (i, c) in cells.iter().enumerate() {
+        let t0 = std::time::Instant::now();
         if stop.load(std::sync::atomic::Ordering::SeqCst) {
             break;
         }
@@ -214,12 +216,7 @@ pub fn run(
                 )
             }
         };
-        eprintln!(
-            "probe: pin matrix {} {}: {}",
-            c.backing,
-            c.label(),
-            e.outcome.word()
-        );
+        progress(&e, t0.elapsed().as_secs_f64());
         out.push(e);
     }
     out

@@ -163,8 +163,12 @@ pub fn judge(
     }
 }
 
+/// Called with each run as it ends and the seconds it took (the CLI's progress lines).
+pub type Progress<'a> = &'a mut dyn FnMut(&Entry, f64);
+
 /// Runs every input on each backing asked for (its own filesystem's by default).
 #[cfg(target_os = "linux")]
+#[allow(clippy::too_many_arguments)]
 pub fn probe(
     lab: &mut crate::lab::Lab,
     inputs: &[Input],
@@ -173,6 +177,7 @@ pub fn probe(
     design: Design,
     bounds: crate::kernel::Bounds,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    progress: Progress,
 ) -> Vec<Entry> {
     use crate::lab::BackingKind;
     let mut out = Vec::new();
@@ -226,12 +231,7 @@ pub fn probe(
                 ))
             })();
             entry.outcome = r.unwrap_or_else(|reason| Outcome::Skipped { reason });
-            let word = entry.outcome.word();
-            eprintln!(
-                "probe: {} on {backing}: {word} ({:.2} s)",
-                entry.scenario,
-                t0.elapsed().as_secs_f64()
-            );
+            progress(&entry, t0.elapsed().as_secs_f64());
             out.push(entry);
         }
     }

@@ -26,6 +26,8 @@ pub struct Sandbox {
     journal: File,
     /// Undo everything when dropped (false in tests that inspect what is left).
     pub cleanup_on_drop: bool,
+    /// Print only what the cleanup when dropped could not undo, not each thing it undid (`-q`).
+    pub quiet: bool,
 }
 
 /// Creates a fresh private folder (mode 0700) under the temporary directory. It never reuses or
@@ -63,6 +65,7 @@ impl Sandbox {
             dir,
             journal,
             cleanup_on_drop: true,
+            quiet: false,
         })
     }
 
@@ -160,7 +163,9 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         if self.cleanup_on_drop {
             for line in self.cleanup() {
-                eprintln!("probe cleanup: {line}");
+                if !self.quiet || failed(&line) {
+                    eprintln!("probe cleanup: {line}");
+                }
             }
         }
     }
@@ -181,6 +186,17 @@ fn hugepages_free() -> io::Result<u64> {
         .find_map(|l| l.strip_prefix("HugePages_Free:"))
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| io::Error::other("no HugePages_Free in /proc/meminfo"))
+}
+
+/// Whether `name` is an executable file in a folder of PATH: where `Command` looks for it.
+pub fn on_path(name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|d| {
+            fs::metadata(d.join(name))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
 }
 
 /// Runs a command with a time bound; its stdout, or why it failed.
@@ -225,6 +241,11 @@ pub fn run_bounded(cmd: &str, args: &[String], limit: Duration) -> Result<String
             err.lines().next().unwrap_or("").trim()
         ))
     }
+}
+
+/// Whether a line of `cleanup_dir`'s report says something could not be undone.
+pub fn failed(line: &str) -> bool {
+    line.starts_with("COULD NOT") || line.starts_with("left ")
 }
 
 /// Mount points under `dir`, deepest first, from /proc/self/mountinfo.

@@ -50,6 +50,7 @@ fn bench(c: &mut Criterion) {
         texts: &texts,
         seconds: 1.0,
         version: "bench",
+        failed: &[],
     };
     let html = pinlab_report::html::report_html(&rows, &designs, &meta);
     eprintln!(

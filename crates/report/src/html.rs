@@ -11,7 +11,9 @@
 //! The page's contract with its browser test (crates/cli/tests/browser.rs): the matrix is
 //! `table#matrix`; a cell is `td.cell.v-KIND[data-scenario][data-design]` holding one
 //! `button`; a click fills `section#detail` with `h2#detail-title` ("S under D"),
-//! `pre.trace-text` and `svg.trace-diagram`.
+//! `pre.trace-text` and `svg.trace-diagram`, one of each per violated property when there are
+//! several, each under `h3#ID-PROPERTY`, which the list of violated properties links to.
+//! The twelve presets' columns fit a 1400 px wide window.
 
 use crate::{condition_text, expect_line_text, short_verdict, xml_escape as esc, Cell, Row};
 use pinlab_check::Verdict;
@@ -28,6 +30,9 @@ pub struct ReportMeta<'a> {
     /// Wall-clock time of the checks, in seconds.
     pub seconds: f64,
     pub version: &'a str,
+    /// The inputs that could not be read or parsed, by name: the report says at its top that
+    /// they are missing from it, so a partial report does not pass for a whole one.
+    pub failed: &'a [String],
 }
 
 /// The verdict kinds (`crate::verdict_kind`, also the CSS class suffix), in legend order, each
@@ -63,17 +68,18 @@ fn badge(v: &Verdict) -> (&'static str, &'static str) {
 const STYLE: &str = r#"
 :root { --safe:#dcfce7; --safe-b:#15803d; --unsafe:#fee2e2; --unsafe-b:#b91c1c; --hang:#fef9c3; --hang-b:#a16207;
   --refused:#e0e7ff; --refused-b:#4338ca; --revoked:#f3e8ff; --revoked-b:#7e22ce; --incomplete:#f3f4f6; --incomplete-b:#374151; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 24px 48px; color: #111827; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 16px 48px; color: #111827; }
 h1 { font-size: 22px; margin: 18px 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; } h3 { font-size: 15px; margin: 16px 0 4px; }
 code, pre, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
 nav a { margin-right: 14px; }
+.failed { border: 2px solid var(--unsafe-b); background: var(--unsafe); padding: 6px 10px; }
 .wrap { overflow-x: auto; max-width: 100%; border: 1px solid #e5e7eb; }
 table#matrix { border-collapse: collapse; }
 #matrix th, #matrix td { border: 1px solid #e5e7eb; padding: 0; }
 #matrix thead th { position: sticky; top: 0; background: #f9fafb; font-size: 12px; padding: 4px 6px; writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; height: 120px; }
-#matrix th.scn { position: sticky; left: 0; background: #fff; text-align: left; padding: 2px 8px; font-weight: normal; white-space: nowrap; z-index: 1; }
+#matrix th.scn { position: sticky; left: 0; background: #fff; text-align: left; padding: 2px 6px; font-weight: normal; font-size: 13px; white-space: nowrap; z-index: 1; }
 #matrix thead th.scn { writing-mode: horizontal-tb; transform: none; z-index: 2; vertical-align: bottom; }
-td.cell button { all: unset; box-sizing: border-box; display: block; width: 100%; padding: 3px 6px; cursor: pointer; white-space: nowrap;
+td.cell button { all: unset; box-sizing: border-box; display: block; width: 100%; padding: 3px 4px; cursor: pointer; white-space: normal;
   font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; border-left: 4px solid transparent; }
 td.cell button:focus-visible { outline: 3px solid #2563eb; outline-offset: -3px; }
 td.cell.selected button { outline: 3px solid #111827; outline-offset: -3px; }
@@ -125,8 +131,18 @@ const SCRIPT: &str = r#"
     var td = e.target.closest('td.cell');
     if (td) show(td);
   });
-  var h = location.hash.slice(1);
-  if (h) { var td = document.querySelector('td.cell[data-detail="' + h + '"]'); if (td) show(td); }
+  // `#c3-4` opens that cell; `#c3-4-durability`, that cell with its trace of a property in view:
+  // on load, and when the fragment changes (a link, back and forward).
+  function follow() {
+    var h = location.hash.slice(1), parts = h.split('-');
+    var td = document.querySelector('td.cell[data-detail="' + parts.slice(0, 2).join('-') + '"]');
+    if (!td) return;
+    if (td !== selected) show(td);
+    var t = parts.length > 2 && document.getElementById(h);
+    if (t) { history.replaceState(null, '', '#' + h); t.scrollIntoView(); }
+  }
+  follow();
+  window.addEventListener('hashchange', follow);
 })();
 "#;
 
@@ -181,17 +197,28 @@ fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
     };
     let _ = writeln!(o, "<dt>expected</dt><dd>{expect}</dd>");
     let props: Vec<Property> = r.violated.iter().collect();
+    // Several properties violated: a trace each, linked from the list (`#ID-PROPERTY`).
+    let per_property = props.len() > 1;
     if props.is_empty() {
         o.push_str("<dt>properties violated</dt><dd>none</dd>\n");
     } else {
         o.push_str("<dt>properties violated</dt><dd><ul>");
-        for p in props {
-            let _ = write!(
-                o,
-                "<li><code>{}</code>: {}</li>",
-                p.name(),
-                esc(p.meaning())
-            );
+        for p in &props {
+            if per_property {
+                let _ = write!(
+                    o,
+                    "<li><a href=\"#{id}-{n}\"><code>{n}</code></a>: {}</li>",
+                    esc(p.meaning()),
+                    n = p.name(),
+                );
+            } else {
+                let _ = write!(
+                    o,
+                    "<li><code>{}</code>: {}</li>",
+                    p.name(),
+                    esc(p.meaning())
+                );
+            }
         }
         o.push_str("</ul></dd>\n");
     }
@@ -217,38 +244,53 @@ fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
         }
     );
     o.push_str("</dl>\n");
-    match crate::designs_doc::explanation(sc, c.design, r, None) {
-        Some(x) => {
-            let _ = writeln!(
-                o,
-                "<h3>Trace</h3><p class=\"mono\">pinlab explain {} --design {}</p>",
-                esc(&sc.source),
-                esc(&c.design.name())
-            );
-            let _ = writeln!(
-                o,
-                r#"<pre class="trace-text">{}</pre>"#,
-                esc(&crate::explain_text(&x))
-            );
-            o.push_str("<h3>Sequence diagram</h3><div class=\"diagram\">\n");
-            o.push_str(&crate::diagram::explain_svg(&x));
-            o.push_str("</div>\n");
-            if r.violated.iter().count() > 1 {
+    let traces: Vec<_> = if per_property {
+        props
+            .iter()
+            .filter_map(|p| crate::designs_doc::explanation(sc, c.design, r, Some(*p)))
+            .collect()
+    } else {
+        crate::designs_doc::explanation(sc, c.design, r, None)
+            .into_iter()
+            .collect()
+    };
+    for x in &traces {
+        match x.property.filter(|_| per_property) {
+            Some(p) => {
                 let _ = writeln!(
                     o,
-                    "<p class=\"hint\">The trace is the shortest of the violations; <code>pinlab explain … -p PROPERTY</code> shows the others.</p>"
+                    "<h3 id=\"{id}-{n}\">Trace: <code>{n}</code></h3><p class=\"mono\">pinlab explain {} --design {} -p {n}</p>",
+                    esc(&sc.source),
+                    esc(&c.design.name()),
+                    n = p.name(),
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    o,
+                    "<h3>Trace</h3><p class=\"mono\">pinlab explain {} --design {}</p>",
+                    esc(&sc.source),
+                    esc(&c.design.name())
                 );
             }
         }
-        None => {
-            let why = crate::nothing_to_explain(r);
-            let _ = writeln!(
-                o,
-                "<p class=\"hint\">{}{}.</p>",
-                why[..1].to_uppercase(),
-                esc(&why[1..])
-            );
-        }
+        let _ = writeln!(
+            o,
+            r#"<pre class="trace-text">{}</pre>"#,
+            esc(&crate::explain_text(x))
+        );
+        o.push_str("<h3>Sequence diagram</h3><div class=\"diagram\">\n");
+        o.push_str(&crate::diagram::explain_svg(x));
+        o.push_str("</div>\n");
+    }
+    if traces.is_empty() {
+        let why = crate::nothing_to_explain(r);
+        let _ = writeln!(
+            o,
+            "<p class=\"hint\">{}{}.</p>",
+            why[..1].to_uppercase(),
+            esc(&why[1..])
+        );
     }
     o.push_str("</template>\n");
     o
@@ -329,6 +371,20 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
         "<h1>pinlab: get_user_pages() pins on file-backed pages</h1>\n<p>Every design × every scenario of {}, checked over all interleavings. Click a cell for its verdict, the properties violated, the final condition's answer and the shortest trace, as text and as a sequence diagram.</p>",
         esc(meta.source)
     );
+    if !meta.failed.is_empty() {
+        let n = meta.failed.len();
+        let _ = writeln!(
+            o,
+            "<p class=\"failed\" role=\"alert\"><strong>{n} input{} could not be read or parsed</strong> and {} not in this report: {}.</p>",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" },
+            meta.failed
+                .iter()
+                .map(|f| format!("<code>{}</code>", esc(f)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     o.push_str("<nav><a href=\"#matrix-section\">matrix</a><a href=\"#designs\">designs</a><a href=\"#statistics\">statistics</a></nav>\n");
 
     // Legend: symbol, colour and words, so it reads in greyscale too.
@@ -385,13 +441,17 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
             };
             let _ = write!(
                 o,
-                r#"<td class="cell v-{kind}{cls}" data-scenario="{}" data-design="{}" data-detail="{id}" data-source="s{ri}"><button type="button" aria-pressed="false" title="{} under {}: {}">{sym} {}{mark}</button></td>"#,
+                r#"<td class="cell v-{kind}{cls}" data-scenario="{}" data-design="{}" data-detail="{id}" data-source="s{ri}"><button type="button" aria-pressed="false" title="{} under {}: {}">{sym}&nbsp;{}{mark}</button></td>"#,
                 esc(&sc.name),
                 esc(&c.design.name()),
                 esc(&sc.name),
                 esc(&c.design.name()),
                 esc(&c.result.verdict.text()),
-                esc(&short_verdict(&c.result.verdict)),
+                // Twelve columns fit 1400 px: `unsafe(MC,SW,DU)` may wrap before its list and
+                // after each comma, never between the symbol and the kind.
+                esc(&short_verdict(&c.result.verdict))
+                    .replace('(', "<wbr>(")
+                    .replace(',', ",<wbr>"),
             );
             templates.push_str(&cell_detail(row, c, &id));
         }
@@ -435,7 +495,7 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
         o,
         "<dt>scenarios</dt><dd>{}</dd><dt>designs</dt><dd>{}</dd><dt>checks</dt><dd>{checks}</dd>\
          <dt>states explored</dt><dd>{states}</dd><dt>transitions</dt><dd>{transitions}</dd>\
-         <dt>bytes of stored states</dt><dd>{bytes}</dd>\
+         <dt>peak bytes the checks held (visited sets, path nodes, frontiers; summed)</dt><dd>{bytes}</dd>\
          <dt>checks judged by expect lines</dt><dd>{judged}, of which {mismatches} disagree</dd>\
          <dt>checks cut short by a limit</dt><dd>{incomplete}</dd>\
          <dt>time</dt><dd>{:.3} s ({:.0} states/s, wall clock)</dd><dt>pinlab</dt><dd>{}</dd>",

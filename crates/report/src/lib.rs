@@ -4,7 +4,7 @@
 //! Everything here is a pure function of its input: the same results print the same bytes.
 //! Wall-clock figures never appear here; the CLI prints them to stderr.
 
-use pinlab_check::{CheckResult, TraceStep, Verdict};
+use pinlab_check::{CheckResult, Cut, TraceStep, Verdict};
 use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{Expect, Quantifier, Scenario};
@@ -95,12 +95,43 @@ pub(crate) fn xml_escape(s: &str) -> String {
 
 /// Why a check has no trace to show: nothing went wrong, or the search stopped before it found
 /// anything (never to be read as the former).
-pub fn nothing_to_explain(r: &CheckResult) -> &'static str {
-    if r.complete {
-        "nothing to explain: no execution violates a property, hangs or is refused"
-    } else {
-        "nothing to explain yet: the search hit its state limit before any execution violated a property, hung or was refused (incomplete, not safe; raise --max-states)"
+pub fn nothing_to_explain(r: &CheckResult) -> String {
+    match &r.cut {
+        None => "nothing to explain: no execution violates a property, hangs or is refused".into(),
+        Some(cut) => format!(
+            "nothing to explain yet: the search stopped at {} after {} states, before any execution violated a property, hung or was refused (incomplete, not safe; raise {})",
+            cut.text(),
+            r.stats.states,
+            cut.option()
+        ),
     }
+}
+
+/// What stopped an incomplete check, and what it had seen by then; `None` for a complete one.
+/// `x under legacy: incomplete: stopped at the memory limit (6.0 GiB, --max-memory) after
+/// 41000000 states, depth 37; violated so far: durability`.
+pub fn cut_line(sc: &Scenario, c: &Cell) -> Option<String> {
+    let cut = c.result.cut?;
+    let st = &c.result.stats;
+    let so_far = if c.result.violated.is_empty() {
+        "nothing violated so far".to_string()
+    } else {
+        format!("violated so far: {}", props(c.result.violated).join(", "))
+    };
+    Some(format!(
+        "{} under {}: incomplete: stopped at {} after {} states, depth {}; {so_far}",
+        sc.name,
+        c.design.name(),
+        cut.text(),
+        st.states,
+        st.max_depth
+    ))
+}
+
+fn cut_lines(rows: &[Row]) -> Vec<String> {
+    rows.iter()
+        .flat_map(|r| r.cells.iter().filter_map(|c| cut_line(r.scenario, c)))
+        .collect()
 }
 
 /// Two-letter abbreviations for matrix cells (the legend spells them out).
@@ -345,6 +376,9 @@ pub fn matrix_text_styled(rows: &[Row], designs: &[Design], colour: bool) -> Str
     for m in mismatches {
         let _ = writeln!(out, "  {m}");
     }
+    for m in cut_lines(rows) {
+        let _ = writeln!(out, "  {m}");
+    }
     out
 }
 
@@ -409,6 +443,9 @@ pub fn check_text(rows: &[Row]) -> String {
             if let Some(m) = mismatch_line(sc, c) {
                 let _ = writeln!(out, "  {m}");
             }
+            if let Some(m) = cut_line(sc, c) {
+                let _ = writeln!(out, "  {m}");
+            }
         }
         out.push('\n');
     }
@@ -433,6 +470,16 @@ struct JsonStats {
     final_states: usize,
     hung_states: usize,
     complete: bool,
+    /// Peak bytes the check held (visited set, path nodes, frontier).
+    bytes: usize,
+    bytes_per_state: f64,
+    cut: Option<JsonCut>,
+}
+
+#[derive(Serialize)]
+struct JsonCut {
+    limit: &'static str,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -541,6 +588,18 @@ fn json_cell(sc: &Scenario, c: &Cell) -> JsonCell {
             final_states: r.stats.final_states,
             hung_states: r.stats.hung_states,
             complete: r.complete,
+            bytes: r.stats.bytes,
+            bytes_per_state: (r.stats.bytes as f64 / r.stats.states.max(1) as f64 * 10.0).round()
+                / 10.0,
+            cut: r.cut.map(|c| JsonCut {
+                limit: match c {
+                    Cut::States { .. } => "states",
+                    Cut::Memory { .. } => "memory",
+                    Cut::Allocator { .. } => "allocator",
+                    Cut::Timeout { .. } => "timeout",
+                },
+                text: c.text(),
+            }),
         },
         cost: r.stats.cost,
     }
@@ -786,7 +845,14 @@ mod tests {
         let design = Design::preset("legacy").unwrap();
         Cell {
             design,
-            result: check(sc, design, Limits { max_states }),
+            result: check(
+                sc,
+                design,
+                Limits {
+                    max_states,
+                    ..Default::default()
+                },
+            ),
             expect: expect_for(sc, &design),
         }
     }
@@ -884,6 +950,7 @@ mod tests {
                 texts: &[String::new()],
                 seconds: 1.0,
                 version: "test",
+                failed: &[],
             },
         );
         assert!(html.contains("class=\"cell v-unsafe mismatch\""));

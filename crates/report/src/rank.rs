@@ -2,8 +2,9 @@
 //! scenarios, hangs, refused-or-revoked scenarios, cost).
 //!
 //! A scenario counts once, by its verdict's kind. An `incomplete` check is shown in its own
-//! column and, for the front, counts as unsafe: what the search did not see may be unsafe, and
-//! an incomplete check is never read as safe.
+//! column and is never read as safe. No front is drawn when a pair has one: what the search did
+//! not see could put that pair anywhere, so a front from it would be a guess (the output says so
+//! instead).
 
 use crate::Row;
 use pinlab_check::Verdict;
@@ -88,6 +89,16 @@ pub struct Ranking {
     /// Designs checked alongside that are not tracking × handling pairs (their handling is
     /// preset-only): shown for reference, never on the front.
     pub reference: Vec<RankEntry>,
+    /// The pairs' checks that hit a limit (incomplete); when there are any, no pair is on the
+    /// front (`front` is false everywhere and `dominated_by` empty).
+    pub incomplete: usize,
+}
+
+impl Ranking {
+    /// Whether the front was drawn: every check of every pair finished.
+    pub fn has_front(&self) -> bool {
+        self.incomplete == 0
+    }
 }
 
 fn tally(rows: &[Row], i: usize, design: Design) -> RankEntry {
@@ -147,9 +158,12 @@ pub fn rank(rows: &[Row], designs: &[Design], source: String) -> Ranking {
             pairs.push(e);
         }
     }
-    let points: Vec<[f64; 4]> = pairs.iter().map(|e| e.objectives()).collect();
-    for (e, on) in pairs.iter_mut().zip(pareto_front(&points)) {
-        e.front = on;
+    let incomplete: usize = pairs.iter().map(|e| e.incomplete_in.len()).sum();
+    if incomplete == 0 {
+        let points: Vec<[f64; 4]> = pairs.iter().map(|e| e.objectives()).collect();
+        for (e, on) in pairs.iter_mut().zip(pareto_front(&points)) {
+            e.front = on;
+        }
     }
     pairs.sort_by(order);
     // A front pair a preset names is the one a reader knows: prefer it as the dominator.
@@ -171,6 +185,7 @@ pub fn rank(rows: &[Row], designs: &[Design], source: String) -> Ranking {
         scenarios: rows.len(),
         pairs,
         reference,
+        incomplete,
     }
 }
 
@@ -230,10 +245,21 @@ pub fn rank_text(r: &Ranking) -> String {
             .map(|e| row(e, if e.front { "*" } else { " " })),
     );
     crate::costs::table(&mut out, &cells);
+    out.push('\n');
+    if r.has_front() {
+        out.push_str("* on the Pareto front: no other pair is as good in unsafe, hang, refused and ops/page and better\n  in one\n");
+    } else {
+        out.push_str(&para(
+            "",
+            "  ",
+            &format!(
+                "No Pareto front: {} of the pairs' {} checks hit a limit (incomplete), and a front drawn from checks that did not finish would be a guess; raise --max-states, --max-memory or --timeout to settle them.",
+                r.incomplete,
+                r.pairs.len() * r.scenarios
+            ),
+        ));
+    }
     for l in [
-        "",
-        "* on the Pareto front: no other pair is as good in unsafe, hang, refused and ops/page and better",
-        "  in one (an incomplete check counts as unsafe there)",
         "unsafe, hang, refused (refused or revoked), incomplete (a limit was hit: never read as safe), safe:",
         "  scenarios with that verdict under the pair, each scenario counted once",
         "ops/page: atomics, locks and tree updates per pinned page plus per unpinned page, plus page copies",
@@ -334,6 +360,16 @@ fn better(by: &RankEntry, e: &RankEntry) -> String {
 /// The plain-English reading after the table, computed from the data.
 fn reading(r: &Ranking) -> Vec<String> {
     let mut out = Vec::new();
+    if !r.has_front() {
+        // Every sentence below compares pairs as the front does; incomplete checks make that
+        // comparison a guess.
+        out.push(para(
+            "- ",
+            "  ",
+            "None: with checks that did not finish, the pairs cannot be compared. The table above counts what was found.",
+        ));
+        return out;
+    }
     let front: Vec<&RankEntry> = r.pairs.iter().filter(|e| e.front).collect();
     let (named, unnamed): (Vec<&RankEntry>, Vec<&RankEntry>) =
         front.iter().partition(|e| e.preset().is_some());
@@ -524,7 +560,7 @@ fn reading(r: &Ranking) -> Vec<String> {
             "- ",
             "  ",
             &format!(
-                "{} hit a limit (incomplete): counted as unsafe for the front; raise --max-states to settle them.",
+                "{} hit a limit (incomplete): never read as safe; raise --max-states, --max-memory or --timeout to settle them.",
                 plural(incomplete, "check", "checks")
             ),
         ));

@@ -81,7 +81,7 @@ proptest! {
         // The generator writes only valid litmus: a parse error is a bug here or there.
         let sc = pinlab_litmus::parse("prop.litmus", &text)
             .unwrap_or_else(|d| panic!("{}", d.render(&text)));
-        let r = check(&sc, design, Limits { max_states: 200_000 });
+        let r = check(&sc, design, Limits { max_states: 200_000, ..Default::default() });
         let Some(x) = pinlab_report::designs_doc::explanation(&sc, design, &r, None) else {
             return Ok(());
         };
