@@ -242,9 +242,9 @@ fn generated_scenarios_at_the_limits_check_under_every_preset() {
     // the limits) without cargo-fuzz: a few dozen scenarios in a debug build, where an overflow
     // panics, each cut at 300 states under every preset.
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut checked = 0;
+    let (mut checked, mut states) = (0, 0);
     for case in 0..60 {
-        let data: Vec<u8> = (0..64 + case * 8)
+        let data: Vec<u8> = (0..256 + case * 32)
             .map(|_| {
                 x ^= x << 13;
                 x ^= x >> 7;
@@ -266,9 +266,15 @@ fn generated_scenarios_at_the_limits_check_under_every_preset() {
                 ..Limits::default()
             };
             let r = std::panic::catch_unwind(|| check(&sc, d, limits));
-            assert!(r.is_ok(), "{} panicked on\n{text}", d.name());
+            let r = r.unwrap_or_else(|_| panic!("{} panicked on\n{text}", d.name()));
+            states += r.stats.states;
         }
         checked += 1;
     }
+    println!("{checked} generated scenarios checked, {states} states");
     assert!(checked >= 30, "only {checked} of 60 parsed");
+    assert!(
+        states >= checked * 12 * 20,
+        "{states} states: the scenarios do next to nothing"
+    );
 }
