@@ -3,7 +3,7 @@
 //! property is a shortest one.
 //!
 //! The model says what can happen (`World::step`); this crate decides what to explore, keeps the
-//! statistics, and turns what it saw into a verdict (DESIGN §3): `unsafe(...)` if any execution
+//! statistics, and turns what it saw into a verdict (docs/model.md#verdicts): `unsafe(...)` if any execution
 //! violates a property, else `hang` if any execution waits forever, else `refused`, else
 //! `revoked`, else `safe` — and `incomplete` whenever a limit cut the search short.
 

@@ -1,18 +1,18 @@
-//! A second, independent oracle: every property of DESIGN §3 decided again from the history of
+//! A second, independent oracle: every property of docs/model.md#properties decided again from the history of
 //! an execution (`pinlab_model::history::Event`) alone, and an enumerator that checks, execution
 //! by execution, that the model's in-step verdicts and this oracle agree.
 //!
 //! The model judges its properties inside its steps from bookkeeping it keeps for the purpose
 //! (a page's durability promise, its "clean to the filesystem" bit, a writeback snapshot). A bug
 //! in that bookkeeping is invisible to every test that trusts it. This oracle is written from
-//! DESIGN §3 (and §1's "rules that are easy to get wrong"), the `Event` docs and the static
+//! docs/model.md#properties (and its "rules that are easy to get wrong"), the `Event` docs and the static
 //! filesystem rules (`FsRules`) only: it rebuilds what it needs — frame owners and contents,
 //! the page cache, the filesystem's clean/prepared view of each page, dirty state, the extent
 //! map, block use and disk contents, i_size, the order of acknowledgements, each integrity
 //! pass's promise, freeze state, what each device handle page holds and since when — from the
 //! events, and reads nothing else of the model.
 //!
-//! Where DESIGN or the event docs leave a choice, the choice is written next to the code that
+//! Where docs/model.md or the event docs leave a choice, the choice is written next to the code that
 //! makes it, marked "Decided:".
 
 use crate::{check_world, Limits};
@@ -563,7 +563,7 @@ impl Judge {
                 self.sizes[file as usize] = pages;
                 // Decided: truncate sets i_size first and removes the pages beyond it one
                 // step at a time (`Punched` each). From the moment i_size drops below a page,
-                // its data is "lost because the application truncated it" (DESIGN §3), so
+                // its data is "lost because the application truncated it" (docs/model.md#properties), so
                 // its promises are void as at `Punched`: an fsync that returns between the two
                 // owes nothing for it.
                 for page in pages..old {

@@ -131,7 +131,7 @@ fn dax_truncate_frees_storage_a_pin_still_reaches() {
 
 #[test]
 fn upstream_dax_truncate_waits_for_a_short_term_pin() {
-    // research/kernel-gup.md §4: dax_break_layout() waits until the DIO's pin is released.
+    // docs/sources.md#fs-dax: dax_break_layout() waits until the DIO's pin is released.
     let text = "litmus t\nfs xfs-dax\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice d dio\nthread io {\n  pin p = d m[0..1] write\n  dma p[0] = B\n  unpin p\n}\nthread t {\n  truncate f 0\n}\n";
     assert_eq!(run(text, "upstream").verdict, Verdict::Safe);
     assert!(matches!(run(text, "legacy").verdict, Verdict::Unsafe(_)));

@@ -119,7 +119,7 @@ fn freeze_consistency_needs_write_faults_to_wait_for_thaw() {
 
 #[test]
 fn fs_integrity_needs_reclaim_to_keep_pinned_buffers() {
-    // Upstream keeps a maybe-pinned folio's buffers in reclaim (research/kernel-gup.md §1.3); a
+    // Upstream keeps a maybe-pinned folio's buffers in reclaim (docs/sources.md#pin-consumers); a
     // copy of upstream that releases them lets ext4 meet a dirty page without buffers.
     let text = "litmus m\nfs ext4\nfile f pages=1 data=0\nmmap m = f shared rw\ndevice d dio\nthread a {\n  pin p = d m[0..1] write\n  writeback f\n  reclaim\n  unpin p dirty\n  writeback f\n}\n";
     let sc = parse(text);

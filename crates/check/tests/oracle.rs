@@ -674,12 +674,12 @@ fn bounded_wait_is_the_enumerators() {
     );
 }
 
-// Regressions: disagreements found, with the side DESIGN says is right -----------------------------
+// Regressions: disagreements found, with the side docs/model.md says is right -------------------------
 
 /// A DMA write of the value a page already holds, between writeback submit and completion:
 /// the bytes under the bio do not change, so the checksum / integrity tag still matches and
-/// DESIGN §3's `stable-writes` ("page content changed ... the checksum/tag no longer matches")
-/// is not violated. The model flags it, comparing write ids; DESIGN §1 says that only
+/// docs/model.md#properties's `stable-writes` ("page content changed ... the checksum/tag no longer matches")
+/// is not violated. The model flags it, comparing write ids; docs/model.md says that only
 /// `durability` identifies writes rather than values, and only `mkwrite-contract` counts a
 /// write of an equal value as a change. (It still breaks `mkwrite-contract`: the page was
 /// clean to btrfs.) Model side; fails until the model compares contents' values.
@@ -765,7 +765,7 @@ fn regression_an_unwritten_extent_reads_zeros_not_the_blocks_old_data() {
 /// gup-bounce on fs-DAX: the long-term pin gets a bounce copy of the storage (A); the
 /// application stores B, which reaches the storage at once, and fsync promises it; the
 /// `unpin dirty` copies the bounce page back over the storage, so the disk holds A again: an
-/// acknowledged, fsynced write "later replaced on disk by older data" (DESIGN §3
+/// acknowledged, fsynced write "later replaced on disk by older data" (docs/model.md#properties,
 /// `durability`). On xfs (page cache) the model reports it when the next fsync writes the
 /// copy back; on fs-DAX the copy-back is itself the disk write (a `Write` to the storage
 /// frame, `CopyBack`), which the model does not judge against the standing promise. One

@@ -803,5 +803,8 @@ fn designs_listing(format: Format) -> String {
             p.name, p.tracking, p.handling, p.source
         );
     }
+    out.push_str(
+        "\nseed 000 to 004: the mailing-list threads of docs/sources.md#the-seed-threads; docs/model.md#designs\nexplains tracking x handling, docs/designs.md each preset's verdicts.\n",
+    );
     out
 }

@@ -1,6 +1,6 @@
 //! The litmus language: parses a scenario file and lowers it to a
 //! [`pinlab_model::scenario::Scenario`], or reports every mistake it finds with a position, a
-//! caret and a hint. The language reference is `docs/litmus.md`; DESIGN §4 is its origin.
+//! caret and a hint. The language reference is `docs/litmus.md`; its origin is in docs/model.md#where-the-litmus-language-comes-from.
 //!
 //! ```
 //! let text = "litmus tiny\nfs ext4\nfile f pages=1\nmmap m = f shared rw\n\

@@ -1,5 +1,5 @@
 //! Every scenario of the catalog (`litmus/` at the repository root) parses: the grammar may grow,
-//! but it must keep accepting the catalog (DESIGN §4).
+//! but it must keep accepting the catalog (docs/model.md#where-the-litmus-language-comes-from).
 
 #[test]
 fn every_catalog_file_parses() {

@@ -1,4 +1,5 @@
-//! The example of DESIGN §4, verbatim, lowered field by field.
+//! The example of docs/model.md#where-the-litmus-language-comes-from (the scenario the project's
+//! specification first wrote), verbatim, lowered field by field.
 
 use pinlab_model::device::DeviceKind;
 use pinlab_model::fs::FsKind;
@@ -40,13 +41,13 @@ fn pos(line: u32, col: u32) -> Pos {
 
 #[test]
 fn the_design_example_lowers_field_by_field() {
-    let s = match pinlab_litmus::parse("DESIGN.md", DESIGN_EXAMPLE) {
+    let s = match pinlab_litmus::parse("docs/model.md", DESIGN_EXAMPLE) {
         Ok(s) => s,
         Err(d) => panic!("{}", d.render(DESIGN_EXAMPLE)),
     };
     assert_eq!(s.name, "ext4-rdma-redirty-after-writeback");
     assert_eq!(s.doc.as_deref(), Some("RDMA keeps writing a file page after writeback cleaned it (seed 003: 'things go boom')"));
-    assert_eq!(s.source, "DESIGN.md");
+    assert_eq!(s.source, "docs/model.md");
     assert_eq!(
         s.fs,
         FsConfig {
@@ -199,14 +200,12 @@ fn the_design_example_lowers_field_by_field() {
 }
 
 #[test]
-fn the_design_example_is_in_design_md() {
-    // Guards the copy above against drifting from the document, when the document is at hand
-    // (shared/ sits beside the repository on developers' machines and in CI).
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/DESIGN.md");
-    if let Ok(design) = std::fs::read_to_string(path) {
-        assert!(
-            design.contains(DESIGN_EXAMPLE),
-            "DESIGN §4's example changed: update tests/design_example.rs"
-        );
-    }
+fn the_design_example_is_in_docs_model_md() {
+    // Guards the copy above against drifting from the document that shows it.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/model.md");
+    let doc = std::fs::read_to_string(path).expect("docs/model.md");
+    assert!(
+        doc.contains(DESIGN_EXAMPLE),
+        "the example in docs/model.md#where-the-litmus-language-comes-from changed: update tests/design_example.rs"
+    );
 }

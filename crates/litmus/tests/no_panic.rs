@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 
 const VALID: &[&str] = &[
-    // The DESIGN §4 example as the catalog carries it (with its argument comments).
+    // The docs/model.md example as the catalog carries it (with its argument comments).
     include_str!("../../../litmus/ext4-rdma-redirty-after-writeback.litmus"),
     "litmus every-op
 fs btrfs blocks=8 integrity

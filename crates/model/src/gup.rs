@@ -353,7 +353,7 @@ impl Ctx<'_, '_, '_> {
             self.charge_pin(h.pin_call_cost);
         }
         // A layout is a block map: tmpfs and hugetlbfs have none to lease. The lease is for pins
-        // of file pages (DESIGN §2): a write pin of a private mapping holds anonymous COW copies.
+        // of file pages (docs/model.md#handling): a write pin of a private mapping holds anonymous COW copies.
         let file_pages = (0..end - start).any(|k| {
             let (fr, _) = self.s.pinned[self.w.handle_slot(handle, k)];
             fr != NONE

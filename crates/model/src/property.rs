@@ -1,4 +1,4 @@
-//! The oracle: the nine properties of DESIGN §3.
+//! The oracle: the nine properties of docs/model.md#properties.
 
 use serde::Serialize;
 

@@ -155,7 +155,7 @@ impl Ctx<'_, '_, '_> {
     }
 
     pub fn violate(&mut self, p: Property, why: impl FnOnce() -> String) {
-        // fs-tolerant removes the assumption `mkwrite-contract` checks (DESIGN §3).
+        // fs-tolerant removes the assumption `mkwrite-contract` checks (docs/model.md#properties).
         if p == Property::MkwriteContract && self.w.design.handling.fs_tolerant {
             return;
         }

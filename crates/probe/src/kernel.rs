@@ -81,7 +81,7 @@ pub fn inexpressible(sc: &Scenario, kind: BackingKind, schedule: &Schedule) -> O
                         "rdma-odp" => return Some("rdma-odp needs an ODP-capable RDMA NIC".into()),
                         "gpu-hmm" => return Some("gpu-hmm needs a GPU driver using HMM".into()),
                         "rdma" | "vfio" if !write => {
-                            return Some("a read-only long-term pin: io_uring, which stands for RDMA here, always pins with FOLL_WRITE (research/real-kernel.md surprise 2)".into())
+                            return Some("a read-only long-term pin: io_uring, which stands for RDMA here, always pins with FOLL_WRITE (docs/sources.md#surprises, surprise 2)".into())
                         }
                         _ => {}
                     }

@@ -1,5 +1,5 @@
 //! `pinlab probe --pin-matrix`: the kernel selftest-style matrix (tools/testing/selftests/mm/
-//! gup_longterm.c, widened as in research/real-kernel.md): backing × MAP_SHARED/MAP_PRIVATE ×
+//! gup_longterm.c, widened as in docs/sources.md#what-a-real-kernel-does-measured): backing × MAP_SHARED/MAP_PRIVATE ×
 //! PROT_READ/PROT_READ|PROT_WRITE × pin method. Each cell is a small litmus scenario, so the
 //! kernel runs it and the model of `upstream` predicts it through the same path as any scenario.
 

@@ -1,7 +1,7 @@
 //! `docs/designs.md`: one section per preset, generated from the tool's own results so it cannot
 //! go stale (`pinlab designs --markdown`; a test compares the file with the output).
 //!
-//! Each section: who proposed the design (seed file and message), the mechanism in three
+//! Each section: who proposed the design (seed thread and message), the mechanism in three
 //! sentences, its row of the matrix, and the `explain` trace of its most instructive failure
 //! (see `instructive_failure`).
 
@@ -12,39 +12,63 @@ use pinlab_model::property::Property;
 use pinlab_model::scenario::Scenario;
 use std::fmt::Write as _;
 
-/// The seed threads (`../shared/seeds/`): number, file, who and when, what message.
+/// The seed threads (docs/sources.md#the-seed-threads): number, anchor in docs/sources.md, who
+/// and when, the subject (quoted) or what the message is.
 const SEEDS: &[(&str, &str, &str, &str)] = &[
     (
         "000",
-        "000_4012077be4f7fdb3.txt",
+        "lameter-2019",
         "Christopher Lameter, 7 Mar 2019",
-        "Re: [PATCH v3 1/1] mm: introduce put_user_page*(), placeholder versions",
+        "\"Re: [PATCH v3 1/1] mm: introduce put_user_page*(), placeholder versions\"",
     ),
     (
         "001",
-        "001_9d4d190241d41ab1.txt",
+        "chinner-2018",
         "Dave Chinner, 1 Oct 2018",
-        "Re: [PATCH 0/4] get_user_pages*() and RDMA: first steps",
+        "\"Re: [PATCH 0/4] get_user_pages*() and RDMA: first steps\"",
     ),
     (
         "002",
-        "002_4fc01f24d09d3a50.txt",
+        "kara-lsfmm-2018",
         "Jan Kara, 2018",
-        "LSF/MM 2018 topic proposal on get_user_pages() and filesystems",
+        "an LSF/MM 2018 topic proposal on get_user_pages() and filesystems (linux-mm)",
     ),
     (
         "003",
-        "003_53492049d1d6eed3.txt",
+        "glisse-chinner-2018",
         "Jerome Glisse and Dave Chinner, 12-14 Dec 2018",
-        "Re: [PATCH 1/2] mm: introduce put_user_page*(), placeholder versions",
+        "\"Re: [PATCH 1/2] mm: introduce put_user_page*(), placeholder versions\"",
     ),
     (
         "004",
-        "004_6d41dd4735257cf0.txt",
+        "kara-wilcox-2018",
         "Jan Kara and Matthew Wilcox, 19 Jun 2018",
-        "reply to Wilcox's PageGot proposal (linux-rdma)",
+        "a reply to Wilcox's PageGot proposal (linux-rdma)",
     ),
 ];
+
+/// `text` with every `docs/sources.md#ANCHOR` and `docs/model.md#ANCHOR` in it made a link that
+/// resolves from docs/designs.md.
+fn doc_links(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = ["docs/sources.md#", "docs/model.md#"]
+        .iter()
+        .filter_map(|p| rest.find(p).map(|i| (i, *p)))
+        .min()
+    {
+        let (i, prefix) = at;
+        let anchor_len = rest[i + prefix.len()..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len() - i - prefix.len());
+        let target = &rest[i + "docs/".len()..i + prefix.len() + anchor_len];
+        out.push_str(&rest[..i]);
+        let _ = write!(out, "[{target}]({target})");
+        rest = &rest[i + prefix.len() + anchor_len..];
+    }
+    out.push_str(rest);
+    out
+}
 
 fn rank(v: &Verdict) -> u8 {
     match v {
@@ -140,7 +164,7 @@ pub fn designs_markdown(rows: &[Row], designs: &[Design]) -> String {
     out.push_str("     cargo run --release -- designs --markdown > docs/designs.md -->\n\n");
     let _ = writeln!(
         out,
-        "One section per preset of DESIGN §2: who proposed it, the mechanism, its verdicts over the {} catalog scenarios, and the trace of its most instructive failure (an unsafe or hanging scenario, else a refusal, that the most other presets get safe). Seed files are in `../shared/seeds/`. Verdicts as in `pinlab matrix`: {}.\n",
+        "One section per preset ([model.md](model.md#presets)): who proposed it, the mechanism, its verdicts over the {} catalog scenarios, and the trace of its most instructive failure (an unsafe or hanging scenario, else a refusal, that the most other presets get safe). The seed threads are described in [sources.md](sources.md#the-seed-threads). Verdicts as in `pinlab matrix`: {}.\n",
         rows.len(),
         Property::ALL
             .iter()
@@ -156,13 +180,13 @@ pub fn designs_markdown(rows: &[Row], designs: &[Design]) -> String {
             .find(|p| Some(p.name) == d.preset)
             .expect("designs are presets");
         let _ = writeln!(out, "## `{}` ({}+{})\n", p.name, p.tracking, p.handling);
-        let _ = writeln!(out, "**Proposed:** {}.", p.source);
-        for (_, file, who, what) in seeds_of(p.source) {
-            let _ = writeln!(out, "Seed `{file}`: {who}, \"{what}\".");
+        let _ = writeln!(out, "**Proposed:** {}.", doc_links(p.source));
+        for (n, anchor, who, what) in seeds_of(p.source) {
+            let _ = writeln!(out, "[Seed {n}](sources.md#{anchor}): {who}, {what}.");
         }
-        if p.source.contains("research/") {
+        if p.source.contains("docs/sources.md#what-upstream-linux-did") {
             out.push_str(
-                "Facts: `../shared/research/kernel-gup.md`, `../shared/research/real-kernel.md`.\n",
+                "Facts: [what upstream Linux did](sources.md#what-upstream-linux-did), [what a real kernel does, measured](sources.md#what-a-real-kernel-does-measured).\n",
             );
         }
         let _ = writeln!(out, "\n**Mechanism.** {}\n", p.mechanism);
@@ -206,7 +230,7 @@ pub fn designs_markdown(rows: &[Row], designs: &[Design]) -> String {
                     out,
                     "**Most instructive failure:** `{}` ({}), `{}` here; safe under {}.\n",
                     r.scenario.name,
-                    r.scenario.doc.as_deref().unwrap_or(""),
+                    doc_links(r.scenario.doc.as_deref().unwrap_or("")),
                     r.cells[i].result.verdict.text(),
                     if others.is_empty() {
                         "no other preset".to_string()
@@ -257,7 +281,11 @@ fn variants_markdown(rows: &[Row], out: &mut String) {
         let summary: String = cs
             .next()
             .map_or(String::new(), |c| c.to_uppercase().chain(cs).collect());
-        let _ = writeln!(out, "### `{name}`\n\n{summary}.\n\n**Proposed:** {seed}.\n");
+        let _ = writeln!(
+            out,
+            "### `{name}`\n\n{summary}.\n\n**Proposed:** {}.\n",
+            doc_links(seed)
+        );
         let mut lines = Vec::new();
         for r in rows {
             for e in &r.scenario.expects {

@@ -833,7 +833,7 @@ mod tests {
     use super::*;
     use pinlab_check::{check, Limits};
 
-    /// DESIGN §4's scenario: under legacy B reaches the disk in 1 of 3 final outcomes.
+    /// The scenario of docs/model.md#where-the-litmus-language-comes-from: under legacy B reaches the disk in 1 of 3 final outcomes.
     const REDIRTY: &str = "litmus ex\nfs ext4 blocks=4\nfile f pages=1\nmmap m = f shared rw\ndevice nic rdma\nthread app {\n  store m[0] = A\n  pin p = nic m[0..1] write longterm\n  dma p[0] = B\n  fsync f\n  dma p[0] = C\n  fsync f\n  unpin p dirty\n}\nthread flusher {\n  writeback f\n}\nexists (disk f[0] = B)\n";
 
     fn scenario(expect: &str) -> Scenario {

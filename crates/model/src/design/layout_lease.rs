@@ -3,7 +3,7 @@ use super::{Handling, OpCost, PROCEED};
 /// Seed 001 (Chinner, Oct 2018): "We could address these use-after-free situations via forcing
 /// RDMA to use file layout leases and revoke the lease when we need to modify the backing store
 /// on leased files. However, this doesn't solve the need for filesystems to receive write fault
-/// notifications". Ira Weiny's F_LAYOUT RFC (2019, research/kernel-gup.md §4) built it on
+/// notifications". Ira Weiny's F_LAYOUT RFC (2019, docs/sources.md#fs-dax) built it on
 /// dax_layout_busy_page(), so short-term DAX pins are still waited for.
 pub static LAYOUT_LEASE: Handling = Handling {
     name: "layout-lease",

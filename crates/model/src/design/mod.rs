@@ -63,7 +63,7 @@ pub static PRESETS: &[Preset] = &[
     Preset { name: "page-got", tracking: "page-got", handling: "wait", source: "seed 004 (Wilcox, Kara, Jun 2018): PageGot flag and count in page->lru, pinned pages off the LRU", mechanism: "A PageGot flag and an exact got-count live in the page->lru space, so a pinned page leaves the LRU and its aging is lost. folio_maybe_dma_pinned() is exact: no false positives. Writeback, truncate and reclaim wait for pinned pages, with pin-wait's unbounded waits." },
     Preset { name: "virtual-vma", tracking: "virtual-vma", handling: "wait", source: "seed 004 (Kara, Jun 2018): a virtual VMA in the inode's mapping tree, like an mlocked mapping", mechanism: "Each pin inserts a pseudo-VMA for the pinned file range into the inode's i_mmap interval tree, like an mlocked mapping, at the cost of a tree update per pin and unpin. File-range operations find pins there without space in struct page. Writeback and truncate wait for covered pages, even when the pin holds a different frame (a private COW copy); reclaim, as for an mlocked page, moves a covered page aside and never waits." },
     Preset { name: "fs-tolerant", tracking: "pincount", handling: "fs-tolerant", source: "seed 002 (Kara): remove the assumption: bounce buffers for DIF/DIX, filesystems cope with pages dirtied behind their back", mechanism: "Filesystems drop the assumption, as Kara proposes: a page dirtied without ->page_mkwrite is written if its storage is already allocated or reserved, and its data is discarded otherwise. On btrfs every rewrite needs a new extent, so every page dirtied behind its back is discarded: durability sees each loss. Where writes must be stable (checksums, DIF/DIX), every page goes out from a bounce copy; a DMA write to a clean page is still not dirty, so fsync can miss it." },
-    Preset { name: "upstream", tracking: "pincount", handling: "upstream", source: "research/kernel-gup.md: Linux today (FOLL_PIN v5.7, writable FOLL_LONGTERM refused on dirty-tracked files v6.5)", mechanism: "Linux today: FOLL_PIN with the 1024 bias; writable FOLL_LONGTERM pins of shared dirty-tracked file mappings fail with EFAULT (v6.5), long-term pins of fs-DAX with EOPNOTSUPP, and read-only long-term pins of private file mappings are unshared. Reclaim keeps pinned folios and their buffers (v6.4), DAX truncate waits for busy pages, and fault-capable devices use mmu notifiers. Short-term pins (O_DIRECT) still race with writeback, which ext4 answers by warning and skipping." },
+    Preset { name: "upstream", tracking: "pincount", handling: "upstream", source: "docs/sources.md#what-upstream-linux-did: Linux today (FOLL_PIN v5.7, writable FOLL_LONGTERM refused on dirty-tracked files v6.5)", mechanism: "Linux today: FOLL_PIN with the 1024 bias; writable FOLL_LONGTERM pins of shared dirty-tracked file mappings fail with EFAULT (v6.5), long-term pins of fs-DAX with EOPNOTSUPP, and read-only long-term pins of private file mappings are unshared. Reclaim keeps pinned folios and their buffers (v6.4), DAX truncate waits for busy pages, and fault-capable devices use mmu notifiers. Short-term pins (O_DIRECT) still race with writeback, which ext4 answers by warning and skipping." },
 ];
 
 #[derive(Debug)]
@@ -71,7 +71,7 @@ pub struct Preset {
     pub name: &'static str,
     pub tracking: &'static str,
     pub handling: &'static str,
-    /// Who proposed it, where (seed file and message, or research note).
+    /// Who proposed it, where: a seed thread and its message, or a section of docs/sources.md.
     pub source: &'static str,
     /// The mechanism in three sentences (docs/designs.md).
     pub mechanism: &'static str,
@@ -206,7 +206,7 @@ pub struct Handling {
     pub name: &'static str,
     pub summary: &'static str,
     pub seed: &'static str,
-    /// Only used by a preset (not one of DESIGN §2's combinable handlings).
+    /// Only used by a preset (not one of the combinable handlings of docs/model.md#handling).
     pub preset_only: bool,
     /// The handling's veto on a pin, checked per VMA before any page is faulted in.
     pub refuse: fn(&PinRequest) -> Option<Errno>,
@@ -425,7 +425,7 @@ mod tests {
         assert_eq!(
             (TRACKINGS.len(), combinable),
             (6, 11),
-            "DESIGN §2's 5 tracking mechanisms and 8 handlings, and the seeds' variants: page-got-evict, refuse-longterm-wait, writeback-mark, revoke"
+            "the presets' 5 tracking mechanisms and 8 handlings, and the seeds' variants: page-got-evict, refuse-longterm-wait, writeback-mark, revoke (docs/model.md#designs)"
         );
         for d in &pairs {
             let name = format!("{}+{}", d.tracking.name, d.handling.name);

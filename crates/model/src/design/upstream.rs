@@ -14,10 +14,10 @@ fn refuse(req: &PinRequest) -> Option<Errno> {
 pub static UPSTREAM: Handling = Handling {
     name: "upstream",
     summary: "Linux today: writable long-term pins of dirty-tracked shared file mappings fail with EFAULT, long-term pins of fs-DAX with EOPNOTSUPP; short-term pins race with writeback; reclaim keeps pinned folios and their buffers; DAX truncate waits for busy pages",
-    seed: "research/kernel-gup.md §1.3-1.5, §4 and research/real-kernel.md (measured on 6.18)",
+    seed: "docs/sources.md#what-upstream-linux-did (pin consumers, long-term pins and their refusal, fs-DAX) and docs/sources.md#what-a-real-kernel-does-measured (measured on 6.18)",
     preset_only: true,
     refuse,
-    // dax_break_layout() / dax_layout_busy_page() (fs/dax.c, research §4).
+    // dax_break_layout() / dax_layout_busy_page() (fs/dax.c, docs/sources.md#fs-dax).
     dax_truncate_pinned: OnPinned::Wait,
     reclaim_pinned: OnPinned::KeepBuffers,
     unshare_ro_longterm_private: true,

@@ -1,4 +1,4 @@
-//! Filesystems: each is a set of rules the model applies (DESIGN §1's table), one file each.
+//! Filesystems: each is a set of rules the model applies (docs/model.md#filesystems), one file each.
 //!
 //! Adding a filesystem is one new file defining an `FsRules` and one line in `FILESYSTEMS`.
 
@@ -34,7 +34,7 @@ pub enum Unprepared {
     /// redirties; no space means the data is dropped with ENOSPC (`no-late-enospc`).
     CowFixup,
     /// iomap (`iomap_writepage_map_blocks`): written if blocks are allocated; an `IOMAP_HOLE`
-    /// range is silently skipped (research/kernel-gup.md §3.2).
+    /// range is silently skipped (docs/sources.md#xfs-and-iomap).
     WriteIfMapped,
 }
 
