@@ -141,18 +141,7 @@ fn spec(extended: bool) -> impl Strategy<Value = Spec> {
         prop_oneof![1 => prop::collection::vec(0..DEVICES.len(), 0..=0), 8 => prop::collection::vec(0..DEVICES.len(), 1..=2)],
         prop::collection::vec(thread_spec(extended), 2..=3),
     )
-        .prop_map(
-            |(fs, blocks, integrity, files, maps, devices, threads)| Spec {
-                fs,
-                blocks,
-                integrity,
-                files,
-                maps,
-                devices,
-                threads,
-                cond: None,
-            },
-        )
+        .prop_map(Spec::from)
 }
 
 fn parse(text: &str) -> Option<Scenario> {

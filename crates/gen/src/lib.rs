@@ -646,7 +646,27 @@ impl Spec {
         } else {
             None
         };
-        Ok(Spec {
+        let mut spec = Spec::from((fs, blocks, integrity, files, maps, devices, threads));
+        spec.cond = cond;
+        Ok(spec)
+    }
+}
+
+/// The parts of a spec, in field order: what a generator draws.
+pub type SpecParts = (
+    usize,
+    u8,
+    bool,
+    Vec<FileSpec>,
+    Vec<MapSpec>,
+    Vec<usize>,
+    Vec<Vec<OpSpec>>,
+);
+
+impl From<SpecParts> for Spec {
+    /// A spec without a final condition.
+    fn from((fs, blocks, integrity, files, maps, devices, threads): SpecParts) -> Spec {
+        Spec {
             fs,
             blocks,
             integrity,
@@ -654,8 +674,8 @@ impl Spec {
             maps,
             devices,
             threads,
-            cond,
-        })
+            cond: None,
+        }
     }
 }
 
