@@ -9,9 +9,8 @@
 //! each kind at the end.
 
 use pinlab_check::oracle::{cross_check, cross_check_world, CrossCheck, CrossLimits, Disagreement};
+use pinlab_gen::{render, FileSpec, MapSpec, OpSpec, Shape, Spec, DEVICES};
 use pinlab_model::design::Design;
-use pinlab_model::device::DeviceKind;
-use pinlab_model::device::Flag;
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Scenario;
 use pinlab_model::{Mutation, World};
@@ -36,86 +35,8 @@ fn designs() -> Vec<Design> {
 
 // Random scenarios --------------------------------------------------------------------------------
 
-const FILESYSTEMS: &[&str] = &[
-    "ext4",
-    "xfs",
-    "btrfs",
-    "tmpfs",
-    "memfd",
-    "hugetlbfs",
-    "ext4-dax",
-    "xfs-dax",
-];
-const DEVICES: &[&str] = &[
-    "rdma",
-    "dio",
-    "process_vm_writev",
-    "io_uring",
-    "vmsplice",
-    "rdma-odp",
-    "gpu-hmm",
-    "vfio",
-];
-const VALUES: &[&str] = &["A", "B", "C"];
-
-#[derive(Clone, Debug)]
-struct FileSpec {
-    pages: u8,
-    /// Per page: a value index, or None for a hole; None for no `data=` at all.
-    data: Option<Vec<Option<u8>>>,
-    refs: u16,
-}
-
-#[derive(Clone, Debug)]
-enum MapSpec {
-    File { file: u8, shared: bool, rw: bool },
-    Anon { pages: u8, rw: bool },
-}
-
-/// An op with raw indexes, resolved (modulo what exists) when rendered.
-#[derive(Clone, Debug)]
-enum OpSpec {
-    Store(u8, u8, u8),
-    Load(u8, u8),
-    Write(u8, u8, u8),
-    Read(u8, u8),
-    Pin {
-        dev: u8,
-        map: u8,
-        start: u8,
-        len: u8,
-        write: bool,
-        longterm: bool,
-    },
-    DmaWrite(u8, u8, u8),
-    DmaRead(u8, u8),
-    Unpin(u8, bool),
-    Fsync(u8),
-    Sync,
-    Writeback(u8),
-    Truncate(u8, u8),
-    Punch(u8, u8),
-    Reclaim,
-    Freeze,
-    Thaw,
-    Munmap(u8),
-    Mprotect(u8, bool),
-    Seal(u8),
-    Fallocate(u8, u8),
-    Complete(u8),
-    WaitForCompletion(u8),
-}
-
-#[derive(Clone, Debug)]
-struct Spec {
-    fs: usize,
-    blocks: u8,
-    integrity: bool,
-    files: Vec<FileSpec>,
-    maps: Vec<MapSpec>,
-    devices: Vec<usize>,
-    threads: Vec<Vec<OpSpec>>,
-}
+// The scenario types and their rendering are pinlab-gen's (shared with the fuzz targets); the
+// strategies here keep them small, so that every interleaving can usually be enumerated.
 
 fn file_spec() -> impl Strategy<Value = FileSpec> {
     (
@@ -220,220 +141,7 @@ fn spec(extended: bool) -> impl Strategy<Value = Spec> {
         prop_oneof![1 => prop::collection::vec(0..DEVICES.len(), 0..=0), 8 => prop::collection::vec(0..DEVICES.len(), 1..=2)],
         prop::collection::vec(thread_spec(extended), 2..=3),
     )
-        .prop_map(
-            |(fs, blocks, integrity, files, maps, devices, threads)| Spec {
-                fs,
-                blocks,
-                integrity,
-                files,
-                maps,
-                devices,
-                threads,
-            },
-        )
-}
-
-/// The most ops all threads together get: enough for every interaction, few enough that the
-/// enumeration of every interleaving usually completes.
-const MAX_OPS: usize = 12;
-
-fn render(s: &Spec) -> String {
-    let fs = FILESYSTEMS[s.fs];
-    let dax = fs.ends_with("-dax");
-    let mut t = format!("litmus random\nfs {fs} blocks={}", s.blocks);
-    if s.integrity {
-        t.push_str(" integrity");
-    }
-    t.push('\n');
-    for (i, f) in s.files.iter().enumerate() {
-        t.push_str(&format!("file f{i} pages={}", f.pages));
-        if let Some(d) = &f.data {
-            let d: Vec<&str> = d
-                .iter()
-                .map(|v| v.map_or("hole", |v| VALUES[v as usize]))
-                .collect();
-            t.push_str(&format!(" data={}", d.join(",")));
-        }
-        if f.refs > 0 && !dax {
-            t.push_str(&format!(" refs={}", f.refs));
-        }
-        t.push('\n');
-    }
-    let nfiles = s.files.len() as u8;
-    let mut map_pages = Vec::new();
-    for (i, m) in s.maps.iter().enumerate() {
-        match *m {
-            MapSpec::File { file, shared, rw } => {
-                let file = file % nfiles;
-                map_pages.push(s.files[file as usize].pages);
-                t.push_str(&format!(
-                    "mmap m{i} = f{file} {} {}\n",
-                    if shared { "shared" } else { "private" },
-                    if rw { "rw" } else { "ro" }
-                ));
-            }
-            MapSpec::Anon { pages, rw } => {
-                map_pages.push(pages);
-                t.push_str(&format!(
-                    "anon m{i} pages={pages} {}\n",
-                    if rw { "rw" } else { "ro" }
-                ));
-            }
-        }
-    }
-    for (i, d) in s.devices.iter().enumerate() {
-        t.push_str(&format!("device d{i} {}\n", DEVICES[*d]));
-    }
-    let nmaps = map_pages.len() as u8;
-    let ndevs = s.devices.len() as u8;
-    // Pins first: handles are global, so a dma may name a pin of any thread.
-    let mut pins: Vec<u8> = Vec::new(); // handle -> pages
-    let mut budget = MAX_OPS;
-    let mut kept: Vec<Vec<&OpSpec>> = Vec::new();
-    for th in &s.threads {
-        let mut v = Vec::new();
-        for op in th {
-            if budget == 0 {
-                break;
-            }
-            budget -= 1;
-            v.push(op);
-        }
-        kept.push(v);
-    }
-    for th in &kept {
-        for op in th {
-            if let OpSpec::Pin {
-                map, start, len, ..
-            } = **op
-            {
-                if nmaps > 0 && ndevs > 0 {
-                    let pages = map_pages[(map % nmaps) as usize];
-                    let a = start % pages;
-                    let n = 1 + len % (pages - a);
-                    pins.push(n);
-                }
-            }
-        }
-    }
-    // A wait for a completion nobody completes is a parse error: leave such waits out.
-    let completed: Vec<u8> = kept
-        .iter()
-        .flatten()
-        .filter_map(|op| match **op {
-            OpSpec::Complete(c) => Some(c % 2),
-            _ => None,
-        })
-        .collect();
-    let mut handle = 0usize;
-    let mut unpinned = vec![false; pins.len()];
-    let mut reg = 0usize;
-    let mut threads = String::new();
-    for (ti, th) in kept.iter().enumerate() {
-        let mut body = String::new();
-        for op in th {
-            let line = match **op {
-                OpSpec::Store(m, p, v) if nmaps > 0 => {
-                    let m = m % nmaps;
-                    format!(
-                        "store m{m}[{}] = {}",
-                        p % map_pages[m as usize],
-                        VALUES[(v % 3) as usize]
-                    )
-                }
-                OpSpec::Load(m, p) if nmaps > 0 => {
-                    let m = m % nmaps;
-                    reg += 1;
-                    format!("load m{m}[{}] -> r{reg}", p % map_pages[m as usize])
-                }
-                OpSpec::Write(f, p, v) if fs != "hugetlbfs" => {
-                    format!(
-                        "write f{}[{}] = {}",
-                        f % nfiles,
-                        p % 3,
-                        VALUES[(v % 3) as usize]
-                    )
-                }
-                OpSpec::Read(f, p) if fs != "hugetlbfs" => {
-                    reg += 1;
-                    format!("read f{}[{}] -> r{reg}", f % nfiles, p % 3)
-                }
-                OpSpec::Pin {
-                    dev,
-                    map,
-                    start,
-                    write,
-                    longterm,
-                    ..
-                } if nmaps > 0 && ndevs > 0 => {
-                    let d = dev % ndevs;
-                    let kind = DeviceKind::from_name(DEVICES[s.devices[d as usize]])
-                        .unwrap()
-                        .rules();
-                    let m = map % nmaps;
-                    let a = start % map_pages[m as usize];
-                    let n = pins[handle];
-                    let mut l = format!("pin p{handle} = d{d} m{m}[{a}..{}]", a + n);
-                    if write && kind.write != Flag::Forbidden {
-                        l.push_str(" write");
-                    }
-                    if longterm && kind.longterm != Flag::Forbidden {
-                        l.push_str(" longterm");
-                    }
-                    handle += 1;
-                    l
-                }
-                OpSpec::DmaWrite(h, k, v) if !pins.is_empty() => {
-                    let h = h as usize % pins.len();
-                    format!("dma p{h}[{}] = {}", k % pins[h], VALUES[(v % 3) as usize])
-                }
-                OpSpec::DmaRead(h, k) if !pins.is_empty() => {
-                    let h = h as usize % pins.len();
-                    reg += 1;
-                    format!("dma p{h}[{}] -> r{reg}", k % pins[h])
-                }
-                OpSpec::Unpin(h, dirty) if !pins.is_empty() => {
-                    let h = h as usize % pins.len();
-                    if unpinned[h] {
-                        continue;
-                    }
-                    unpinned[h] = true;
-                    format!("unpin p{h}{}", if dirty { " dirty" } else { "" })
-                }
-                OpSpec::Fsync(f) => format!("fsync f{}", f % nfiles),
-                OpSpec::Sync => "sync".into(),
-                OpSpec::Writeback(f) => format!("writeback f{}", f % nfiles),
-                OpSpec::Truncate(f, n) => format!("truncate f{} {n}", f % nfiles),
-                OpSpec::Punch(f, p) => format!("punch f{} {}", f % nfiles, p % 2),
-                OpSpec::Reclaim => "reclaim".into(),
-                OpSpec::Freeze => "freeze".into(),
-                OpSpec::Thaw => "thaw".into(),
-                OpSpec::Munmap(m) if nmaps > 0 => format!("munmap m{}", m % nmaps),
-                OpSpec::Mprotect(m, rw) if nmaps > 0 => {
-                    format!("mprotect m{} {}", m % nmaps, if rw { "rw" } else { "ro" })
-                }
-                OpSpec::Seal(f) if fs == "memfd" => {
-                    reg += 1;
-                    format!("seal f{} write -> r{reg}", f % nfiles)
-                }
-                OpSpec::Fallocate(f, p) => format!("fallocate f{} {}", f % nfiles, p % 3),
-                OpSpec::Complete(c) => format!("complete x{}", c % 2),
-                OpSpec::WaitForCompletion(c) if completed.contains(&(c % 2)) => {
-                    format!("wait_for_completion x{}", c % 2)
-                }
-                _ => continue,
-            };
-            body.push_str("  ");
-            body.push_str(&line);
-            body.push('\n');
-        }
-        if body.is_empty() {
-            continue;
-        }
-        threads.push_str(&format!("thread t{ti} {{\n{body}}}\n"));
-    }
-    t.push_str(&threads);
-    t
+        .prop_map(Spec::from)
 }
 
 fn parse(text: &str) -> Option<Scenario> {
@@ -460,7 +168,7 @@ impl std::fmt::Debug for Case {
 
 fn scenarios() -> impl Strategy<Value = Case> {
     spec(parser_extended()).prop_filter_map("does not parse", |s| {
-        let text = render(&s);
+        let text = render(&s, &Shape::SMALL);
         parse(&text).map(|sc| Case { text, sc })
     })
 }

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use pinlab_model::device::{DeviceKind, Flag};
 use pinlab_model::fs::FsKind;
+use pinlab_model::limits;
 use pinlab_model::scenario::{
     CondExpr, Condition, DeviceDecl, Errno, Expect, ExpectedVerdict, FileDecl, FsConfig, Loc,
     MapDecl, MapKind, Observed, Op, OpDecl, PinResult, Pos, Scenario, ThreadDecl, Value,
@@ -22,24 +23,27 @@ use crate::diag::{Diagnostic, LineIndex};
 use crate::lexer::{shorten, Span};
 use crate::suggest::{closest, did_you_mean, with_suggestion};
 
+// The limits are the model's (`pinlab_model::limits`, which bounds every counter of a state by
+// them); the parser enforces them, with positions and hints.
+
 /// Most pages a file or a mapping may have (files can grow to it by write(2) or truncate).
-pub const MAX_PAGES: u64 = 8;
+pub const MAX_PAGES: u64 = limits::MAX_FILE_PAGES as u64;
 /// Most threads in a scenario.
-pub const MAX_THREADS: usize = 8;
+pub const MAX_THREADS: usize = limits::MAX_THREADS;
 /// Most distinct values besides the initial content `0`.
-pub const MAX_VALUES: usize = 200;
+pub const MAX_VALUES: usize = limits::MAX_VALUES;
 /// Most free data blocks (`fs ... blocks=N`).
-pub const MAX_BLOCKS: u64 = 64;
+pub const MAX_BLOCKS: u64 = limits::MAX_BLOCKS as u64;
 /// Most files, and most mappings (anonymous ones included), in one scenario: the model indexes
 /// frames, blocks and PTEs with a byte.
-pub const MAX_FILES: usize = 8;
-pub const MAX_MAPS: usize = 8;
+pub const MAX_FILES: usize = limits::MAX_FILES;
+pub const MAX_MAPS: usize = limits::MAX_MAPS;
 /// Most ops in one scenario (all threads together): each may be a write with its own identity.
-pub const MAX_OPS: usize = 200;
-/// Most `refs=K`: leaves the 16-bit refcount room for eight 1024-biased pins and the mappings.
-const MAX_REFS: u64 = 50_000;
+pub const MAX_OPS: usize = limits::MAX_OPS;
+/// Most `refs=K`.
+const MAX_REFS: u64 = limits::MAX_REFS as u64;
 /// Free data blocks when `blocks=` is not given.
-pub const DEFAULT_BLOCKS: u8 = 16;
+pub const DEFAULT_BLOCKS: u8 = limits::DEFAULT_BLOCKS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -596,6 +600,8 @@ impl Lower<'_> {
         let mut file_idx = 0usize;
         let mut map_idx = 0usize;
         let mut unpinned: HashMap<usize, u32> = HashMap::new();
+        // Each pin op's keyword and page count, in file order (the page-frame bound).
+        let mut pins: Vec<(Span, u8)> = Vec::new();
 
         // An expect line's answer needs a condition, wherever it is written (a broken one counts:
         // it has its own error).
@@ -782,6 +788,9 @@ impl Lower<'_> {
                     let mut ops = Vec::new();
                     for op in &t.ops {
                         if let Some(o) = self.lower_op(op, &mut unpinned) {
+                            if let Op::Pin { start, end, .. } = o {
+                                pins.push((op.kw.clone(), end - start));
+                            }
                             ops.push(OpDecl {
                                 op: o,
                                 pos: self.pos(&op.kw),
@@ -917,7 +926,7 @@ impl Lower<'_> {
             })
             .collect();
         let (fs, _) = fs?;
-        Some(Scenario {
+        let sc = Scenario {
             name: name?,
             doc: doc.map(|(d, _)| d),
             source: source_name.to_string(),
@@ -932,7 +941,43 @@ impl Lower<'_> {
             threads,
             condition: cond.map(|(c, _)| c),
             expects,
-        })
+        };
+        self.check_frames(&sc, &pins);
+        self.errors.is_empty().then_some(sc)
+    }
+
+    /// The model numbers page frames with a byte: a scenario whose states could hold more
+    /// frames than that (`limits::frames_needed`) is an error at the pin that passes the limit.
+    fn check_frames(&mut self, sc: &Scenario, pins: &[(Span, u8)]) {
+        let base = limits::frames_base(sc);
+        let mut total = base;
+        for (i, (span, pages)) in pins.iter().enumerate() {
+            total += limits::frames_per_pin(*pages);
+            if total > limits::MAX_FRAMES {
+                let all = base
+                    + pins
+                        .iter()
+                        .map(|(_, p)| limits::frames_per_pin(*p))
+                        .sum::<usize>();
+                self.err(
+                    span.clone(),
+                    format!(
+                        "the scenario's states could hold {all} page frames, more than the model's {}",
+                        limits::MAX_FRAMES
+                    ),
+                    format!("pin number {} passes the limit", i + 1),
+                    Some(format!(
+                        "the model numbers page frames with a byte; a state may hold one per {} mapped page and page of a `refs=` file ({base} here, with one spare), and two per pinned page (the page a pin keeps after its file or mapping let go of it, or its gup-bounce copy, and one btrfs's fixup worker may keep): pin fewer pages, or use fewer files or mappings",
+                        if sc.fs.kind.rules().dax {
+                            "disk block (fs-DAX storage),"
+                        } else {
+                            "page-cache slot (8 a file),"
+                        }
+                    )),
+                );
+                return;
+            }
+        }
     }
 
     /// A page count in 1..=8.
@@ -949,8 +994,8 @@ impl Lower<'_> {
         None
     }
 
-    /// `refs=K`: a count that leaves room in the 16-bit refcount for every pin's 1024 bias, on a
-    /// filesystem that has a page cache.
+    /// `refs=K`: at most MAX_REFS (the model's refcount has room for it and every pin's 1024
+    /// bias besides), on a filesystem that has a page cache.
     fn lower_refs(&mut self, id: usize, refs: &Num) {
         if refs.value > MAX_REFS {
             self.err(

@@ -27,7 +27,10 @@ impl Ctx<'_, '_, '_> {
         };
         f.content = Content::default();
         f.flags = 0;
-        f.gen = f.gen.wrapping_add(1);
+        f.gen = f
+            .gen
+            .checked_add(1)
+            .expect("a block allocated more often than there are ops");
         self.set_extent(file, page, b, false);
         b
     }
@@ -120,7 +123,7 @@ impl Ctx<'_, '_, '_> {
     /// in use by GUP/DMA (any reference, FOLL_GET or FOLL_PIN: the test is the refcount).
     pub(crate) fn dax_layout_busy_page(&self, fr: u8) -> bool {
         let f = &self.s.frames[fr as usize];
-        f.refcount > f.mapcount as u16
+        f.refcount > u32::from(f.mapcount)
     }
 
     /// ext4_free_blocks() / xfs_bunmapi() on fs-DAX: the block, and so its storage, goes back to

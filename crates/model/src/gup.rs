@@ -244,7 +244,8 @@ impl Ctx<'_, '_, '_> {
         let tr = self.w.design.tracking;
         let sticky = tr.pin_ref == PinRef::Sticky;
         let f = &mut self.s.frames[fr as usize];
-        f.refcount += r;
+        // At most limits::MAX_REFCOUNT: a u16 overflowed with refs=50000 and sixteen pins.
+        f.refcount += u32::from(r);
         let was_got = f.has(pg::GOT);
         if dev.foll_pin {
             f.pincount += 1;
@@ -541,7 +542,7 @@ impl Ctx<'_, '_, '_> {
                 && tr.pin_ref != PinRef::Sticky
                 && f.pincount == 0
                 && on_lru(f.owner);
-            let rc = f.refcount.saturating_sub(r);
+            let rc = f.refcount.saturating_sub(u32::from(r));
             self.end_gup_writeback_mark(fr);
             self.call(|| {
                 format!(

@@ -44,7 +44,10 @@ impl World<'_> {
         // Recomputed from the design's definition, not through the model's own helper, so a
         // wrong reference count in the model cannot also hide here.
         for (handle, hs) in s.handles.iter().enumerate() {
-            if hs.result != PinResult::Ok || hs.released {
+            // A pin in progress (Pending) already holds the pages it has taken, one a step; a
+            // failed or refused pin holds none (gup_release_prefix), a released one none.
+            let in_progress = hs.result == PinResult::Pending;
+            if matches!(hs.result, PinResult::Err(_)) || hs.released {
                 continue;
             }
             let device = self.handle_device(handle);
@@ -61,12 +64,14 @@ impl World<'_> {
             for k in 0..self.handle_len(handle) {
                 let (fr, gen) = s.pinned[self.handle_slot(handle, k)];
                 if fr == NONE {
-                    // The zero page, returned without a pin: of a PROT_READ anonymous page, or
-                    // of an fs-DAX hole.
-                    if !matches!(
-                        self.sc.maps[self.handle_map(handle).0].kind,
-                        crate::scenario::MapKind::Anon { .. }
-                    ) && !self.fs.dax
+                    // Not taken yet (a pin in progress), or the zero page, returned without a
+                    // pin: of a PROT_READ anonymous page, or of an fs-DAX hole.
+                    if !in_progress
+                        && !matches!(
+                            self.sc.maps[self.handle_map(handle).0].kind,
+                            crate::scenario::MapKind::Anon { .. }
+                        )
+                        && !self.fs.dax
                     {
                         return Err(format!(
                             "a held pin of {} has no frame, but only anonymous memory and fs-DAX holes have a zero page to return",
@@ -113,7 +118,7 @@ impl World<'_> {
                     f.owner
                 ));
             }
-            if f.refcount as u32 != refs[i] {
+            if f.refcount != refs[i] {
                 return Err(format!(
                     "#{i} refcount {} but {} references are held",
                     f.refcount, refs[i]

@@ -13,6 +13,7 @@ pub mod fs;
 mod gup;
 pub mod history;
 mod invariants;
+pub mod limits;
 mod memfd;
 mod mm;
 mod ops;

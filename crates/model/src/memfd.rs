@@ -67,7 +67,7 @@ impl Ctx<'_, '_, '_> {
     /// refcount, expected). Any GUP reference counts — FOLL_PIN or FOLL_GET — so this does not
     /// depend on how the design tracks pins. Pages others hold with `refs=K` stand for other
     /// processes' read-only mappings: expected references too.
-    fn memfd_wait_for_pins(&self, file: usize) -> Option<(u8, u8, u16, u16)> {
+    fn memfd_wait_for_pins(&self, file: usize) -> Option<(u8, u8, u32, u32)> {
         (0..MAX_FILE_PAGES).find_map(|page| {
             let fr = self.s.pages[self.slot(file, page)].cache;
             if fr == NONE {
@@ -80,7 +80,7 @@ impl Ctx<'_, '_, '_> {
                 .iter()
                 .find(|&&(x, _)| x == fr)
                 .map_or(0, |&(_, k)| k);
-            let expected = 1 + f.mapcount as u16 + others;
+            let expected = 1 + u32::from(f.mapcount) + u32::from(others);
             (f.refcount != expected).then_some((page, fr, f.refcount, expected))
         })
     }

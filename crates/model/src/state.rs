@@ -78,8 +78,9 @@ pub mod freeze {
 pub struct Frame {
     pub owner: Owner,
     pub content: Content,
-    /// folio_ref_count(): page cache + one per PTE + GUP references (a FOLL_PIN adds 1024).
-    pub refcount: u16,
+    /// folio_ref_count(): page cache + one per PTE + GUP references (a FOLL_PIN adds 1024);
+    /// at most `limits::MAX_REFCOUNT`.
+    pub refcount: u32,
     /// DMA handles holding this frame (model bookkeeping; the kernel's exact `_pincount` only
     /// exists for large folios and for the page-got design).
     pub pincount: u8,
@@ -300,8 +301,11 @@ impl Pack for ThreadState {
     }
 }
 
+/// Bytes of a frame in the flat encoding.
+pub const FRAME_BYTES: usize = 15;
+
 impl Pack for Frame {
-    const N: usize = 14;
+    const N: usize = FRAME_BYTES;
     fn pack(&self, out: &mut Vec<u8>) {
         let (o, a, b) = match self.owner {
             Owner::Free => (0, 0, 0),
@@ -312,6 +316,7 @@ impl Pack for Frame {
             Owner::Dax { file, page } => (5, file, page),
             Owner::DaxFree => (6, 0, 0),
         };
+        // Three bytes: limits::MAX_REFCOUNT < 2^24.
         let rc = self.refcount.to_le_bytes();
         out.extend_from_slice(&[
             o,
@@ -321,6 +326,7 @@ impl Pack for Frame {
             self.content.write,
             rc[0],
             rc[1],
+            rc[2],
             self.pincount,
             self.mapcount,
             self.flags,
@@ -358,16 +364,16 @@ impl Pack for Frame {
                 value: Value(b[3]),
                 write: b[4],
             },
-            refcount: u16::from_le_bytes([b[5], b[6]]),
-            pincount: b[7],
-            mapcount: b[8],
-            flags: b[9],
-            gen: b[10],
+            refcount: u32::from_le_bytes([b[5], b[6], b[7], 0]),
+            pincount: b[8],
+            mapcount: b[9],
+            flags: b[10],
+            gen: b[11],
             wb_snapshot: Content {
-                value: Value(b[11]),
-                write: b[12],
+                value: Value(b[12]),
+                write: b[13],
             },
-            wb_block: b[13],
+            wb_block: b[14],
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::state::{
 };
 
 /// Most page slots a file can have (files grow by write(2) and truncate up to this).
-pub const MAX_FILE_PAGES: u8 = 8;
+pub use crate::limits::MAX_FILE_PAGES;
 
 pub struct World<'a> {
     pub sc: &'a Scenario,
@@ -169,11 +169,19 @@ impl Ctx<'_, '_, '_> {
         self.w.sc.value_name(c.value)
     }
 
-    /// Allocates a frame (lowest free index, as a deterministic free list).
+    /// folio_alloc(): allocates a frame (lowest free index, as a deterministic free list).
     pub fn alloc_frame(&mut self, owner: Owner, content: Content) -> u8 {
         let idx = match self.s.frames.iter().position(|f| f.owner == Owner::Free) {
             Some(i) => i,
             None => {
+                // The parser refuses a scenario that could need more (limits::frames_needed):
+                // a frame numbered NONE would be no frame at all.
+                assert!(
+                    self.s.frames.len() < crate::limits::MAX_FRAMES,
+                    "{}: more than {} frames, past limits::frames_needed()",
+                    self.w.sc.name,
+                    crate::limits::MAX_FRAMES
+                );
                 self.s.frames.push(Frame {
                     owner: Owner::Free,
                     content: Content::default(),
@@ -195,7 +203,13 @@ impl Ctx<'_, '_, '_> {
         f.pincount = 0;
         f.mapcount = 0;
         f.flags = 0;
-        f.gen = f.gen.wrapping_add(1);
+        // An op allocates a frame number at most once, and there are at most MAX_OPS ops, so
+        // a stale handle's generation never comes round again (a wrap would hide a
+        // use-after-free): checked, not assumed.
+        f.gen = f
+            .gen
+            .checked_add(1)
+            .expect("a frame number allocated more often than there are ops");
         f.wb_block = NONE;
         f.wb_snapshot = Content::default();
         let frame = idx as u8;
@@ -210,7 +224,7 @@ impl Ctx<'_, '_, '_> {
     /// folio_put(): drops `n` references and frees the frame at zero.
     pub fn folio_put(&mut self, fr: u8, n: u16) {
         let f = &mut self.s.frames[fr as usize];
-        f.refcount = f.refcount.saturating_sub(n);
+        f.refcount = f.refcount.saturating_sub(u32::from(n));
         // fs-DAX pages are storage: an idle one stays where it is.
         if f.refcount == 0 && !matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
             f.owner = Owner::Free;
@@ -228,7 +242,7 @@ impl Ctx<'_, '_, '_> {
         let f = &self.s.frames[fr as usize];
         match self.w.design.tracking.pin_ref {
             PinRef::Plain => false,
-            PinRef::Bias => f.refcount >= crate::design::GUP_PIN_COUNTING_BIAS,
+            PinRef::Bias => f.refcount >= u32::from(crate::design::GUP_PIN_COUNTING_BIAS),
             PinRef::Exact => f.pincount > 0,
             PinRef::FileRange => match f.owner {
                 Owner::Cache { file, page } => self.range_pinned(file as usize, page),
@@ -305,7 +319,12 @@ impl Ctx<'_, '_, '_> {
 }
 
 impl<'a> World<'a> {
+    /// Panics on a scenario beyond the parser's limits (`limits::within_limits`): the state's
+    /// counters are sized for those.
     pub fn new(sc: &'a Scenario, design: Design) -> World<'a> {
+        if let Err(e) = crate::limits::within_limits(sc) {
+            panic!("{}: {e}", sc.name);
+        }
         let fs = sc.fs.kind.rules();
         let mut file_base = Vec::new();
         let mut n = 0;
@@ -334,8 +353,9 @@ impl<'a> World<'a> {
             for o in &t.ops {
                 match o.op {
                     Op::Store { .. } | Op::Write { .. } | Op::DmaWrite { .. } => {
+                        // At most MAX_OPS < 255 (limits): every write has its own id.
                         n_writes += 1;
-                        tw.push(n_writes.min(254) as u8);
+                        tw.push(n_writes as u8);
                     }
                     _ => tw.push(0),
                 }
@@ -527,7 +547,7 @@ impl<'a> World<'a> {
                 self.handle_len.iter().map(|&n| n as usize).sum()
             ],
             regs: vec![Observed::None; sc.regs.len()],
-            acks: vec![0; self.n_writes.min(254) + 1],
+            acks: vec![0; self.n_writes + 1],
             next_ack: 0,
             freeze: crate::state::freeze::UNFROZEN,
             promises: vec![NONE; self.n_promises],
@@ -614,7 +634,7 @@ impl<'a> World<'a> {
                         Ok(fr) => fr,
                         Err(_) => continue,
                     };
-                    ctx.s.frames[fr as usize].refcount += f.refs;
+                    ctx.s.frames[fr as usize].refcount += u32::from(f.refs);
                     extra.push((fr, f.refs));
                 }
             }

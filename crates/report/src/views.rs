@@ -44,7 +44,7 @@ pub struct PageView {
     pub content: String,
     pub flags: Vec<&'static str>,
     /// folio_ref_count(): a FOLL_PIN adds 1024.
-    pub refcount: u16,
+    pub refcount: u32,
     /// DMA handles holding the frame.
     pub pins: u8,
     pub ptes: Vec<PteView>,
