@@ -146,3 +146,65 @@ fn a_timeout_cuts_a_long_check_and_says_so() {
     assert!(matches!(r.verdict, Verdict::Incomplete { .. }));
     assert!(r.stats.states < 13_000_000);
 }
+
+/// The same exactness on scenarios nobody wrote: the fuzzer's generator (every op, repeated up to
+/// the parser's limits), under every preset, for each check small enough to finish.
+#[test]
+fn the_budget_is_exact_on_generated_scenarios_too() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let (mut compared, mut cut) = (0, 0);
+    for case in 0..40 {
+        let data: Vec<u8> = (0..200 + case * 24)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let mut u = arbitrary::Unstructured::new(&data);
+        let spec = pinlab_gen::Spec::arbitrary_full(&mut u).unwrap();
+        let text = pinlab_gen::render(&spec, &pinlab_gen::Shape::FULL);
+        let Ok(sc) = pinlab_litmus::parse("gen.litmus", &text) else {
+            continue;
+        };
+        for d in Design::presets() {
+            let what = format!("{} under {}:\n{text}", sc.name, d.name());
+            let full = check(
+                &sc,
+                d,
+                Limits {
+                    max_states: 20_000,
+                    ..unlimited()
+                },
+            );
+            if !full.complete {
+                continue;
+            }
+            let peak = full.stats.bytes;
+            let at = check(
+                &sc,
+                d,
+                Limits {
+                    max_bytes: peak,
+                    ..unlimited()
+                },
+            );
+            assert!(same(&at, &full), "{what}");
+            let r = check(
+                &sc,
+                d,
+                Limits {
+                    max_bytes: peak - 1,
+                    ..unlimited()
+                },
+            );
+            cut_short(&r, &full, &what);
+            assert!(r.stats.bytes < peak, "{what}");
+            compared += 1;
+            cut += (r.stats.states < full.stats.states) as usize;
+        }
+    }
+    println!("{compared} generated checks compared, {cut} of them cut before their last state");
+    assert!(compared >= 100, "only {compared} generated checks finished");
+}
