@@ -241,20 +241,8 @@ fn generated_scenarios_at_the_limits_check_under_every_preset() {
     // The check fuzz target's generator (pinlab-gen's FULL shape: every op, ops repeated up to
     // the limits) without cargo-fuzz: a few dozen scenarios in a debug build, where an overflow
     // panics, each cut at 300 states under every preset.
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     let (mut checked, mut states) = (0, 0);
-    for case in 0..60 {
-        let data: Vec<u8> = (0..256 + case * 32)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
-        let mut u = arbitrary::Unstructured::new(&data);
-        let spec = pinlab_gen::Spec::arbitrary_full(&mut u).unwrap();
-        let text = pinlab_gen::render(&spec, &pinlab_gen::Shape::FULL);
+    for text in pinlab_gen::generated(0x2545_f491_4f6c_dd1d, 60, 256, 32) {
         let Ok(sc) = pinlab_litmus::parse("gen.litmus", &text) else {
             continue;
         };

@@ -151,20 +151,8 @@ fn a_timeout_cuts_a_long_check_and_says_so() {
 /// the parser's limits), under every preset, for each check small enough to finish.
 #[test]
 fn the_budget_is_exact_on_generated_scenarios_too() {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     let (mut compared, mut cut) = (0, 0);
-    for case in 0..40 {
-        let data: Vec<u8> = (0..200 + case * 24)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
-        let mut u = arbitrary::Unstructured::new(&data);
-        let spec = pinlab_gen::Spec::arbitrary_full(&mut u).unwrap();
-        let text = pinlab_gen::render(&spec, &pinlab_gen::Shape::FULL);
+    for text in pinlab_gen::generated(0x9e37_79b9_7f4a_7c15, 40, 200, 24) {
         let Ok(sc) = pinlab_litmus::parse("gen.litmus", &text) else {
             continue;
         };

@@ -679,6 +679,28 @@ impl From<SpecParts> for Spec {
     }
 }
 
+/// generated() - the fuzzer's generator without cargo-fuzz: `cases` scenarios of the FULL shape
+/// (`Spec::arbitrary_full`, rendered with `Shape::FULL`), the i-th from the next `base + i * step`
+/// bytes of one xorshift stream seeded with `seed`. The same arguments give the same texts.
+pub fn generated(seed: u64, cases: usize, base: usize, step: usize) -> Vec<String> {
+    let mut x = seed.max(1);
+    (0..cases)
+        .map(|case| {
+            let data: Vec<u8> = (0..base + case * step)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let spec = Spec::arbitrary_full(&mut Unstructured::new(&data))
+                .expect("arbitrary_full takes any bytes");
+            render(&spec, &Shape::FULL)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
