@@ -419,12 +419,12 @@ fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> Chec
                         path.push(t);
                         revoked = Some(path);
                     }
-                    buf.clear();
-                    next.encode(&mut buf);
-                    let fp = xxhash_rust::xxh3::xxh3_128(&buf);
                     if cut.is_some() {
                         continue;
                     }
+                    buf.clear();
+                    next.encode(&mut buf);
+                    let fp = xxhash_rust::xxh3::xxh3_128(&buf);
                     if seen.len() >= max_states {
                         if !seen.contains(fp) {
                             cut = Some(Cut::States { limit: max_states });
