@@ -25,6 +25,13 @@ fn same(a: &CheckResult, b: &CheckResult) -> bool {
         && a.condition == b.condition
 }
 
+/// `check` with every limit off but the ones `f` sets.
+fn with(sc: &Scenario, d: Design, f: impl FnOnce(&mut Limits)) -> CheckResult {
+    let mut l = unlimited();
+    f(&mut l);
+    check(sc, d, l)
+}
+
 fn unlimited() -> Limits {
     Limits {
         max_bytes: usize::MAX,
@@ -58,28 +65,14 @@ fn the_memory_budget_is_exact_and_never_changes_a_verdict() {
             assert!(full.complete, "{what}");
             let peak = full.stats.bytes;
             // The peak is enough, and the same check results.
-            let at = check(
-                &sc,
-                d,
-                Limits {
-                    max_bytes: peak,
-                    ..unlimited()
-                },
-            );
+            let at = with(&sc, d, |l| l.max_bytes = peak);
             assert!(
                 same(&at, &full),
                 "{what}: a budget of its peak ({peak}) changed it"
             );
             // A byte less is not: the growth that made the peak is refused.
             for budget in [0, 100, peak / 2, peak - 1] {
-                let r = check(
-                    &sc,
-                    d,
-                    Limits {
-                        max_bytes: budget,
-                        ..unlimited()
-                    },
-                );
+                let r = with(&sc, d, |l| l.max_bytes = budget);
                 let what = format!("{what} within {budget} bytes");
                 cut_short(&r, &full, &what);
                 assert_eq!(r.cut, Some(Cut::Memory { limit: budget }), "{what}");
@@ -98,27 +91,13 @@ fn the_state_limit_cuts_exactly_at_the_state_count() {
             let what = format!("{} under {}", sc.name, d.name());
             let full = check(&sc, d, unlimited());
             let n = full.stats.states;
-            let at = check(
-                &sc,
-                d,
-                Limits {
-                    max_states: n,
-                    ..unlimited()
-                },
-            );
+            let at = with(&sc, d, |l| l.max_states = n);
             assert!(
                 same(&at, &full),
                 "{what}: a limit of its own {n} states changed it"
             );
             if n > 1 {
-                let r = check(
-                    &sc,
-                    d,
-                    Limits {
-                        max_states: n - 1,
-                        ..unlimited()
-                    },
-                );
+                let r = with(&sc, d, |l| l.max_states = n - 1);
                 cut_short(&r, &full, &what);
                 assert_eq!(r.cut, Some(Cut::States { limit: n - 1 }), "{what}");
                 assert_eq!(r.stats.states, n - 1, "{what}");
@@ -158,35 +137,14 @@ fn the_budget_is_exact_on_generated_scenarios_too() {
         };
         for d in Design::presets() {
             let what = format!("{} under {}:\n{text}", sc.name, d.name());
-            let full = check(
-                &sc,
-                d,
-                Limits {
-                    max_states: 20_000,
-                    ..unlimited()
-                },
-            );
+            let full = with(&sc, d, |l| l.max_states = 20_000);
             if !full.complete {
                 continue;
             }
             let peak = full.stats.bytes;
-            let at = check(
-                &sc,
-                d,
-                Limits {
-                    max_bytes: peak,
-                    ..unlimited()
-                },
-            );
+            let at = with(&sc, d, |l| l.max_bytes = peak);
             assert!(same(&at, &full), "{what}");
-            let r = check(
-                &sc,
-                d,
-                Limits {
-                    max_bytes: peak - 1,
-                    ..unlimited()
-                },
-            );
+            let r = with(&sc, d, |l| l.max_bytes = peak - 1);
             cut_short(&r, &full, &what);
             assert!(r.stats.bytes < peak, "{what}");
             compared += 1;

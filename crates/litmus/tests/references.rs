@@ -211,18 +211,24 @@ fn no_document_points_outside_the_repository() {
                     n + 1
                 ));
             }
-            for w in outside_names() {
-                if line.contains(&w) {
-                    problems.push(format!(
-                        "{}:{}: `{w}` is not in the repository: {line}",
-                        rel(f),
-                        n + 1
-                    ));
-                }
-            }
+            cites_outside(f, n, line, &mut problems);
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Records a problem for each name of a note outside the repository that `line` (line `n`,
+/// 0-based, of `f`) cites.
+fn cites_outside(f: &std::path::Path, n: usize, line: &str, problems: &mut Vec<String>) {
+    for w in outside_names() {
+        if line.contains(&w) {
+            problems.push(format!(
+                "{}:{}: `{w}` is not in the repository: {line}",
+                rel(f),
+                n + 1
+            ));
+        }
+    }
 }
 
 #[test]
@@ -233,15 +239,7 @@ fn no_source_file_cites_the_notes_outside_the_repository() {
     let mut problems = Vec::new();
     for f in &rs {
         for (n, line) in read(f).lines().enumerate() {
-            for w in outside_names() {
-                if line.contains(&w) {
-                    problems.push(format!(
-                        "{}:{}: `{w}` is not in the repository: {line}",
-                        rel(f),
-                        n + 1
-                    ));
-                }
-            }
+            cites_outside(f, n, line, &mut problems);
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
