@@ -7,18 +7,19 @@
 //! violates a property, else `hang` if any execution waits forever, else `refused`, else
 //! `revoked`, else `safe` — and `incomplete` whenever a limit cut the search short.
 
+mod frontier;
 pub mod memory;
 pub mod oracle;
+mod search;
+mod visited;
 
-use memory::{records, Budget, Chunked, FingerprintSet, Frontier, Refusal};
 use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};
 use pinlab_model::state::State;
-use pinlab_model::{Step, StepInto, World};
-use std::hash::Hash;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use pinlab_model::{Step, World};
+use std::sync::atomic::AtomicUsize;
+use std::time::Duration;
 
 /// Limits of one check. Every limit that is hit makes the verdict `incomplete`, and `Cut` says
 /// which.
@@ -30,6 +31,9 @@ pub struct Limits {
     pub max_bytes: usize,
     /// Wall-clock time the check may take.
     pub timeout: Option<Duration>,
+    /// Worker threads the one check runs on. The result does not depend on it (except where a
+    /// memory limit stops the check: workers hold buffers of their own).
+    pub jobs: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +46,7 @@ impl Default for Limits {
                 usize::try_from(memory::default_total_budget()).unwrap_or(usize::MAX)
             }),
             timeout: None,
+            jobs: 1,
         }
     }
 }
@@ -200,9 +205,9 @@ pub struct Stats {
     pub final_states: usize,
     /// Distinct states where some thread waits forever.
     pub hung_states: usize,
-    /// Bytes the check held at its peak: the visited set (fingerprints), the path nodes and
-    /// the BFS frontier (full encodings of the states of two levels), as its memory budget
-    /// counts them.
+    /// Bytes the check held at its peak: the visited set (fingerprints), the path nodes, the
+    /// BFS frontier (the compressed states of two levels) and the workers' buffers, as its
+    /// memory budget counts them.
     pub bytes: usize,
     /// What the design's mechanisms cost, summed over every transition explored (and over
     /// every attempt to step that waited on a `folio_maybe_dma_pinned()` false positive).
@@ -263,23 +268,6 @@ impl CheckResult {
     }
 }
 
-struct Node {
-    parent: u32,
-    thread: u8,
-    depth: u32,
-}
-
-fn path_to(nodes: &Chunked<Node>, mut id: u32) -> Path {
-    let mut p = Vec::new();
-    while id != 0 {
-        let n = nodes.get(id as usize);
-        p.push(n.thread as usize);
-        id = n.parent;
-    }
-    p.reverse();
-    p
-}
-
 /// Checks `sc` under `design`, exhaustively unless `limits` cut it short.
 pub fn check(sc: &Scenario, design: Design, limits: Limits) -> CheckResult {
     check_world(&World::new(sc, design), limits)
@@ -301,207 +289,26 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     explore(world, limits, None)
 }
 
-/// How often (in expanded states) the clock is read for `--timeout`.
-const CLOCK_EVERY: usize = 1024;
-
 fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> CheckResult {
-    let deadline = limits.timeout.map(|t| Instant::now() + t);
-    // What has been added to `counter` so far.
-    let mut published = 0;
     let sc = world.sc;
-    let init = world.init();
-    let mut stats = Stats::default();
-    let mut budget = Budget::new(limits.max_bytes);
-    // Node ids are u32: no check stores more states than that, whatever the limits say.
-    let max_states = limits.max_states.min(u32::MAX as usize);
-    // The first limit hit; after a state or memory limit the states already stored are still
-    // expanded (their steps may violate a property) but no new state is stored.
-    let mut cut: Option<Cut> = None;
-    let refused = |r: Refusal| match r {
-        Refusal::OverBudget => Cut::Memory {
-            limit: limits.max_bytes,
-        },
-        Refusal::Allocator { wanted } => Cut::Allocator { wanted },
-    };
-    // States are deduplicated by a 128-bit fingerprint of their flat encoding (xxh3-128), as
-    // stateright and SPIN's hash compaction do: two distinct states merge only on a 128-bit
-    // collision (probability about n^2 / 2^129 for n states: below 1e-20 for a billion states).
-    let mut seen = FingerprintSet::new();
-    let mut nodes: Chunked<Node> = Chunked::new();
-    // The frontier is breadth-first by levels, each level chunks of (node id, length, encoded
-    // state) records, handed back to the budget as they are read.
-    let mut level = Frontier::new();
-    let mut next_level = Frontier::new();
-    let mut buf: Vec<u8> = Vec::with_capacity(256);
-    init.encode(&mut buf);
-    let stored = seen
-        .insert(xxhash_rust::xxh3::xxh3_128(&buf), &mut budget)
-        .and_then(|_| {
-            nodes.push(
-                Node {
-                    parent: 0,
-                    thread: 0,
-                    depth: 0,
-                },
-                &mut budget,
-            )
-        })
-        .and_then(|_| level.push(0, &buf, &mut budget));
-    if let Err(r) = stored {
-        cut = Some(refused(r));
-        level.clear(&mut budget);
-    }
-
-    let mut violated = PropertySet::default();
-    let mut counterexamples: Vec<(Property, Path)> = Vec::new();
-    let mut hang = None;
-    let mut refused_path = None;
-    let mut revoked = None;
     let locs: Vec<Loc> = sc
         .condition
         .as_ref()
         .map(|c| condition_locs(&c.expr))
         .unwrap_or_default();
-    // Distinct final outcomes, by a 128-bit fingerprint of the observed values, and how many
-    // of them satisfy the condition's body.
-    let mut outcomes = FingerprintSet::new();
-    let mut positive = 0;
-    let nthreads = sc.actors();
-    let mut s = init.clone();
-    let mut next = init;
-    let mut expanded = 0usize;
-
-    'search: while !level.is_empty() {
-        while let Some(chunk) = level.pop_chunk() {
-            let mut out_of_time = false;
-            for (id, enc) in records(&chunk) {
-                expanded += 1;
-                if expanded.is_multiple_of(CLOCK_EVERY) {
-                    if let (Some(d), Some(t)) = (deadline, limits.timeout) {
-                        if Instant::now() >= d {
-                            cut = Some(Cut::Timeout { limit: t });
-                            out_of_time = true;
-                            break;
-                        }
-                    }
-                }
-                s.decode_from(enc);
-                let depth = nodes.get(id as usize).depth;
-                stats.max_depth = stats.max_depth.max(depth as usize);
-                let mut moved = false;
-                for t in 0..nthreads {
-                    let info = match world.step_into(&s, t, &mut next, false) {
-                        StepInto::Done(i) => i,
-                        StepInto::Blocked(fp) => {
-                            stats.cost.false_positives += fp;
-                            continue;
-                        }
-                        StepInto::Finished => continue,
-                    };
-                    moved = true;
-                    stats.transitions += 1;
-                    stats.cost.add(&info.cost);
-                    for p in info.violations.iter() {
-                        if !violated.contains(p) {
-                            violated.insert(p);
-                            let mut path = path_to(&nodes, id);
-                            path.push(t);
-                            counterexamples.push((p, path));
-                        }
-                    }
-                    if info.refused && refused_path.is_none() {
-                        let mut path = path_to(&nodes, id);
-                        path.push(t);
-                        refused_path = Some(path);
-                    }
-                    if info.revoked && revoked.is_none() {
-                        let mut path = path_to(&nodes, id);
-                        path.push(t);
-                        revoked = Some(path);
-                    }
-                    if cut.is_some() {
-                        continue;
-                    }
-                    buf.clear();
-                    next.encode(&mut buf);
-                    let fp = xxhash_rust::xxh3::xxh3_128(&buf);
-                    if seen.len() >= max_states {
-                        if !seen.contains(fp) {
-                            cut = Some(Cut::States { limit: max_states });
-                        }
-                        continue;
-                    }
-                    match seen.insert(fp, &mut budget) {
-                        Ok(true) => {}
-                        Ok(false) => continue,
-                        Err(r) => {
-                            cut = Some(refused(r));
-                            continue;
-                        }
-                    }
-                    let nid = nodes.len() as u32;
-                    let node = Node {
-                        parent: id,
-                        thread: t as u8,
-                        depth: depth + 1,
-                    };
-                    if let Err(r) = nodes
-                        .push(node, &mut budget)
-                        .and_then(|_| next_level.push(nid, &buf, &mut budget))
-                    {
-                        cut = Some(refused(r));
-                        continue;
-                    }
-                    if nid & 0xFFFF == 0 {
-                        if let Some(c) = counter {
-                            c.fetch_add(seen.len() - published, Ordering::Relaxed);
-                            published = seen.len();
-                        }
-                    }
-                }
-                if !moved {
-                    if world.finished(&s) {
-                        stats.final_states += 1;
-                        if let Some(c) = &sc.condition {
-                            let o: Vec<Observed> =
-                                locs.iter().map(|l| world.observe(&s, *l)).collect();
-                            let mut h = xxhash_rust::xxh3::Xxh3::new();
-                            o.hash(&mut h);
-                            match outcomes.insert(h.digest128(), &mut budget) {
-                                Ok(true) => positive += eval(&c.expr, &locs, &o) as usize,
-                                Ok(false) => {}
-                                Err(r) => {
-                                    cut.get_or_insert(refused(r));
-                                }
-                            }
-                        }
-                    } else {
-                        stats.hung_states += 1;
-                        violated.insert(Property::BoundedWait);
-                        if hang.is_none() {
-                            hang = Some(path_to(&nodes, id));
-                        }
-                    }
-                }
-            }
-            level.release(chunk, &mut budget);
-            if out_of_time {
-                break 'search;
-            }
-        }
-        std::mem::swap(&mut level, &mut next_level);
-    }
-    level.clear(&mut budget);
-    next_level.clear(&mut budget);
-    stats.states = seen.len();
-    if let Some(c) = counter {
-        c.fetch_add(seen.len() - published, Ordering::Relaxed);
-    }
-    stats.bytes = budget.peak();
-    counterexamples.sort_by_key(|(p, _)| *p);
+    let search::Found {
+        stats,
+        violated,
+        counterexamples,
+        hang,
+        refused: refused_path,
+        revoked,
+        outcomes: total,
+        positive,
+        cut,
+    } = search::search(world, limits, &locs, counter);
 
     let condition = sc.condition.as_ref().map(|c| {
-        let total = outcomes.len();
         let answer = if total > 0 && positive == total {
             Answer::Always
         } else if positive > 0 {

@@ -1,9 +1,10 @@
 //! What a check may spend, and what it spent: the memory budget every check runs under, the
 //! storage that grows only within it, and the machine's limits the default budget is drawn from.
 //!
-//! A check stores three things that grow with the state space: the visited set (fingerprints),
-//! the path nodes (parent and thread per state, for counterexamples) and the BFS frontier (the
-//! full encoding of every state of the current and the next level). Each grows only through
+//! A check stores three things that grow with the state space: the visited set (fingerprints,
+//! `visited`), the path nodes (parent and thread per state, for counterexamples) and the BFS
+//! frontier (the compressed states of the current and the next level, `frontier`), and its
+//! workers hold buffers for a batch of states. Each grows only through
 //! this module, which asks the budget first: a growth that would take the check past its limit
 //! — counting the moment a hash table holds its old and its new array — stops the check
 //! (`incomplete`, naming the limit) instead of letting the kernel's OOM killer stop the process.
@@ -40,20 +41,20 @@ impl Budget {
     }
 
     /// May the check hold `transient` more bytes, at least for a moment?
-    fn ask(&self, transient: usize) -> Result<(), Refusal> {
+    pub(crate) fn ask(&self, transient: usize) -> Result<(), Refusal> {
         match self.used.checked_add(transient) {
             Some(t) if t <= self.limit => Ok(()),
             _ => Err(Refusal::OverBudget),
         }
     }
 
-    fn grew(&mut self, transient: usize, before: usize, after: usize) {
+    pub(crate) fn grew(&mut self, transient: usize, before: usize, after: usize) {
         self.peak = self.peak.max(self.used + transient);
         self.used = self.used + after - before;
         self.peak = self.peak.max(self.used);
     }
 
-    fn freed(&mut self, n: usize) {
+    pub(crate) fn freed(&mut self, n: usize) {
         self.used -= n;
     }
 
@@ -111,6 +112,7 @@ impl FingerprintSet {
         self.set.len()
     }
 
+    #[cfg(test)]
     pub(crate) fn contains(&self, fp: u128) -> bool {
         self.set.contains(&fp)
     }
@@ -159,7 +161,7 @@ pub(crate) struct Chunked<T> {
     len: usize,
 }
 
-/// Items per chunk of the node store: 65,536 nodes (768 KiB of 12-byte nodes).
+/// Items per chunk of the node store: 65,536 nodes (320 KiB of 5-byte nodes).
 const CHUNK_SHIFT: u32 = 16;
 
 impl<T> Chunked<T> {
@@ -221,93 +223,6 @@ impl<T> Chunked<T> {
     pub(crate) fn get(&self, i: usize) -> &T {
         &self.chunks[i >> CHUNK_SHIFT][i & ((1 << CHUNK_SHIFT) - 1)]
     }
-}
-
-/// One BFS level: records of (node id, length, encoded state) in byte chunks that are handed
-/// back to the budget as soon as they have been read.
-pub(crate) struct Frontier {
-    chunks: std::collections::VecDeque<Vec<u8>>,
-    /// Bytes the chunks hold (their capacity), as the budget counts them.
-    bytes: usize,
-}
-
-/// A frontier chunk's size: small levels take a few KiB, large ones grow to 1 MiB chunks.
-const FRONTIER_FIRST: usize = 512;
-const FRONTIER_MAX: usize = 1 << 20;
-
-impl Frontier {
-    pub(crate) fn new() -> Frontier {
-        Frontier {
-            chunks: Default::default(),
-            bytes: 0,
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
-    }
-
-    pub(crate) fn push(
-        &mut self,
-        id: u32,
-        state: &[u8],
-        budget: &mut Budget,
-    ) -> Result<(), Refusal> {
-        let need = 8 + state.len();
-        let room = self
-            .chunks
-            .back()
-            .is_some_and(|c| c.capacity() - c.len() >= need);
-        if !room {
-            let last = self.chunks.back().map_or(0, |c| c.capacity());
-            let size = (last * 2).clamp(FRONTIER_FIRST, FRONTIER_MAX).max(need);
-            budget.ask(size)?;
-            let mut c = Vec::new();
-            c.try_reserve_exact(size)
-                .map_err(|_| Refusal::Allocator { wanted: size })?;
-            budget.grew(size, 0, c.capacity());
-            self.bytes += c.capacity();
-            self.chunks.push_back(c);
-        }
-        let c = self.chunks.back_mut().expect("a chunk with room");
-        c.extend_from_slice(&id.to_le_bytes());
-        c.extend_from_slice(&(state.len() as u32).to_le_bytes());
-        c.extend_from_slice(state);
-        Ok(())
-    }
-
-    /// Takes the oldest chunk to read; give it back with `release`.
-    pub(crate) fn pop_chunk(&mut self) -> Option<Vec<u8>> {
-        self.chunks.pop_front()
-    }
-
-    /// A chunk `pop_chunk` gave out has been read: its bytes go back to the budget.
-    pub(crate) fn release(&mut self, chunk: Vec<u8>, budget: &mut Budget) {
-        self.bytes -= chunk.capacity();
-        budget.freed(chunk.capacity());
-    }
-
-    /// Drops every chunk (a check that stops early), handing the bytes back.
-    pub(crate) fn clear(&mut self, budget: &mut Budget) {
-        budget.freed(self.bytes);
-        self.bytes = 0;
-        self.chunks.clear();
-    }
-}
-
-/// The records of one frontier chunk: (node id, encoded state).
-pub(crate) fn records(chunk: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        if at >= chunk.len() {
-            return None;
-        }
-        let id = u32::from_le_bytes(chunk[at..at + 4].try_into().expect("4 bytes"));
-        let len = u32::from_le_bytes(chunk[at + 4..at + 8].try_into().expect("4 bytes")) as usize;
-        let s = &chunk[at + 8..at + 8 + len];
-        at += 8 + len;
-        Some((id, s))
-    })
 }
 
 /// The machine's memory limits a default budget is drawn from.
@@ -464,27 +379,6 @@ mod tests {
         assert_eq!(*c.get(199_999), 199_999);
         let held = 200_000 * 8;
         assert!(b.peak() < held + (8 << 16) + 4096, "peak {}", b.peak());
-    }
-
-    #[test]
-    fn a_frontier_gives_its_chunks_back() {
-        let mut b = Budget::new(usize::MAX);
-        let mut f = Frontier::new();
-        for i in 0..10_000u32 {
-            f.push(i, &[i as u8; 100], &mut b).unwrap();
-        }
-        let mut seen = 0;
-        while let Some(c) = f.pop_chunk() {
-            for (id, s) in records(&c) {
-                assert_eq!(id, seen);
-                assert_eq!(s, &[id as u8; 100][..]);
-                seen += 1;
-            }
-            f.release(c, &mut b);
-        }
-        assert_eq!(seen, 10_000);
-        assert_eq!(b.used, 0);
-        assert!(b.peak() >= 10_000 * 108);
     }
 
     #[test]

@@ -28,17 +28,36 @@ pub struct LimitOpts {
     /// `safe`. Where a timed-out check stopped depends on the machine's speed. [default: none]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+    /// Threads for this command's checks. Several checks run side by side, one thread each; a
+    /// single check (or the last few) splits its search among the threads. Verdicts, state
+    /// counts and counterexamples do not depend on it. [default: every core]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
 }
 
 impl LimitOpts {
-    /// The limits of each check when `parallel` checks run at once.
-    pub fn limits(&self, parallel: usize) -> Limits {
+    /// The threads the command may use: `--jobs`, else every core.
+    pub fn jobs(&self) -> usize {
+        self.jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            usize::from,
+        )
+    }
+
+    /// For a command that runs `checks` checks: how many run at once (one thread each while
+    /// there are more checks than threads), and each one's limits — an even share of the memory
+    /// and of the threads.
+    pub fn plan(&self, checks: usize) -> (Limits, usize) {
+        let threads = self.jobs();
+        let at_once = checks.clamp(1, threads);
         let total = self.max_memory.unwrap_or_else(default_total_budget);
-        Limits {
+        let limits = Limits {
             max_states: self.max_states.unwrap_or(usize::MAX),
-            max_bytes: usize::try_from(total / parallel.max(1) as u64).unwrap_or(usize::MAX),
+            max_bytes: usize::try_from(total / at_once as u64).unwrap_or(usize::MAX),
             timeout: self.timeout,
-        }
+            jobs: (threads / at_once).max(1),
+        };
+        (limits, at_once)
     }
 }
 
@@ -126,11 +145,26 @@ mod tests {
     fn the_memory_is_shared_among_checks_at_once() {
         let o = LimitOpts {
             max_memory: Some(4 << 30),
+            jobs: Some(2),
             ..Default::default()
         };
-        assert_eq!(o.limits(1).max_bytes, 4 << 30);
-        assert_eq!(o.limits(2).max_bytes, 2 << 30);
-        assert_eq!(o.limits(0).max_bytes, 4 << 30);
-        assert_eq!(LimitOpts::default().limits(1).max_states, usize::MAX);
+        assert_eq!(o.plan(1).0.max_bytes, 4 << 30);
+        assert_eq!(o.plan(2).0.max_bytes, 2 << 30);
+        assert_eq!(o.plan(100).0.max_bytes, 2 << 30);
+        assert_eq!(o.plan(0).0.max_bytes, 4 << 30);
+        assert_eq!(LimitOpts::default().plan(1).0.max_states, usize::MAX);
+    }
+
+    #[test]
+    fn the_threads_are_shared_among_checks_at_once() {
+        let o = |j| LimitOpts {
+            jobs: Some(j),
+            ..Default::default()
+        };
+        // One check takes every thread; many checks one each.
+        assert_eq!((o(4).plan(1).0.jobs, o(4).plan(1).1), (4, 1));
+        assert_eq!((o(4).plan(2).0.jobs, o(4).plan(2).1), (2, 2));
+        assert_eq!((o(4).plan(50).0.jobs, o(4).plan(50).1), (1, 4));
+        assert_eq!((o(1).plan(50).0.jobs, o(1).plan(50).1), (1, 1));
     }
 }

@@ -342,29 +342,34 @@ fn run<'a>(
         .enumerate()
         .flat_map(|(i, s)| designs_for(s).into_iter().map(move |d| (i, d)))
         .collect();
-    // Each check gets an even share of the memory, whichever runs when.
-    let limits = limits.limits(jobs.len().min(rayon::current_num_threads()));
+    // Each check gets an even share of the memory and the threads, whichever runs when.
+    let (limits, at_once) = limits.plan(jobs.len());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(at_once)
+        .build()
+        .expect("a thread pool");
     let mut per_scenario = vec![0; scenarios.len()];
     for &(i, _) in &jobs {
         per_scenario[i] += 1;
     }
     let progress = progress::Progress::start(&per_scenario);
-    let results: Vec<(usize, Cell)> = jobs
-        .par_iter()
-        .map(|&(i, d)| {
-            let sc = &scenarios[i];
-            let result = check_counting(sc, d, limits, progress.states());
-            progress.done(i);
-            (
-                i,
-                Cell {
-                    design: d,
-                    result,
-                    expect: pinlab_report::expect_for(sc, &d),
-                },
-            )
-        })
-        .collect();
+    let results: Vec<(usize, Cell)> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(i, d)| {
+                let sc = &scenarios[i];
+                let result = check_counting(sc, d, limits, progress.states());
+                progress.done(i);
+                (
+                    i,
+                    Cell {
+                        design: d,
+                        result,
+                        expect: pinlab_report::expect_for(sc, &d),
+                    },
+                )
+            })
+            .collect()
+    });
     let mut rows: Vec<Row> = scenarios
         .iter()
         .map(|s| Row {
@@ -586,7 +591,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, BadInput> {
             }
             let sc = &scenarios[0];
             let progress = progress::Progress::start(&[1]);
-            let r = check_counting(sc, design, limits.limits(1), progress.states());
+            let r = check_counting(sc, design, limits.plan(1).0, progress.states());
             progress.clear();
             let head = format!("{} under {}: {}", sc.name, design.name(), r.verdict.text());
             if let Some(p) = property.filter(|&p| r.path_for(p).is_none()) {
