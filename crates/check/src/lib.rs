@@ -9,6 +9,7 @@
 
 mod frontier;
 pub mod memory;
+mod nodes;
 pub mod oracle;
 mod search;
 mod visited;

@@ -172,10 +172,6 @@ impl<T> Chunked<T> {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
     pub(crate) fn push(&mut self, x: T, budget: &mut Budget) -> Result<(), Refusal> {
         let full = 1usize << CHUNK_SHIFT;
         let size = std::mem::size_of::<T>();

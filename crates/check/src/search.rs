@@ -20,7 +20,8 @@
 //! elsewhere).
 
 use crate::frontier::{self, Reader, Writer};
-use crate::memory::{Budget, Chunked, FingerprintSet, Refusal};
+use crate::memory::{Budget, FingerprintSet, Refusal};
+use crate::nodes::{Cursor, Nodes};
 use crate::visited::{key_of, shard_of, Insert, Shard, Visited, SHARDS};
 use crate::{eval, Cut, Limits, Path, Stats};
 use pinlab_model::cost::Cost;
@@ -49,20 +50,14 @@ struct Cand {
     len: u32,
 }
 
-/// A path node, packed: the parent's id and the thread that stepped (5 bytes).
-pub(crate) type Node = [u8; 5];
-
-fn node(parent: u32, thread: u8) -> Node {
-    let p = parent.to_le_bytes();
-    [p[0], p[1], p[2], p[3], thread]
-}
-
-pub(crate) fn path_to(nodes: &Chunked<Node>, mut id: u32) -> Path {
+/// The shortest path to `id` the nodes record: the thread of each step from the initial state.
+pub(crate) fn path_to(nodes: &Nodes, mut id: u32) -> Path {
     let mut p = Vec::new();
+    let mut cur = Cursor::default();
     while id != 0 {
-        let n = nodes.get(id as usize);
-        p.push(n[4] as usize);
-        id = u32::from_le_bytes([n[0], n[1], n[2], n[3]]);
+        let (parent, thread) = nodes.get(&mut cur, id);
+        p.push(thread as usize);
+        id = parent;
     }
     p.reverse();
     p
@@ -100,9 +95,145 @@ struct Known {
     storing: bool,
 }
 
+/// A level kept in compressed form (`frontier`): its segments in id order, each with the id of
+/// its first state and how many it holds.
+struct Checkpoint {
+    depth: usize,
+    segs: Vec<(u32, u32, Vec<u8>)>,
+    states: usize,
+    /// The segments' bytes, as the budget counts them.
+    bytes: usize,
+}
+
+impl Checkpoint {
+    fn new(depth: usize) -> Checkpoint {
+        Checkpoint {
+            depth,
+            segs: Vec::new(),
+            states: 0,
+            bytes: 0,
+        }
+    }
+
+    fn free(self, budget: &mut Budget) {
+        budget.freed(self.bytes);
+    }
+
+    /// Compressed bytes per state so far (a first guess before any).
+    fn bytes_per_state(&self) -> usize {
+        if self.states == 0 {
+            48
+        } else {
+            self.bytes.div_ceil(self.states)
+        }
+    }
+}
+
+/// The search's shared, read-only view while workers expand: the model, the path nodes and the
+/// checkpoint states are regenerated from.
+struct View<'a> {
+    world: &'a World<'a>,
+    nodes: &'a Nodes,
+    ck: &'a Checkpoint,
+}
+
+/// "No state" in a walk's slot.
+const NO_ID: u32 = u32::MAX;
+
+/// A worker's way to the states of the level it expands: a reader of the checkpoint, and one
+/// state per level since, regenerated from its parent by replaying the step its node records.
+/// Ids only grow within a level and a state's parent never has a larger id than a later
+/// state's parent, so each ancestor is regenerated once per pass, not once per descendant.
+struct Walk {
+    ck_depth: usize,
+    seg: usize,
+    reader: Reader,
+    /// The id `reader` gives next.
+    next: u32,
+    /// Slot k: a state at depth `ck_depth + k`, and its id; and a cursor in the nodes of that
+    /// depth.
+    slots: Vec<(u32, State)>,
+    cursors: Vec<Cursor>,
+}
+
+impl Walk {
+    fn new() -> Walk {
+        Walk {
+            ck_depth: usize::MAX,
+            seg: 0,
+            reader: Reader::default(),
+            next: NO_ID,
+            slots: Vec::new(),
+            cursors: Vec::new(),
+        }
+    }
+
+    /// The state `id`, at `depth`.
+    fn state(&mut self, v: &View, id: u32, depth: usize, init: &State) -> &State {
+        if self.ck_depth != v.ck.depth {
+            self.ck_depth = v.ck.depth;
+            self.next = NO_ID;
+            self.slots.iter_mut().for_each(|s| s.0 = NO_ID);
+        }
+        let k = depth - v.ck.depth;
+        while self.slots.len() <= k {
+            self.slots.push((NO_ID, init.clone()));
+            self.cursors.push(Cursor::default());
+        }
+        // Up the parents to the first state held (or the checkpoint)...
+        let mut chain: Vec<(usize, u32, u8)> = Vec::new();
+        let (mut j, mut cur) = (k, id);
+        while self.slots[j].0 != cur {
+            if j == 0 {
+                self.read(v.ck, cur);
+                break;
+            }
+            let (parent, thread) = v.nodes.get(&mut self.cursors[j], cur);
+            chain.push((j, cur, thread));
+            cur = parent;
+            j -= 1;
+        }
+        // ...and down again, one recorded step a level.
+        for &(j, cur, t) in chain.iter().rev() {
+            let t = t as usize;
+            let (lo, hi) = self.slots.split_at_mut(j);
+            let done = matches!(
+                v.world.step_into(&lo[j - 1].1, t, &mut hi[0].1, false),
+                StepInto::Done(_)
+            );
+            assert!(done, "a stored state's step replays");
+            hi[0].0 = cur;
+        }
+        &self.slots[k].1
+    }
+
+    /// Decodes the checkpoint's state `id` into slot 0.
+    fn read(&mut self, ck: &Checkpoint, id: u32) {
+        let inside = |s: &(u32, u32, Vec<u8>)| s.0 <= id && id < s.0 + s.1;
+        if self.next == NO_ID || id < self.next || !ck.segs.get(self.seg).is_some_and(inside) {
+            self.seg = ck.segs.partition_point(|s| s.0 + s.1 <= id);
+            self.reader = Reader::default();
+            self.next = ck.segs[self.seg].0;
+        }
+        let seg = &ck.segs[self.seg].2;
+        loop {
+            let enc = self
+                .reader
+                .next_state(seg)
+                .expect("a checkpoint holds its states");
+            self.next += 1;
+            if self.next - 1 == id {
+                self.slots[0].1.decode_from(enc);
+                self.slots[0].0 = id;
+                return;
+            }
+        }
+    }
+}
+
 /// One worker's scratch states and its output for the current batch.
 struct Worker {
-    s: State,
+    walk: Walk,
     next: State,
     buf: Vec<u8>,
     cands: Vec<Cand>,
@@ -114,16 +245,21 @@ struct Worker {
     final_states: usize,
     hung_states: usize,
     cost: Cost,
-    /// The new states of the batch this worker stores, compressed.
+    /// The longest successor encoding it has written.
+    longest: usize,
+    /// The new states of the batch this worker stores, compressed (when the next level is a
+    /// checkpoint).
     packed: Vec<u8>,
-    /// How many of this worker's new states are stored (a limit may cut the batch short).
+    /// How many of this worker's new states are stored (a limit may cut the batch short), and
+    /// the id of the first.
     store: usize,
+    first: u32,
 }
 
 impl Worker {
     fn new(init: &State) -> Worker {
         Worker {
-            s: init.clone(),
+            walk: Walk::new(),
             next: init.clone(),
             buf: Vec::with_capacity(256),
             cands: Vec::new(),
@@ -134,80 +270,106 @@ impl Worker {
             final_states: 0,
             hung_states: 0,
             cost: Cost::default(),
+            longest: 0,
             packed: Vec::new(),
             store: 0,
+            first: 0,
         }
     }
 
-    /// Expand phase: steps every thread of every state in `parents` (id, encoding).
-    fn expand(&mut self, world: &World, parents: &[(u32, &[u8])], known: Known, locs: &[Loc]) {
-        self.cands.clear();
-        self.bytes.clear();
-        self.events.clear();
-        self.outcomes.clear();
+    /// Expand phase: steps every thread of the states `ids` of level `depth`.
+    fn expand(
+        &mut self,
+        v: &View,
+        ids: std::ops::Range<u32>,
+        depth: usize,
+        init: &State,
+        known: Known,
+        locs: &[Loc],
+    ) {
+        let Worker {
+            walk,
+            next,
+            buf,
+            cands,
+            bytes,
+            events,
+            outcomes,
+            transitions,
+            final_states,
+            hung_states,
+            cost,
+            longest,
+            ..
+        } = self;
+        cands.clear();
+        bytes.clear();
+        events.clear();
+        outcomes.clear();
+        let world = v.world;
         let nthreads = world.sc.actors();
-        for &(id, enc) in parents {
-            self.s.decode_from(enc);
+        for id in ids {
+            let s = walk.state(v, id, depth, init);
             let mut moved = false;
             for t in 0..nthreads {
-                let info = match world.step_into(&self.s, t, &mut self.next, false) {
+                let info = match world.step_into(s, t, next, false) {
                     StepInto::Done(i) => i,
                     StepInto::Blocked(fp) => {
-                        self.cost.false_positives += fp;
+                        cost.false_positives += fp;
                         continue;
                     }
                     StepInto::Finished => continue,
                 };
                 moved = true;
-                self.transitions += 1;
-                self.cost.add(&info.cost);
+                *transitions += 1;
+                cost.add(&info.cost);
                 if info.violations.0 & !known.violated.0 != 0 {
-                    self.events.push(Event::Violation {
+                    events.push(Event::Violation {
                         parent: id,
                         thread: t as u8,
                         props: info.violations,
                     });
                 }
                 if info.refused && !known.refused {
-                    self.events.push(Event::Refused {
+                    events.push(Event::Refused {
                         parent: id,
                         thread: t as u8,
                     });
                 }
                 if info.revoked && !known.revoked {
-                    self.events.push(Event::Revoked {
+                    events.push(Event::Revoked {
                         parent: id,
                         thread: t as u8,
                     });
                 }
                 if known.storing {
-                    self.buf.clear();
-                    self.next.encode(&mut self.buf);
-                    self.cands.push(Cand {
-                        fp: xxhash_rust::xxh3::xxh3_128(&self.buf),
+                    buf.clear();
+                    next.encode(buf);
+                    *longest = (*longest).max(buf.len());
+                    cands.push(Cand {
+                        fp: xxhash_rust::xxh3::xxh3_128(buf),
                         parent: id,
                         thread: t as u8,
                         new: AtomicBool::new(false),
-                        off: self.bytes.len() as u32,
-                        len: self.buf.len() as u32,
+                        off: bytes.len() as u32,
+                        len: buf.len() as u32,
                     });
-                    self.bytes.extend_from_slice(&self.buf);
+                    bytes.extend_from_slice(buf);
                 }
             }
             if !moved {
-                if world.finished(&self.s) {
-                    self.final_states += 1;
+                if world.finished(s) {
+                    *final_states += 1;
                     if let Some(c) = &world.sc.condition {
-                        let o: Vec<Observed> =
-                            locs.iter().map(|l| world.observe(&self.s, *l)).collect();
+                        let o: Vec<Observed> = locs.iter().map(|l| world.observe(s, *l)).collect();
                         let mut h = xxhash_rust::xxh3::Xxh3::new();
                         o.hash(&mut h);
-                        self.outcomes.push((h.digest128(), eval(&c.expr, locs, &o)));
+                        outcomes.push((h.digest128(), eval(&c.expr, locs, &o)));
                     }
                 } else {
-                    self.hung_states += 1;
+                    *hung_states += 1;
                     if !known.hang {
-                        self.events.push(Event::Hang { parent: id });
+                        events.push(Event::Hang { parent: id });
                     }
                 }
             }
@@ -303,29 +465,6 @@ fn ensure<T>(v: &mut Vec<T>, n: usize, budget: &mut Budget) -> Result<(), Refusa
     Ok(())
 }
 
-/// One BFS level: compressed segments, and how many states each holds.
-#[derive(Default)]
-struct Level {
-    segments: std::collections::VecDeque<(Vec<u8>, usize)>,
-    states: usize,
-    bytes: usize,
-}
-
-impl Level {
-    fn push(&mut self, seg: Vec<u8>, n: usize) {
-        if n > 0 {
-            self.bytes += seg.capacity();
-            self.states += n;
-            self.segments.push_back((seg, n));
-        }
-    }
-
-    fn clear(&mut self, budget: &mut Budget) {
-        budget.freed(self.bytes);
-        *self = Level::default();
-    }
-}
-
 /// What the search found, for `explore` to turn into a `CheckResult`.
 pub(crate) struct Found {
     pub(crate) stats: Stats,
@@ -339,11 +478,36 @@ pub(crate) struct Found {
     pub(crate) cut: Option<Cut>,
 }
 
+/// The frontier a search may keep in compressed form: `floor` bytes, plus `per_state` per
+/// stored state. A level that would take more is not kept; its states are regenerated from the
+/// last level kept (the checkpoint) when their turn comes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Keep {
+    pub(crate) floor: usize,
+    pub(crate) per_state: usize,
+}
+
+pub(crate) const KEEP: Keep = Keep {
+    floor: 4 << 20,
+    per_state: 2,
+};
+
 pub(crate) fn search(
     world: &World,
     limits: Limits,
     locs: &[Loc],
     counter: Option<&AtomicUsize>,
+) -> Found {
+    search_keeping(world, limits, locs, counter, KEEP)
+}
+
+/// `search`, keeping at most what `keep` allows of the frontier.
+pub(crate) fn search_keeping(
+    world: &World,
+    limits: Limits,
+    locs: &[Loc],
+    counter: Option<&AtomicUsize>,
+    keep: Keep,
 ) -> Found {
     let deadline = limits.timeout.map(|t| Instant::now() + t);
     let jobs = limits.jobs.clamp(1, 64);
@@ -360,8 +524,8 @@ pub(crate) fn search(
     let mut published = 0;
     let mut stats = Stats::default();
     let mut budget = Budget::new(limits.max_bytes);
-    // Node ids are u32: no check stores more states than that, whatever the limits say.
-    let max_states = limits.max_states.min(u32::MAX as usize);
+    // Node ids are u32 (and u32::MAX means none): no check stores more states than that.
+    let max_states = limits.max_states.min(u32::MAX as usize - 1);
     let mut cut: Option<Cut> = None;
     let refused = |r: Refusal| match r {
         Refusal::OverBudget => Cut::Memory {
@@ -371,9 +535,7 @@ pub(crate) fn search(
     };
     let init = world.init();
     let mut visited = Visited::new();
-    let mut nodes: Chunked<Node> = Chunked::new();
-    let mut level = Level::default();
-    let mut next_level = Level::default();
+    let mut nodes = Nodes::new();
     let mut workers: Vec<Worker> = (0..jobs).map(|_| Worker::new(&init)).collect();
     // Distinct final outcomes, by a 128-bit fingerprint of the observed values.
     let mut outcomes = FingerprintSet::new();
@@ -390,20 +552,17 @@ pub(crate) fn search(
         cut: None,
     };
 
-    // The initial state.
+    // The initial state: id 0, level 0, the first checkpoint.
     let mut enc = Vec::with_capacity(256);
     init.encode(&mut enc);
     let mut longest = enc.len();
+    let fp = xxhash_rust::xxh3::xxh3_128(&enc);
+    let mut ck = Checkpoint::new(0);
     let start = budget
         .ask(Visited::header_bytes())
         .map(|_| budget.grew(0, 0, Visited::header_bytes()))
-        .and_then(|_| {
-            visited.reserve(
-                &one_in(shard_of(xxhash_rust::xxh3::xxh3_128(&enc))),
-                &mut budget,
-            )
-        })
-        .and_then(|_| nodes.push(node(0, 0), &mut budget))
+        .and_then(|_| visited.reserve(&one_in(shard_of(fp)), &mut budget))
+        .and_then(|_| nodes.push(0, 0, &mut budget))
         .and_then(|_| {
             let mut seg = Vec::new();
             let need = frontier::worst_case(enc.len());
@@ -412,99 +571,60 @@ pub(crate) fn search(
                 .map_err(|_| Refusal::Allocator { wanted: need })?;
             budget.grew(need, 0, seg.capacity());
             Writer::default().push(&enc, &mut seg);
-            level.push(seg, 1);
+            ck.bytes += seg.capacity();
+            ck.states += 1;
+            ck.segs.push((0, 1, seg));
             Ok(())
         });
     match start {
         Ok(()) => {
-            let fp = xxhash_rust::xxh3::xxh3_128(&enc);
             visited.shards_mut()[shard_of(fp)].insert(key_of(fp));
         }
         Err(r) => cut = Some(refused(r)),
     }
 
-    // The level being expanded.
+    // The level being expanded: its depth and ids; the size of the one before.
     let mut depth = 0usize;
-    // Decoded states of the current batch.
-    let mut parents_bytes: Vec<u8> = Vec::new();
-    let mut parents: Vec<(u32, u32, u32)> = Vec::new();
-    // The segment being read, the states left in it, and its reader.
-    let mut reading: Option<(Vec<u8>, usize, Reader)> = None;
-    // The id of the next state to decode: ids are given in the order states are stored, and a
-    // level is read in that order.
-    let mut next_id = 0u32;
+    let (mut lo, mut hi) = (0u32, nodes.len() as u32);
+    let mut before = 1usize;
     let mut counts = vec![0u32; SHARDS];
 
-    'levels: while level.states > 0 {
+    'levels: while lo < hi {
         stats.max_depth = depth;
-        // The next level's states get ids from here on.
-        let next_first = nodes.len() as u32;
-        let mut left = level.states;
-        while left > 0 {
+        // Keep the next level too, if it is likely to fit in what the frontier may hold.
+        let size = (hi - lo) as usize;
+        let guess = size * size.div_ceil(before.max(1)).max(1);
+        let allowance = |states: usize| keep.floor.saturating_add(keep.per_state * states);
+        let mut writing = (cut.is_none()
+            && guess * ck.bytes_per_state() <= allowance(nodes.len() + guess))
+        .then(|| Checkpoint::new(depth + 1));
+        let mut at = lo;
+        while at < hi {
             if let (Some(d), Some(t)) = (deadline, limits.timeout) {
                 if Instant::now() >= d {
                     cut = Some(Cut::Timeout { limit: t });
+                    if let Some(w) = writing.take() {
+                        w.free(&mut budget);
+                    }
                     break 'levels;
                 }
             }
-            let storing = cut.is_none();
             // Plan: how many states this batch takes, and buffers sized for it.
+            let left = (hi - at) as usize;
             let per = left.div_ceil(jobs).min(PER_WORKER);
             let take = (per * jobs).min(left);
             let nthreads = world.sc.actors().max(1);
-            let mut want = take;
-            if storing {
+            if cut.is_none() {
                 let succ = per * nthreads;
-                let grown = ensure(&mut parents_bytes, take * (longest + MARGIN), &mut budget)
-                    .and_then(|_| ensure(&mut parents, take, &mut budget))
-                    .and_then(|_| {
-                        for w in workers.iter_mut() {
-                            ensure(&mut w.cands, succ, &mut budget)?;
-                            ensure(&mut w.bytes, succ * (longest + MARGIN), &mut budget)?;
-                            ensure(&mut w.outcomes, per, &mut budget)?;
-                        }
-                        Ok(())
-                    });
+                let grown = workers.iter_mut().try_for_each(|w| {
+                    ensure(&mut w.cands, succ, &mut budget)?;
+                    ensure(&mut w.bytes, succ * (longest + MARGIN), &mut budget)?;
+                    ensure(&mut w.outcomes, per, &mut budget)
+                });
                 if let Err(r) = grown {
                     cut = Some(refused(r));
                 }
             }
-            if cut.is_some() {
-                // No more states are stored, but the ones stored are still expanded (their
-                // steps may violate a property), in batches the buffers hold.
-                want = (parents_bytes.capacity() / (longest + MARGIN))
-                    .min(parents.capacity())
-                    .clamp(1, take);
-            }
-            // Decode `want` states from the level.
-            parents_bytes.clear();
-            parents.clear();
-            while parents.len() < want {
-                if reading.is_none() {
-                    let seg = level
-                        .segments
-                        .pop_front()
-                        .expect("a level holds its states");
-                    reading = Some((seg.0, seg.1, Reader::default()));
-                }
-                let (seg, n, r) = reading.as_mut().expect("a segment");
-                while parents.len() < want && *n > 0 {
-                    let s = r
-                        .next_state(seg)
-                        .expect("a segment holds its count of states");
-                    longest = longest.max(s.len());
-                    parents.push((next_id, parents_bytes.len() as u32, s.len() as u32));
-                    parents_bytes.extend_from_slice(s);
-                    next_id += 1;
-                    *n -= 1;
-                }
-                if *n == 0 {
-                    let (seg, _, _) = reading.take().expect("a segment");
-                    level.bytes -= seg.capacity();
-                    budget.freed(seg.capacity());
-                }
-            }
-            left -= parents.len();
 
             // Expand.
             let known = Known {
@@ -514,25 +634,25 @@ pub(crate) fn search(
                 hang: found.hang.is_some(),
                 storing: cut.is_none(),
             };
-            let share = parents.len().div_ceil(jobs);
-            let slices: Vec<Vec<(u32, &[u8])>> = parents
-                .chunks(share.max(1))
-                .map(|ch| {
-                    ch.iter()
-                        .map(|&(id, o, l)| (id, &parents_bytes[o as usize..(o + l) as usize]))
-                        .collect()
-                })
-                .collect();
-            let active = slices.len();
-            each(pool, &mut workers[..active], |i, w| {
-                w.expand(world, &slices[i], known, locs)
-            });
-            for w in &mut workers[active..] {
-                w.cands.clear();
-                w.events.clear();
-                w.outcomes.clear();
+            let share = take.div_ceil(jobs) as u32;
+            let active = take.div_ceil(share as usize);
+            {
+                let view = View {
+                    world,
+                    nodes: &nodes,
+                    ck: &ck,
+                };
+                let (view, init) = (&view, &init);
+                each(pool, &mut workers[..active], |i, w| {
+                    let from = at + i as u32 * share;
+                    let to = (from + share).min(at + take as u32);
+                    w.expand(view, from..to, depth, init, known, locs)
+                });
             }
-            drop(slices);
+            at += take as u32;
+            for w in &mut workers[..active] {
+                longest = longest.max(w.longest);
+            }
 
             // What the steps showed, in order.
             for w in &workers[..active] {
@@ -651,50 +771,72 @@ pub(crate) fn search(
                 w.store = 0;
             }
             'store: for w in &mut workers[..active] {
-                let new: Vec<(u32, u8, usize)> = w
-                    .cands
-                    .iter()
-                    .filter(|c| c.new.load(Ordering::Relaxed))
-                    .map(|c| (c.parent, c.thread, c.len as usize))
-                    .collect();
-                let worst: usize = new.iter().map(|&(_, _, l)| frontier::worst_case(l)).sum();
-                if let Err(r) = ensure(&mut w.packed, worst, &mut budget) {
-                    cut = Some(refused(r));
-                    break 'store;
+                w.first = nodes.len() as u32;
+                if writing.is_some() {
+                    let worst: usize = w
+                        .cands
+                        .iter()
+                        .filter(|c| c.new.load(Ordering::Relaxed))
+                        .map(|c| frontier::worst_case(c.len as usize))
+                        .sum();
+                    if let Err(r) = ensure(&mut w.packed, worst, &mut budget) {
+                        cut = Some(refused(r));
+                        break 'store;
+                    }
                 }
-                for (parent, thread, _) in new {
+                for c in w.cands.iter().filter(|c| c.new.load(Ordering::Relaxed)) {
                     if nodes.len() >= max_states {
                         cut = Some(Cut::States { limit: max_states });
                         break 'store;
                     }
-                    if let Err(r) = nodes.push(node(parent, thread), &mut budget) {
+                    if let Err(r) = nodes.push(c.parent, c.thread, &mut budget) {
                         cut = Some(refused(r));
                         break 'store;
                     }
                     w.store += 1;
                 }
             }
-            each(pool, &mut workers[..active], |_, w| w.pack());
-            for w in &mut workers[..active] {
-                if w.store == 0 {
-                    continue;
-                }
-                let n = w.packed.len();
-                let seg = budget.ask(n).and_then(|_| {
-                    let mut seg = Vec::new();
-                    seg.try_reserve_exact(n)
-                        .map_err(|_| Refusal::Allocator { wanted: n })?;
-                    Ok(seg)
-                });
-                match seg {
-                    Ok(mut seg) => {
-                        seg.extend_from_slice(&w.packed);
-                        budget.grew(seg.capacity(), 0, seg.capacity());
-                        next_level.push(seg, w.store);
+            if writing.is_some() {
+                each(pool, &mut workers[..active], |_, w| w.pack());
+                for w in &mut workers[..active] {
+                    if w.store == 0 {
+                        continue;
                     }
-                    Err(r) => {
-                        cut.get_or_insert(refused(r));
+                    let Some(ckw) = writing.as_mut() else {
                         break;
+                    };
+                    let n = w.packed.len();
+                    // A level that outgrows what the frontier may hold is dropped: its states
+                    // will be regenerated from the checkpoint instead.
+                    if ckw.bytes + n > allowance(nodes.len()) {
+                        if let Some(w) = writing.take() {
+                            w.free(&mut budget);
+                        }
+                        break;
+                    }
+                    let seg = budget.ask(n).and_then(|_| {
+                        let mut seg = Vec::new();
+                        seg.try_reserve_exact(n)
+                            .map_err(|_| Refusal::Allocator { wanted: n })?;
+                        Ok(seg)
+                    });
+                    match seg {
+                        Ok(mut seg) => {
+                            seg.extend_from_slice(&w.packed);
+                            budget.grew(seg.capacity(), 0, seg.capacity());
+                            ckw.bytes += seg.capacity();
+                            ckw.states += w.store;
+                            ckw.segs.push((w.first, w.store as u32, seg));
+                        }
+                        Err(r) => {
+                            // The states are in the path nodes and could be regenerated, but
+                            // a budget that cannot hold what the search planned is a limit.
+                            cut.get_or_insert(refused(r));
+                            if let Some(w) = writing.take() {
+                                w.free(&mut budget);
+                            }
+                            break;
+                        }
                     }
                 }
             }
@@ -703,16 +845,19 @@ pub(crate) fn search(
                 published = nodes.len();
             }
         }
-        level.clear(&mut budget);
-        std::mem::swap(&mut level, &mut next_level);
+        // The next level, kept whole, is the checkpoint from now on.
+        if let Some(w) = writing.take() {
+            if w.states == nodes.len() - hi as usize {
+                std::mem::replace(&mut ck, w).free(&mut budget);
+            } else {
+                w.free(&mut budget);
+            }
+        }
+        before = size;
         depth += 1;
-        next_id = next_first;
+        (lo, hi) = (hi, nodes.len() as u32);
     }
-    level.clear(&mut budget);
-    next_level.clear(&mut budget);
-    if let Some((seg, _, _)) = reading.take() {
-        budget.freed(seg.capacity());
-    }
+    ck.free(&mut budget);
     if let Some(c) = counter {
         c.fetch_add(nodes.len() - published, Ordering::Relaxed);
     }
@@ -737,4 +882,81 @@ fn one_in(s: usize) -> Vec<u32> {
     let mut v = vec![0; SHARDS];
     v[s] = 1;
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pinlab_model::design::Design;
+
+    /// Everything a check reports but its bytes.
+    fn summary(f: &Found) -> String {
+        let mut st = f.stats.clone();
+        st.bytes = 0;
+        format!(
+            "{st:?} {:?} {:?} {:?} {:?} {:?} {} {} {:?}",
+            f.violated,
+            f.counterexamples,
+            f.hang,
+            f.refused,
+            f.revoked,
+            f.outcomes,
+            f.positive,
+            f.cut
+        )
+    }
+
+    /// Regenerating states from the last kept level finds exactly what keeping every level
+    /// finds, whether the kept level is the previous one or the initial state, on one worker
+    /// and on three.
+    #[test]
+    fn regenerated_levels_are_the_kept_ones() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut scs: Vec<_> = pinlab_litmus::parse_folder(&dir.join("../../litmus"))
+            .unwrap()
+            .into_iter()
+            .map(|(sc, _)| sc)
+            .collect();
+        let text = std::fs::read_to_string(dir.join("benches/stress.litmus")).unwrap();
+        scs.push(pinlab_litmus::parse("stress.litmus", &text).unwrap());
+        let all = Keep {
+            floor: usize::MAX,
+            per_state: 0,
+        };
+        let none = Keep {
+            floor: 0,
+            per_state: 0,
+        };
+        let some = Keep {
+            floor: 0,
+            per_state: 3,
+        };
+        for sc in &scs {
+            for d in Design::presets() {
+                let w = World::new(sc, d);
+                let locs = sc
+                    .condition
+                    .as_ref()
+                    .map(|c| crate::condition_locs(&c.expr))
+                    .unwrap_or_default();
+                let limits = |jobs| Limits {
+                    max_states: 60_000,
+                    max_bytes: usize::MAX,
+                    timeout: None,
+                    jobs,
+                };
+                let want = summary(&search_keeping(&w, limits(1), &locs, None, all));
+                for (keep, jobs) in [(none, 1), (none, 3), (some, 1), (some, 2)] {
+                    let got = summary(&search_keeping(&w, limits(jobs), &locs, None, keep));
+                    assert_eq!(
+                        got,
+                        want,
+                        "{} under {} keeping {keep:?} on {jobs}",
+                        sc.name,
+                        d.name()
+                    );
+                }
+            }
+        }
+    }
 }

@@ -11,8 +11,8 @@
 //! `key * capacity >> 64`, which never decreases as the key grows, and every run of occupied
 //! slots is kept sorted, so the whole table is sorted. A lookup stops at the first slot that
 //! holds a key at least as large; an insert shifts the rest of the run right by one. Sorted
-//! tables grow by one linear merge pass, so a shard may grow by 15 % at a time instead of
-//! doubling, keeping the load between 78 % and 90 %. Shards grow one at a time: the moment one
+//! tables grow by one linear merge pass, so a shard may grow by 10 % at a time instead of
+//! doubling, keeping the load between 84 % and 93 %. Shards grow one at a time: the moment one
 //! holds its old and its new array costs 1/256 of the set, not twice the set. And shards are
 //! what the parallel search splits among its workers: each worker owns the shards whose number
 //! is its own modulo the number of workers, so no two workers ever touch one table.
@@ -23,7 +23,13 @@ use crate::memory::{Budget, Refusal};
 const SHARD_BITS: u32 = 8;
 pub(crate) const SHARDS: usize = 1 << SHARD_BITS;
 /// Grow a shard before it is fuller than this (per mille).
-const MAX_LOAD: usize = 900;
+const MAX_LOAD: usize = 930;
+/// Slots per block. A shard's slots live in blocks of 64 (512 bytes), never in one array: a
+/// shard that grows frees blocks of the very size every other shard's growth allocates, so the
+/// allocator reuses them all instead of keeping arrays of every size a shard ever had.
+const BLOCK: usize = 64;
+
+type Block = Box<[u64; BLOCK]>;
 
 /// The shard a fingerprint belongs to.
 pub(crate) fn shard_of(fp: u128) -> usize {
@@ -36,26 +42,36 @@ pub(crate) fn key_of(fp: u128) -> u64 {
     (fp as u64).max(1)
 }
 
-/// Slots past the last home slot, so that the runs at the end need not wrap around.
-fn overflow(cap: usize) -> usize {
-    16 + cap / 64
+/// Blocks for a table of `cap` home slots, with slots past the last home slot so that the runs
+/// at the end need not wrap around.
+fn blocks_for(cap: usize) -> usize {
+    (cap + 16 + cap / 64).div_ceil(BLOCK)
 }
 
 fn home(key: u64, cap: usize) -> usize {
     ((key as u128 * cap as u128) >> 64) as usize
 }
 
+/// The bytes a table of `cap` home slots holds: its blocks and the pointers to them.
 fn bytes(cap: usize) -> usize {
     if cap == 0 {
         0
     } else {
-        (cap + overflow(cap)) * 8
+        blocks_for(cap) * (BLOCK * 8 + std::mem::size_of::<Block>())
     }
+}
+
+fn new_block() -> Result<Block, Refusal> {
+    let mut v: Vec<u64> = Vec::new();
+    v.try_reserve_exact(BLOCK)
+        .map_err(|_| Refusal::Allocator { wanted: BLOCK * 8 })?;
+    v.resize(BLOCK, 0);
+    Ok(v.into_boxed_slice().try_into().expect("a block's length"))
 }
 
 #[derive(Default)]
 pub(crate) struct Shard {
-    slots: Vec<u64>,
+    blocks: Vec<Block>,
     cap: usize,
     len: usize,
 }
@@ -70,44 +86,67 @@ pub(crate) enum Insert {
 }
 
 impl Shard {
+    fn slots(&self) -> usize {
+        self.blocks.len() * BLOCK
+    }
+
+    fn at(&self, i: usize) -> u64 {
+        self.blocks[i / BLOCK][i % BLOCK]
+    }
+
+    fn set(&mut self, i: usize, k: u64) {
+        self.blocks[i / BLOCK][i % BLOCK] = k;
+    }
+
+    /// The first slot at or right of `key`'s home holding no key below it, and whether it holds
+    /// `key` itself.
+    fn find(&self, key: u64) -> (usize, bool) {
+        let n = self.slots();
+        let mut i = home(key, self.cap);
+        while i < n {
+            let v = self.at(i);
+            if v == 0 || v >= key {
+                return (i, v == key);
+            }
+            i += 1;
+        }
+        (n, false)
+    }
+
     pub(crate) fn insert(&mut self, key: u64) -> Insert {
         if self.cap == 0 {
             return Insert::Full;
         }
-        let mut i = home(key, self.cap);
-        let n = self.slots.len();
-        while i < n {
-            let v = self.slots[i];
-            if v == 0 || v >= key {
-                break;
-            }
-            i += 1;
-        }
-        if i < n && self.slots[i] == key {
+        let (i, there) = self.find(key);
+        if there {
             return Insert::Present;
         }
-        let Some(gap) = self.slots[i..].iter().position(|&v| v == 0) else {
+        let n = self.slots();
+        let mut j = i;
+        while j < n && self.at(j) != 0 {
+            j += 1;
+        }
+        if j == n {
             return Insert::Full;
-        };
-        self.slots.copy_within(i..i + gap, i + 1);
-        self.slots[i] = key;
+        }
+        // Shift the rest of the run right by one.
+        while j > i {
+            let v = self.at(j - 1);
+            self.set(j, v);
+            j -= 1;
+        }
+        self.set(i, key);
         self.len += 1;
         Insert::Added
     }
 
     #[cfg(test)]
     pub(crate) fn contains(&self, key: u64) -> bool {
-        if self.cap == 0 {
-            return false;
-        }
-        self.slots[home(key, self.cap)..]
-            .iter()
-            .find(|&&v| v == 0 || v >= key)
-            == Some(&key)
+        self.cap != 0 && self.find(key).1
     }
 
     /// Grows to hold `more` keys beyond the ones it has within `MAX_LOAD`, if it must. The old
-    /// and the new array are held together for a moment: the budget is asked for both.
+    /// and the new blocks are held together for a moment: the budget is asked for both.
     fn reserve(&mut self, more: usize, budget: &mut Budget) -> Result<(), Refusal> {
         let want = self.len + more;
         if want * 1000 <= self.cap * MAX_LOAD {
@@ -119,53 +158,65 @@ impl Shard {
     fn grow_to(&mut self, want: usize, budget: &mut Budget) -> Result<(), Refusal> {
         let mut cap = (want * 1000)
             .div_ceil(MAX_LOAD)
-            .max(self.cap + self.cap / 7)
+            .max(self.cap + self.cap / 10)
             .max(8);
         loop {
             let new = bytes(cap);
             let old = bytes(self.cap);
             budget.ask(new)?;
-            let mut slots: Vec<u64> = Vec::new();
-            slots
-                .try_reserve_exact(cap + overflow(cap))
+            let mut table = Shard {
+                blocks: Vec::new(),
+                cap,
+                len: self.len,
+            };
+            let nb = blocks_for(cap);
+            table
+                .blocks
+                .try_reserve_exact(nb)
                 .map_err(|_| Refusal::Allocator { wanted: new })?;
-            slots.resize(cap + overflow(cap), 0);
+            for _ in 0..nb {
+                table.blocks.push(new_block()?);
+            }
             // Keys come out of the old table in order, and homes never decrease with the key:
             // each key goes to its home or just right of the one before.
             let mut next = 0;
             let mut fits = true;
-            for &k in self.slots.iter().filter(|&&k| k != 0) {
+            let n = table.slots();
+            for k in self
+                .blocks
+                .iter()
+                .flat_map(|b| b.iter())
+                .copied()
+                .filter(|&k| k != 0)
+            {
                 let at = home(k, cap).max(next);
-                if at >= slots.len() {
+                if at >= n {
                     fits = false;
                     break;
                 }
-                slots[at] = k;
+                table.set(at, k);
                 next = at + 1;
             }
             if !fits {
                 // A run reached past the end: one step larger (only ever seen in tests that
                 // force tiny tables).
-                drop(slots);
                 cap += cap / 7 + 8;
                 continue;
             }
             budget.grew(new, old, new);
-            self.slots = slots;
-            self.cap = cap;
+            *self = table;
             return Ok(());
         }
     }
 
     #[cfg(test)]
     fn sorted(&self) -> bool {
-        let keys: Vec<u64> = self.slots.iter().copied().filter(|&k| k != 0).collect();
+        let keys: Vec<u64> = (0..self.slots())
+            .map(|i| self.at(i))
+            .filter(|&k| k != 0)
+            .collect();
         keys.windows(2).all(|w| w[0] < w[1])
-            && self
-                .slots
-                .iter()
-                .enumerate()
-                .all(|(i, &k)| k == 0 || home(k, self.cap) <= i)
+            && (0..self.slots()).all(|i| self.at(i) == 0 || home(self.at(i), self.cap) <= i)
     }
 }
 
