@@ -154,6 +154,8 @@ struct Walk {
     /// depth.
     slots: Vec<(u32, State)>,
     cursors: Vec<Cursor>,
+    /// Scratch: the (depth, id, thread) of the states to regenerate.
+    chain: Vec<(usize, u32, u8)>,
 }
 
 impl Walk {
@@ -165,6 +167,7 @@ impl Walk {
             next: NO_ID,
             slots: Vec::new(),
             cursors: Vec::new(),
+            chain: Vec::new(),
         }
     }
 
@@ -181,7 +184,8 @@ impl Walk {
             self.cursors.push(Cursor::default());
         }
         // Up the parents to the first state held (or the checkpoint)...
-        let mut chain: Vec<(usize, u32, u8)> = Vec::new();
+        let mut chain = std::mem::take(&mut self.chain);
+        chain.clear();
         let (mut j, mut cur) = (k, id);
         while self.slots[j].0 != cur {
             if j == 0 {
@@ -204,6 +208,7 @@ impl Walk {
             assert!(done, "a stored state's step replays");
             hi[0].0 = cur;
         }
+        self.chain = chain;
         &self.slots[k].1
     }
 

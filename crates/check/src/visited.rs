@@ -101,16 +101,19 @@ impl Shard {
     /// The first slot at or right of `key`'s home holding no key below it, and whether it holds
     /// `key` itself.
     fn find(&self, key: u64) -> (usize, bool) {
-        let n = self.slots();
         let mut i = home(key, self.cap);
-        while i < n {
-            let v = self.at(i);
-            if v == 0 || v >= key {
-                return (i, v == key);
+        let mut b = i / BLOCK;
+        while b < self.blocks.len() {
+            let blk = &self.blocks[b];
+            for (j, &v) in blk.iter().enumerate().skip(i % BLOCK) {
+                if v == 0 || v >= key {
+                    return (b * BLOCK + j, v == key);
+                }
             }
-            i += 1;
+            b += 1;
+            i = b * BLOCK;
         }
-        (n, false)
+        (self.slots(), false)
     }
 
     pub(crate) fn insert(&mut self, key: u64) -> Insert {
@@ -121,23 +124,47 @@ impl Shard {
         if there {
             return Insert::Present;
         }
-        let n = self.slots();
-        let mut j = i;
-        while j < n && self.at(j) != 0 {
-            j += 1;
-        }
-        if j == n {
+        if i == self.slots() {
             return Insert::Full;
         }
-        // Shift the rest of the run right by one.
-        while j > i {
-            let v = self.at(j - 1);
-            self.set(j, v);
-            j -= 1;
+        // Put the key at `i` and carry what was there right, block by block, to the first
+        // empty slot.
+        let mut carry = key;
+        let (mut b, mut j) = (i / BLOCK, i % BLOCK);
+        loop {
+            let Some(blk) = self.blocks.get_mut(b) else {
+                // No empty slot: undo the shift (what fell off the end goes back last).
+                self.unshift(i, carry);
+                return Insert::Full;
+            };
+            match blk[j..].iter().position(|&v| v == 0) {
+                Some(e) => {
+                    blk.copy_within(j..j + e, j + 1);
+                    blk[j] = carry;
+                    self.len += 1;
+                    return Insert::Added;
+                }
+                None => {
+                    let last = blk[BLOCK - 1];
+                    blk.copy_within(j..BLOCK - 1, j + 1);
+                    blk[j] = carry;
+                    carry = last;
+                    b += 1;
+                    j = 0;
+                }
+            }
         }
-        self.set(i, key);
-        self.len += 1;
-        Insert::Added
+    }
+
+    /// Undoes a shift that ran off the end: slots `i + 1..` move back left by one, and `last`,
+    /// which fell off, is the last again.
+    fn unshift(&mut self, i: usize, last: u64) {
+        let n = self.slots();
+        for k in i..n - 1 {
+            let v = self.at(k + 1);
+            self.set(k, v);
+        }
+        self.set(n - 1, last);
     }
 
     #[cfg(test)]
