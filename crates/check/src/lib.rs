@@ -15,7 +15,7 @@ use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};
 use pinlab_model::state::State;
-use pinlab_model::{Step, StepInto, World};
+use pinlab_model::{Reduction, Step, StepInto, World};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -30,6 +30,8 @@ pub struct Limits {
     pub max_bytes: usize,
     /// Wall-clock time the check may take.
     pub timeout: Option<Duration>,
+    /// The state-space reductions `check` applies (`World::with_reduction`); all by default.
+    pub reduce: Reduction,
 }
 
 impl Default for Limits {
@@ -42,6 +44,7 @@ impl Default for Limits {
                 usize::try_from(memory::default_total_budget()).unwrap_or(usize::MAX)
             }),
             timeout: None,
+            reduce: Reduction::all(),
         }
     }
 }
@@ -282,7 +285,10 @@ fn path_to(nodes: &Chunked<Node>, mut id: u32) -> Path {
 
 /// Checks `sc` under `design`, exhaustively unless `limits` cut it short.
 pub fn check(sc: &Scenario, design: Design, limits: Limits) -> CheckResult {
-    check_world(&World::new(sc, design), limits)
+    check_world(
+        &World::new(sc, design).with_reduction(limits.reduce),
+        limits,
+    )
 }
 
 /// `check`, adding the distinct states it finds to `states` as it goes (every 65,536 states and
@@ -293,10 +299,15 @@ pub fn check_counting(
     limits: Limits,
     states: &AtomicUsize,
 ) -> CheckResult {
-    explore(&World::new(sc, design), limits, Some(states))
+    explore(
+        &World::new(sc, design).with_reduction(limits.reduce),
+        limits,
+        Some(states),
+    )
 }
 
-/// Checks a world as built by the caller (the mutation tests build mutated ones).
+/// Checks a world as built by the caller (the mutation tests build mutated ones), with the
+/// reduction it was built with (`limits.reduce` is not applied).
 pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     explore(world, limits, None)
 }

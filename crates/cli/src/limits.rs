@@ -10,6 +10,7 @@
 
 use pinlab_check::memory::{default_total_budget, peak_rss};
 use pinlab_check::{human_bytes, Limits};
+use pinlab_model::Reduction;
 use std::time::Duration;
 
 #[derive(clap::Args, Clone, Debug, Default)]
@@ -28,6 +29,14 @@ pub struct LimitOpts {
     /// `safe`. Where a timed-out check stopped depends on the machine's speed. [default: none]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+    /// Store every state the model can tell apart: `--no-reduce` turns off every state-space
+    /// reduction, `--no-reduce=frames,dead` the ones named (`frames`: canonical frame numbering
+    /// and generations; `dead`: fields nothing reads again reset, acknowledgements renumbered).
+    /// Verdicts, violated properties, conditions and counterexample lengths are the same either
+    /// way; only the states stored (and the time) grow. [default: every reduction on]
+    #[arg(long, value_name = "NAMES", num_args = 0..=1, require_equals = true,
+          default_missing_value = "all", value_delimiter = ',', value_parser = parse_reduction)]
+    pub no_reduce: Option<Vec<String>>,
 }
 
 impl LimitOpts {
@@ -38,8 +47,34 @@ impl LimitOpts {
             max_states: self.max_states.unwrap_or(usize::MAX),
             max_bytes: usize::try_from(total / parallel.max(1) as u64).unwrap_or(usize::MAX),
             timeout: self.timeout,
+            reduce: self.reduction(),
         }
     }
+
+    /// The reductions left on by `--no-reduce`.
+    pub fn reduction(&self) -> Reduction {
+        let mut r = Reduction::all();
+        for name in self.no_reduce.iter().flatten() {
+            if name == "all" {
+                r = Reduction::none();
+            } else {
+                r.disable(name);
+            }
+        }
+        r
+    }
+}
+
+/// A name `--no-reduce=` takes: `all` or one of `Reduction::NAMES`.
+fn parse_reduction(s: &str) -> Result<String, String> {
+    let known = Reduction::NAMES.iter().map(|(n, _)| *n);
+    if s == "all" || known.clone().any(|n| n == s) {
+        return Ok(s.to_string());
+    }
+    Err(format!(
+        "unknown reduction `{s}`: use all, {}",
+        known.collect::<Vec<_>>().join(", ")
+    ))
 }
 
 /// `512M`, `4G`, `1.5GiB`, `1000000`: bytes. K, M, G and T (with or without `B` or `iB`) are
