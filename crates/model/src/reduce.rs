@@ -217,10 +217,14 @@ impl World<'_> {
 
     /// Whether the handle's `pinned` entries can still be read: by an op on it, by a design's
     /// scan of live pins, or by the mmu notifier (fault-capable devices).
+    /// A failed pin (its DMA and unpin are skipped) and a revoked one (they fail first) are
+    /// never read again; an unpinned one only by an op on it that is still to run.
     fn pins_live(&self, s: &State, h: usize) -> bool {
         let hs = s.handles[h];
-        let done = hs.revoked || hs.released || matches!(hs.result, PinResult::Err(_));
-        !done || (!hs.revoked && self.handle_used_later(s, h))
+        if hs.revoked || matches!(hs.result, PinResult::Err(_)) {
+            return false;
+        }
+        !hs.released || self.handle_used_later(s, h)
     }
 
     /// Whether a durability check may still come: only a writeback pass (its completions, an
