@@ -312,7 +312,6 @@ impl World<'_> {
     /// Only the order of the acknowledgements of writes some field still holds is ever read
     /// (`State::older`): they become 1..=n in that order, the others 0, and `next_ack` n.
     fn renumber_acks(&self, s: &mut State) {
-        let n = s.acks.len();
         // Write ids are at most limits::MAX_OPS < 256.
         let mut live = [false; 256];
         let mut mark = |w: u8| {
@@ -337,12 +336,12 @@ impl World<'_> {
         // Order the live writes by acknowledgement (distinct values: one ack per write).
         let mut order = [0u8; 256];
         let mut k = 0;
-        for w in 1..n {
-            if live[w] && s.acks[w] != 0 {
+        for (w, a) in s.acks.iter_mut().enumerate().skip(1) {
+            if live[w] && *a != 0 {
                 order[k] = w as u8;
                 k += 1;
             } else {
-                s.acks[w] = 0;
+                *a = 0;
             }
         }
         let order = &mut order[..k];
@@ -439,8 +438,7 @@ impl World<'_> {
         }
         // A free frame still referenced would make renumbering unsound: with_reduction ruled
         // it out; a model change that breaks that must fail loudly, not lose a verdict.
-        for fr in 0..n {
-            let f = &s.frames[fr];
+        for (fr, f) in s.frames.iter().enumerate() {
             if f.owner == Owner::Free && (first[fr] != UNREF || f.wb_block != NONE) {
                 let live = s.pages.iter().any(|p| p.cache == fr as u8)
                     || s.ptes.iter().any(|p| p.frame == fr as u8)
