@@ -18,7 +18,7 @@ use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};
 use pinlab_model::state::State;
-use pinlab_model::{Step, World};
+use pinlab_model::{Reduction, Step, World};
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
@@ -35,6 +35,8 @@ pub struct Limits {
     /// Worker threads the one check runs on. The result does not depend on it (except where a
     /// memory limit stops the check: workers hold buffers of their own).
     pub jobs: usize,
+    /// The state-space reductions `check` applies (`World::with_reduction`); all by default.
+    pub reduce: Reduction,
 }
 
 impl Default for Limits {
@@ -48,6 +50,7 @@ impl Default for Limits {
             }),
             timeout: None,
             jobs: 1,
+            reduce: Reduction::all(),
         }
     }
 }
@@ -271,7 +274,10 @@ impl CheckResult {
 
 /// Checks `sc` under `design`, exhaustively unless `limits` cut it short.
 pub fn check(sc: &Scenario, design: Design, limits: Limits) -> CheckResult {
-    check_world(&World::new(sc, design), limits)
+    check_world(
+        &World::new(sc, design).with_reduction(limits.reduce),
+        limits,
+    )
 }
 
 /// `check`, adding the distinct states it finds to `states` as it goes (every 65,536 states and
@@ -282,10 +288,15 @@ pub fn check_counting(
     limits: Limits,
     states: &AtomicUsize,
 ) -> CheckResult {
-    explore(&World::new(sc, design), limits, Some(states))
+    explore(
+        &World::new(sc, design).with_reduction(limits.reduce),
+        limits,
+        Some(states),
+    )
 }
 
-/// Checks a world as built by the caller (the mutation tests build mutated ones).
+/// Checks a world as built by the caller (the mutation tests build mutated ones), with the
+/// reduction it was built with (`limits.reduce` is not applied).
 pub fn check_world(world: &World, limits: Limits) -> CheckResult {
     explore(world, limits, None)
 }

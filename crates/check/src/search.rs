@@ -893,6 +893,7 @@ fn one_in(s: usize) -> Vec<u32> {
 mod tests {
     use super::*;
     use pinlab_model::design::Design;
+    use pinlab_model::Reduction;
 
     /// Everything a check reports but its bytes.
     fn summary(f: &Found) -> String {
@@ -937,8 +938,14 @@ mod tests {
             per_state: 3,
         };
         for sc in &scs {
-            for d in Design::presets() {
-                let w = World::new(sc, d);
+            for (i, d) in Design::presets().into_iter().enumerate() {
+                // Half the checks on the plain model, half reduced.
+                let r = if i % 2 == 0 {
+                    Reduction::none()
+                } else {
+                    Reduction::all()
+                };
+                let w = World::new(sc, d).with_reduction(r);
                 let locs = sc
                     .condition
                     .as_ref()
@@ -949,6 +956,7 @@ mod tests {
                     max_bytes: usize::MAX,
                     timeout: None,
                     jobs,
+                    reduce: r,
                 };
                 let want = summary(&search_keeping(&w, limits(1), &locs, None, all));
                 for (keep, jobs) in [(none, 1), (none, 3), (some, 1), (some, 2)] {

@@ -10,6 +10,7 @@
 
 use pinlab_check::memory::{default_total_budget, peak_rss};
 use pinlab_check::{human_bytes, Limits};
+use pinlab_model::Reduction;
 use std::time::Duration;
 
 #[derive(clap::Args, Clone, Debug, Default)]
@@ -33,6 +34,14 @@ pub struct LimitOpts {
     /// counts and counterexamples do not depend on it. [default: every core]
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
+    /// Store every state the model can tell apart: `--no-reduce` turns off every state-space
+    /// reduction, `--no-reduce=frames,dead` the ones named (`frames`: canonical frame numbering
+    /// and generations; `dead`: fields nothing reads again reset, acknowledgements renumbered).
+    /// Verdicts, violated properties, conditions and counterexample lengths are the same either
+    /// way; only the states stored (and the time) grow. [default: every reduction on]
+    #[arg(long, value_name = "NAMES", num_args = 0..=1, require_equals = true,
+          default_missing_value = "all", value_delimiter = ',', value_parser = parse_reduction)]
+    pub no_reduce: Option<Vec<String>>,
 }
 
 impl LimitOpts {
@@ -56,9 +65,35 @@ impl LimitOpts {
             max_bytes: usize::try_from(total / at_once as u64).unwrap_or(usize::MAX),
             timeout: self.timeout,
             jobs: (threads / at_once).max(1),
+            reduce: self.reduction(),
         };
         (limits, at_once)
     }
+
+    /// The reductions left on by `--no-reduce`.
+    pub fn reduction(&self) -> Reduction {
+        let mut r = Reduction::all();
+        for name in self.no_reduce.iter().flatten() {
+            if name == "all" {
+                r = Reduction::none();
+            } else {
+                r.disable(name);
+            }
+        }
+        r
+    }
+}
+
+/// A name `--no-reduce=` takes: `all` or one of `Reduction::NAMES`.
+fn parse_reduction(s: &str) -> Result<String, String> {
+    let known = Reduction::NAMES.iter().map(|(n, _)| *n);
+    if s == "all" || known.clone().any(|n| n == s) {
+        return Ok(s.to_string());
+    }
+    Err(format!(
+        "unknown reduction `{s}`: use all, {}",
+        known.collect::<Vec<_>>().join(", ")
+    ))
 }
 
 /// `512M`, `4G`, `1.5GiB`, `1000000`: bytes. K, M, G and T (with or without `B` or `iB`) are

@@ -584,7 +584,7 @@ fn explain_exits_1_when_its_check_is_incomplete_trace_or_not() {
         "-d",
         "legacy",
         "--max-states",
-        "40",
+        "30",
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     assert!(

@@ -18,6 +18,7 @@ mod memfd;
 mod mm;
 mod ops;
 pub mod property;
+mod reduce;
 pub mod scenario;
 pub mod state;
 mod truncate;
@@ -27,4 +28,5 @@ mod writeback;
 
 pub use describe::flag_names;
 pub use history::Event;
+pub use reduce::Reduction;
 pub use world::{Mutation, Step, StepInfo, StepInto, World};

@@ -304,9 +304,10 @@ impl Pack for ThreadState {
 /// Bytes of a frame in the flat encoding.
 pub const FRAME_BYTES: usize = 15;
 
-impl Pack for Frame {
-    const N: usize = FRAME_BYTES;
-    fn pack(&self, out: &mut Vec<u8>) {
+impl Frame {
+    /// The frame's bytes in the flat encoding (also the order `World::canonicalize` sorts
+    /// frames nothing refers to by).
+    pub(crate) fn bytes(&self) -> [u8; FRAME_BYTES] {
         let (o, a, b) = match self.owner {
             Owner::Free => (0, 0, 0),
             Owner::Cache { file, page } => (1, file, page),
@@ -318,7 +319,7 @@ impl Pack for Frame {
         };
         // Three bytes: limits::MAX_REFCOUNT < 2^24.
         let rc = self.refcount.to_le_bytes();
-        out.extend_from_slice(&[
+        [
             o,
             a,
             b,
@@ -334,7 +335,14 @@ impl Pack for Frame {
             self.wb_snapshot.value.0,
             self.wb_snapshot.write,
             self.wb_block,
-        ])
+        ]
+    }
+}
+
+impl Pack for Frame {
+    const N: usize = FRAME_BYTES;
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.bytes())
     }
     fn unpack(b: &[u8]) -> Self {
         let owner = match b[0] {

@@ -45,6 +45,8 @@ pub struct World<'a> {
     n_promises: usize,
     /// A deliberate bug, for mutation tests only (see `Mutation`).
     pub mutation: Option<Mutation>,
+    /// The checker's state-space reduction (`with_reduction`); none by default.
+    pub(crate) reduce: crate::reduce::ReducePlan,
 }
 
 /// Deliberate bugs at single points of the model. The mutation tests check that each one makes
@@ -415,6 +417,7 @@ impl<'a> World<'a> {
             promise_base,
             n_promises,
             mutation: None,
+            reduce: crate::reduce::ReducePlan::none(),
         };
         let (_, extra) = w.build_init();
         w.extra_refs = extra;
@@ -441,6 +444,7 @@ impl<'a> World<'a> {
     /// The same world with a deliberate bug (mutation tests).
     pub fn mutated(mut self, m: Mutation) -> Self {
         self.mutation = Some(m);
+        self.reduce.renumber = self.reduce.on.frames && self.frames_sound();
         self
     }
 
@@ -679,9 +683,14 @@ impl<'a> World<'a> {
     }
 
     /// Like `step`, writing the next state into `next` (whose allocations are reused; its
-    /// content is meaningless unless the result is `Done`).
+    /// content is meaningless unless the result is `Done`). This is the checker's step: with a
+    /// reduction on (`with_reduction`), `next` is in canonical form (`canonicalize`).
     pub fn step_into(&self, s: &State, t: usize, next: &mut State, trace: bool) -> StepInto {
-        self.step_full(s, t, next, trace, false)
+        let r = self.step_full(s, t, next, trace, false);
+        if matches!(r, StepInto::Done(_)) && self.reduce.on.any() {
+            self.canonicalize(next);
+        }
+        r
     }
 
     fn step_full(

@@ -1,0 +1,363 @@
+//! The state-space reductions (`pinlab_model::Reduction`) change nothing but the number of states
+//! stored. Over the catalog under every preset and over generated scenarios:
+//! - with and without each reduction, the verdict, the violated properties, the condition's
+//!   answer and counts, and the length of every shortest path (each counterexample, the hang,
+//!   the refusal, the revocation) are the same;
+//! - every path the reduced check reports replays on the plain model from the real initial state
+//!   and shows what it is reported for;
+//! - `canonicalize` is a bisimulation's quotient map: in every reachable state `s` of the plain
+//!   model, every thread's step from `s` and from `canonicalize(s)` agrees (waits, finishes,
+//!   violates, refuses, revokes alike) and leads to states with the same canonical form; final
+//!   states agree on every location the condition reads; and the initial state is canonical.
+
+use arbitrary::Unstructured;
+use pinlab_check::{check, condition_locs, CheckResult, Limits, Path};
+use pinlab_model::design::Design;
+use pinlab_model::property::Property;
+use pinlab_model::scenario::Scenario;
+use pinlab_model::state::State;
+use pinlab_model::{Reduction, Step, World};
+use std::collections::{HashSet, VecDeque};
+
+fn catalog() -> Vec<Scenario> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
+    pinlab_litmus::parse_folder(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|(sc, _)| sc)
+        .collect()
+}
+
+/// Scenarios the catalog lacks that met a reduction's corner: a pin that fails part-way (no
+/// space for its second page) holds no page, though an unpin of it is still to run and reclaim
+/// frees the page it had taken.
+const CORNERS: &[&str] = &["litmus failed-pin-then-reclaim
+fs ext4 blocks=1
+file f pages=2
+mmap m = f shared rw
+device nic rdma
+thread app {
+  fsync f
+}
+thread dev {
+  pin p = nic m[0..2] write
+  unpin p dirty
+}
+thread flusher {
+  reclaim
+}
+"];
+
+fn corners() -> Vec<Scenario> {
+    CORNERS
+        .iter()
+        .map(|t| {
+            pinlab_litmus::parse("corner.litmus", t).unwrap_or_else(|d| panic!("{}", d.render(t)))
+        })
+        .collect()
+}
+
+/// Small scenarios nobody wrote: the fuzzer's generator over every op (`Spec::arbitrary_full`),
+/// rendered with the oracle's small shape, from one seeded xorshift stream.
+fn generated(seed: u64, cases: usize) -> Vec<(String, Scenario)> {
+    let mut x = seed;
+    let mut out = Vec::new();
+    for case in 0..cases {
+        let data: Vec<u8> = (0..64 + case % 7 * 24)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let spec = pinlab_gen::Spec::arbitrary_full(&mut Unstructured::new(&data))
+            .expect("arbitrary_full takes any bytes");
+        let text = pinlab_gen::render(&spec, &pinlab_gen::Shape::SMALL);
+        if let Ok(sc) = pinlab_litmus::parse("gen.litmus", &text) {
+            out.push((text, sc));
+        }
+    }
+    out
+}
+
+/// The reductions compared with none: all, then each alone.
+fn variants() -> [(&'static str, Reduction); 3] {
+    [
+        ("all", Reduction::all()),
+        (
+            "frames",
+            Reduction {
+                frames: true,
+                ..Reduction::none()
+            },
+        ),
+        (
+            "dead",
+            Reduction {
+                dead: true,
+                ..Reduction::none()
+            },
+        ),
+    ]
+}
+
+fn run(sc: &Scenario, d: Design, r: Reduction, max_states: usize) -> CheckResult {
+    check(
+        sc,
+        d,
+        Limits {
+            max_states,
+            reduce: r,
+            ..Limits::default()
+        },
+    )
+}
+
+fn lengths(r: &CheckResult) -> Vec<(Property, usize)> {
+    r.counterexamples
+        .iter()
+        .map(|(p, x)| (*p, x.len()))
+        .collect()
+}
+
+/// Replays `path` on the plain model; the last step's flags, and the state it ends in.
+fn replay(w: &World, path: &Path, what: &str) -> (pinlab_model::StepInfo, State) {
+    let mut s = w.init();
+    let mut last = pinlab_model::StepInfo::default();
+    for &t in path {
+        match w.step(&s, t, false) {
+            Step::Done(n, info) => {
+                s = n;
+                last = info;
+            }
+            _ => panic!("{what}: path {path:?} does not replay"),
+        }
+    }
+    (last, s)
+}
+
+/// `reduced` reports what `plain` reports, with shortest paths of the same lengths, and its
+/// paths replay on the plain model and show what they are reported for.
+fn agree(sc: &Scenario, d: Design, plain: &CheckResult, reduced: &CheckResult, what: &str) {
+    assert_eq!(reduced.verdict, plain.verdict, "{what}: verdict");
+    assert_eq!(reduced.violated, plain.violated, "{what}: violated");
+    assert_eq!(reduced.condition, plain.condition, "{what}: condition");
+    assert_eq!(lengths(reduced), lengths(plain), "{what}: counterexamples");
+    let len = |p: &Option<Path>| p.as_ref().map(|p| p.len());
+    assert_eq!(len(&reduced.hang), len(&plain.hang), "{what}: hang");
+    assert_eq!(
+        len(&reduced.refused),
+        len(&plain.refused),
+        "{what}: refused"
+    );
+    assert_eq!(
+        len(&reduced.revoked),
+        len(&plain.revoked),
+        "{what}: revoked"
+    );
+    assert!(
+        reduced.stats.states <= plain.stats.states,
+        "{what}: the reduction stored more states"
+    );
+    let w = World::new(sc, d);
+    for (p, path) in &reduced.counterexamples {
+        let (info, _) = replay(&w, path, what);
+        assert!(info.violations.contains(*p), "{what}: {p:?} path {path:?}");
+    }
+    if let Some(path) = &reduced.refused {
+        assert!(replay(&w, path, what).0.refused, "{what}: refused path");
+    }
+    if let Some(path) = &reduced.revoked {
+        assert!(replay(&w, path, what).0.revoked, "{what}: revoked path");
+    }
+    if let Some(path) = &reduced.hang {
+        let (_, s) = replay(&w, path, what);
+        let stuck = (0..w.actors()).all(|t| !matches!(w.step(&s, t, false), Step::Done(..)));
+        assert!(stuck && !w.finished(&s), "{what}: hang path {path:?}");
+    }
+}
+
+#[test]
+fn the_catalog_checks_alike_with_and_without_each_reduction() {
+    let (mut plain_states, mut reduced_states, mut frames_only) = (0, 0, 0);
+    for sc in catalog().into_iter().chain(corners()) {
+        for d in Design::presets() {
+            let plain = run(&sc, d, Reduction::none(), usize::MAX);
+            assert!(plain.complete);
+            plain_states += plain.stats.states;
+            for (name, r) in variants() {
+                let what = format!("{} under {} ({name})", sc.name, d.name());
+                let reduced = run(&sc, d, r, usize::MAX);
+                agree(&sc, d, &plain, &reduced, &what);
+                match name {
+                    "all" => reduced_states += reduced.stats.states,
+                    "frames" => frames_only += reduced.stats.states,
+                    _ => {}
+                }
+            }
+        }
+    }
+    println!("catalog: {plain_states} states without reduction, {reduced_states} with, {frames_only} with frames alone");
+    // The tests above would pass for a reduction that does nothing: each must do something.
+    assert!(reduced_states < plain_states);
+    assert!(frames_only < plain_states);
+}
+
+#[test]
+fn generated_scenarios_check_alike_with_and_without_each_reduction() {
+    let (mut compared, mut saved) = (0, 0);
+    for (text, sc) in generated(0x853c_49e6_748f_ea9b, 160) {
+        for d in Design::presets() {
+            let plain = run(&sc, d, Reduction::none(), 20_000);
+            if !plain.complete {
+                continue;
+            }
+            for (name, r) in variants() {
+                let what = format!("{} under {} ({name}):\n{text}", sc.name, d.name());
+                let reduced = run(&sc, d, r, usize::MAX);
+                agree(&sc, d, &plain, &reduced, &what);
+                if name == "all" {
+                    saved += plain.stats.states - reduced.stats.states;
+                }
+            }
+            compared += 1;
+        }
+    }
+    println!("{compared} generated checks compared, {saved} states saved");
+    assert!(compared >= 300, "only {compared} generated checks finished");
+    assert!(saved > 0);
+}
+
+/// Every state reachable on the plain model (at most `max`): the quotient map's conditions.
+fn bisimulation(sc: &Scenario, d: Design, max: usize, what: &str) -> usize {
+    let plain = World::new(sc, d);
+    let w = World::new(sc, d).with_reduction(Reduction::all());
+    let canon = |s: &State| {
+        let mut c = s.clone();
+        w.canonicalize(&mut c);
+        c
+    };
+    let init = plain.init();
+    assert_eq!(
+        canon(&init),
+        init,
+        "{what}: the initial state is not canonical"
+    );
+    let locs = sc
+        .condition
+        .as_ref()
+        .map(|c| condition_locs(&c.expr))
+        .unwrap_or_default();
+    let key = |s: &State| {
+        let mut b = Vec::new();
+        s.encode(&mut b);
+        b
+    };
+    let mut seen = HashSet::from([key(&init)]);
+    let mut queue = VecDeque::from([init]);
+    let mut n = 0;
+    while let Some(s) = queue.pop_front() {
+        n += 1;
+        let c = canon(&s);
+        assert_eq!(canon(&c), c, "{what}: canonicalize is not idempotent");
+        kept_what_is_read(&w, &s, &c, what);
+        assert_eq!(plain.finished(&s), plain.finished(&c), "{what}");
+        for l in &locs {
+            assert_eq!(
+                plain.observe(&s, *l),
+                plain.observe(&c, *l),
+                "{what}: {l:?}"
+            );
+        }
+        for t in 0..plain.actors() {
+            match (plain.step(&s, t, false), plain.step(&c, t, false)) {
+                (Step::Done(a, ia), Step::Done(b, ib)) => {
+                    assert_eq!(ia.violations, ib.violations, "{what}: thread {t}");
+                    assert_eq!(ia.refused, ib.refused, "{what}: thread {t}");
+                    assert_eq!(ia.revoked, ib.revoked, "{what}: thread {t}");
+                    assert_eq!(
+                        canon(&a),
+                        canon(&b),
+                        "{what}: thread {t} from\n{s:?}\nand its canonical form\n{c:?}"
+                    );
+                    if seen.len() < max && seen.insert(key(&a)) {
+                        queue.push_back(a);
+                    }
+                }
+                (Step::Blocked, Step::Blocked) | (Step::Finished, Step::Finished) => {}
+                _ => panic!("{what}: thread {t} steps differently from the canonical form"),
+            }
+        }
+    }
+    n
+}
+
+/// What the reductions rely on, checked directly (a difference here may need a long run to
+/// show in a verdict): the acknowledgement order of the writes the canonical form still holds,
+/// and whether each handle page's recorded generation is its frame's.
+fn kept_what_is_read(w: &World, s: &State, c: &State, what: &str) {
+    let mut live = Vec::new();
+    for f in &c.frames {
+        live.extend([f.content.write, f.wb_snapshot.write]);
+    }
+    live.extend(c.blocks.iter().map(|b| b.content.write));
+    live.extend(c.pages.iter().map(|p| p.durable));
+    live.extend(c.promises.iter().copied());
+    live.retain(|&x| x != pinlab_model::state::NONE);
+    for &a in &live {
+        for &b in &live {
+            assert_eq!(
+                s.older(a, b),
+                c.older(a, b),
+                "{what}: writes {a} and {b} change order"
+            );
+        }
+    }
+    for (i, (&(fs, gs), &(fc, gc))) in s.pinned.iter().zip(&c.pinned).enumerate() {
+        if fc == pinlab_model::state::NONE || w.fault_slots().contains(&i) {
+            continue;
+        }
+        let (own_s, own_c) = (s.frames[fs as usize].gen, c.frames[fc as usize].gen);
+        assert_eq!(
+            gs == own_s,
+            gc == own_c,
+            "{what}: handle page {i}'s generation"
+        );
+        assert!(gc <= own_c, "{what}: handle page {i} newer than its frame");
+        let (a, b) = (s.frames[fs as usize], c.frames[fc as usize]);
+        if gs != own_s || a.owner == pinlab_model::state::Owner::Free {
+            continue;
+        }
+        assert_eq!(
+            (a.owner, a.refcount, a.content.value),
+            (b.owner, b.refcount, b.content.value),
+            "{what}: handle page {i} now reaches another frame"
+        );
+    }
+}
+
+#[test]
+fn canonicalize_is_a_quotient_map_on_the_catalog() {
+    for sc in catalog().into_iter().chain(corners()) {
+        for d in Design::presets() {
+            bisimulation(&sc, d, 20_000, &format!("{} under {}", sc.name, d.name()));
+        }
+    }
+}
+
+#[test]
+fn canonicalize_is_a_quotient_map_on_generated_scenarios() {
+    let mut states = 0;
+    for (text, sc) in generated(0x2f6b_1a0d_c3e5_9477, 120) {
+        for d in Design::presets() {
+            states += bisimulation(
+                &sc,
+                d,
+                3_000,
+                &format!("{} under {}:\n{text}", sc.name, d.name()),
+            );
+        }
+    }
+    println!("{states} generated states checked");
+}
