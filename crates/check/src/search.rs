@@ -590,7 +590,8 @@ pub(crate) fn search_keeping(
 
     // The level being expanded: its depth and ids; the size of the one before.
     let mut depth = 0usize;
-    let (mut lo, mut hi) = (0u32, nodes.len() as u32);
+    // (Nothing to expand if the initial state could not be kept whole.)
+    let (mut lo, mut hi) = (0u32, if cut.is_some() { 0 } else { nodes.len() as u32 });
     let mut before = 1usize;
     let mut counts = vec![0u32; SHARDS];
 
