@@ -35,6 +35,8 @@ use std::time::Instant;
 
 /// States a worker expands per batch at most.
 const PER_WORKER: usize = 2048;
+/// Bytes a worker's successors of one batch may take (large states make smaller batches).
+const BATCH_BYTES: usize = 4 << 20;
 /// Bytes a successor's encoding may exceed the longest encoding seen so far by (a step
 /// allocates at most a few frames), for sizing buffers ahead.
 const MARGIN: usize = 64;
@@ -617,9 +619,11 @@ pub(crate) fn search_keeping(
             }
             // Plan: how many states this batch takes, and buffers sized for it.
             let left = (hi - at) as usize;
-            let per = left.div_ceil(jobs).min(PER_WORKER);
-            let take = (per * jobs).min(left);
             let nthreads = world.sc.actors().max(1);
+            // At most PER_WORKER states a worker, and successors that fit in BATCH_BYTES.
+            let fits = BATCH_BYTES / (nthreads * (longest + MARGIN + std::mem::size_of::<Cand>()));
+            let per = left.div_ceil(jobs).min(PER_WORKER).min(fits.max(1));
+            let take = (per * jobs).min(left);
             if cut.is_none() {
                 let succ = per * nthreads;
                 let grown = workers.iter_mut().try_for_each(|w| {
