@@ -19,12 +19,7 @@ use std::time::Instant;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn catalog() -> Vec<Scenario> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
-    pinlab_litmus::parse_folder(&dir)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .map(|(sc, _)| sc)
-        .collect()
+    pinlab_litmus::repository_catalog()
 }
 
 fn run_all(scs: &[Scenario]) -> (usize, usize) {

@@ -9,12 +9,7 @@ use pinlab_model::design::Design;
 use pinlab_model::scenario::Scenario;
 
 fn catalog() -> Vec<Scenario> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
-    pinlab_litmus::parse_folder(&dir)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .map(|(sc, _)| sc)
-        .collect()
+    pinlab_litmus::repository_catalog()
 }
 
 fn on(jobs: usize) -> Limits {

@@ -20,12 +20,7 @@ use pinlab_model::{Reduction, Step, World};
 use std::collections::{HashSet, VecDeque};
 
 fn catalog() -> Vec<Scenario> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
-    pinlab_litmus::parse_folder(&dir)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .map(|(sc, _)| sc)
-        .collect()
+    pinlab_litmus::repository_catalog()
 }
 
 /// Scenarios the catalog lacks that met a reduction's corner: a pin that fails part-way (no
@@ -60,25 +55,18 @@ fn corners() -> Vec<Scenario> {
 /// Small scenarios nobody wrote: the fuzzer's generator over every op (`Spec::arbitrary_full`),
 /// rendered with the oracle's small shape, from one seeded xorshift stream.
 fn generated(seed: u64, cases: usize) -> Vec<(String, Scenario)> {
-    let mut x = seed;
-    let mut out = Vec::new();
-    for case in 0..cases {
-        let data: Vec<u8> = (0..64 + case % 7 * 24)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
-        let spec = pinlab_gen::Spec::arbitrary_full(&mut Unstructured::new(&data))
-            .expect("arbitrary_full takes any bytes");
-        let text = pinlab_gen::render(&spec, &pinlab_gen::Shape::SMALL);
-        if let Ok(sc) = pinlab_litmus::parse("gen.litmus", &text) {
-            out.push((text, sc));
-        }
-    }
-    out
+    pinlab_gen::generated_shaped(
+        seed,
+        cases,
+        |case| 64 + case % 7 * 24,
+        &pinlab_gen::Shape::SMALL,
+    )
+    .into_iter()
+    .filter_map(|text| {
+        let sc = pinlab_litmus::parse("gen.litmus", &text).ok()?;
+        Some((text, sc))
+    })
+    .collect()
 }
 
 /// The reductions compared with none: all, then each alone.

@@ -683,10 +683,21 @@ impl From<SpecParts> for Spec {
 /// (`Spec::arbitrary_full`, rendered with `Shape::FULL`), the i-th from the next `base + i * step`
 /// bytes of one xorshift stream seeded with `seed`. The same arguments give the same texts.
 pub fn generated(seed: u64, cases: usize, base: usize, step: usize) -> Vec<String> {
+    generated_shaped(seed, cases, |case| base + case * step, &Shape::FULL)
+}
+
+/// generated_shaped() - `generated`, the i-th scenario from the next `bytes(i)` bytes of the
+/// stream, rendered with `shape`.
+pub fn generated_shaped(
+    seed: u64,
+    cases: usize,
+    bytes: impl Fn(usize) -> usize,
+    shape: &Shape,
+) -> Vec<String> {
     let mut x = seed.max(1);
     (0..cases)
         .map(|case| {
-            let data: Vec<u8> = (0..base + case * step)
+            let data: Vec<u8> = (0..bytes(case))
                 .map(|_| {
                     x ^= x << 13;
                     x ^= x >> 7;
@@ -696,7 +707,7 @@ pub fn generated(seed: u64, cases: usize, base: usize, step: usize) -> Vec<Strin
                 .collect();
             let spec = Spec::arbitrary_full(&mut Unstructured::new(&data))
                 .expect("arbitrary_full takes any bytes");
-            render(&spec, &Shape::FULL)
+            render(&spec, shape)
         })
         .collect()
 }

@@ -127,6 +127,20 @@ pub fn litmus_files(dir: &std::path::Path) -> std::io::Result<Vec<std::path::Pat
     Ok(files)
 }
 
+/// repository_catalog() - the scenarios of the repository's `litmus/` folder, parsed, in catalog
+/// order: what the tests and benchmarks of every crate check (the binary embeds its own copy).
+///
+/// Return: the scenarios; panics on a folder or file that does not parse, since that is a test
+/// failure.
+pub fn repository_catalog() -> Vec<Scenario> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../litmus");
+    parse_folder(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|(sc, _)| sc)
+        .collect()
+}
+
 /// parse_folder() - every `*.litmus` file directly in a folder, parsed, in catalog order, with
 /// its text (the benchmarks and tests read the repository's `litmus/` this way).
 /// @dir: the folder.
