@@ -127,6 +127,12 @@ byte  promises[NP] = NONE; /* the app's integrity pass */
 /* scratch, not part of the state */
 hidden byte fr_, p_, w_, k_;
 
+/* The properties, each asserted until its first violation: pinlab too reports each property once
+ * (with a shortest counterexample) and goes on exploring. Hidden, so not part of the state; pan
+ * prints "assertion violated <property>" once per property and counts them in "errors". */
+hidden byte mkwrite_contract = true, durability = true, fs_integrity = true, no_frame_uaf = true;
+#define HOLDS(prop, ok)  if :: prop && !(ok) -> prop = false; assert(prop) :: else -> skip fi
+
 #define ACK(w)        next_ack++; acks[w] = next_ack
 #define OLDER(a, b)   (acks[a] < acks[b])
 #define CACHED(p)     (pcache[p] != NONE)
@@ -170,7 +176,7 @@ inline write_fault(p) {
 /* store m[p] = w */
 inline store(p, w) {
   write_fault(p);
-  assert(!(fflags[fr_] & FSCLEAN));             /* mkwrite-contract */
+  HOLDS(mkwrite_contract, !(fflags[fr_] & FSCLEAN));   /* a store through a writable PTE */
   fcont[fr_] = w; ACK(w)
 }
 
@@ -188,8 +194,8 @@ inline pin_page(h, k) {
 /* dma P[k] = w: no PTE, no fault */
 inline dma(h, k, w) {
   fr_ = pinfr[h * NP + k];
-  assert(fowner[fr_] != NONE && fgen[fr_] == pingen[h * NP + k]);   /* no-frame-uaf */
-  assert(!(fflags[fr_] & FSCLEAN));             /* mkwrite-contract */
+  HOLDS(no_frame_uaf, fowner[fr_] != NONE && fgen[fr_] == pingen[h * NP + k]);
+  HOLDS(mkwrite_contract, !(fflags[fr_] & FSCLEAN));   /* DMA into a page the fs has clean */
   fcont[fr_] = w; ACK(w)
 }
 
@@ -199,8 +205,8 @@ inline unpin_dirty(h) {
   do
   :: k_ < NP ->
      fr_ = pinfr[h * NP + k_];
-     assert(!(fflags[fr_] & FSCLEAN));          /* mkwrite-contract: dirtied behind the fs */
-     assert(fflags[fr_] & PRIVATE);             /* fs-integrity: ext4_dirty_folio WARN */
+     HOLDS(mkwrite_contract, !(fflags[fr_] & FSCLEAN));  /* dirtied behind the fs */
+     HOLDS(fs_integrity, fflags[fr_] & PRIVATE);        /* ext4_dirty_folio WARN */
      fflags[fr_] = fflags[fr_] | DIRTY;
      fpin[fr_]--; fref[fr_] = fref[fr_] - R;
      k_++
@@ -232,7 +238,7 @@ inline fsync_returns() {
      if
      :: w_ != NONE ->
         promises[k_] = NONE;
-        assert(!OLDER(bcont[k_], w_));          /* durability */
+        HOLDS(durability, !OLDER(bcont[k_], w_));
         if
         :: durable[k_] == NONE || OLDER(durable[k_], w_) -> durable[k_] = w_
         :: else -> skip
@@ -252,7 +258,7 @@ inline submit(p) {
   :: else -> skip
   fi;
   fflags[fr_] = (fflags[fr_] & ~DIRTY) | FSCLEAN;
-  assert(fflags[fr_] & PRIVATE);                /* fs-integrity: "does not have buffers" */
+  HOLDS(fs_integrity, fflags[fr_] & PRIVATE);   /* "does not have buffers attached" */
   fflags[fr_] = fflags[fr_] | WB; fwbb[fr_] = p; fsnap[fr_] = fcont[fr_]
 }
 
@@ -262,7 +268,7 @@ inline complete(p) {
   bcont[fwbb[fr_]] = fcont[fr_];
   fflags[fr_] = fflags[fr_] & ~WB; fwbb[fr_] = NONE;
   if
-  :: durable[p] != NONE -> assert(!OLDER(bcont[p], durable[p]))   /* durability */
+  :: durable[p] != NONE -> HOLDS(durability, !OLDER(bcont[p], durable[p]))
   :: else -> skip
   fi
 }
