@@ -238,10 +238,13 @@ impl Walk {
     }
 }
 
-/// One worker's scratch states and its output for the current batch.
+/// One worker's scratch states and its output for the current batch. Aligned to two cache lines,
+/// so that two workers' counters, updated at every step, never share one.
+#[repr(align(128))]
 struct Worker {
     walk: Walk,
-    next: State,
+    /// Made on the worker's own thread at its first step (see `each`).
+    next: Option<State>,
     buf: Vec<u8>,
     cands: Vec<Cand>,
     bytes: Vec<u8>,
@@ -264,11 +267,11 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(init: &State) -> Worker {
+    fn new() -> Worker {
         Worker {
             walk: Walk::new(),
-            next: init.clone(),
-            buf: Vec::with_capacity(256),
+            next: None,
+            buf: Vec::new(),
             cands: Vec::new(),
             bytes: Vec::new(),
             events: Vec::new(),
@@ -313,6 +316,7 @@ impl Worker {
         bytes.clear();
         events.clear();
         outcomes.clear();
+        let next = next.get_or_insert_with(|| init.clone());
         let world = v.world;
         let nthreads = world.sc.actors();
         for id in ids {
@@ -432,21 +436,27 @@ fn insert(workers: &[Worker], shards: &mut [Shard], first: usize, deferred: &mut
     }
 }
 
-/// Runs `f` on each item: on the pool's threads when there is one, else here.
+/// Runs `f` on each item: item i on the pool's thread i when there is a pool, else here.
+///
+/// Always the same thread for the same worker: what a worker allocates comes from its own
+/// thread's heap, so two workers' scratch states never share a cache line (when they did, every
+/// step's writes bounced the line between the cores and two workers ran no faster than one).
 fn each<T: Send>(
     pool: Option<&rayon::ThreadPool>,
     items: &mut [T],
     f: impl Fn(usize, &mut T) + Sync,
 ) {
-    use rayon::prelude::*;
     match pool {
-        Some(p) if items.len() > 1 => p.install(|| {
-            items
-                .par_iter_mut()
-                .enumerate()
-                .with_max_len(1)
-                .for_each(|(i, x)| f(i, x))
-        }),
+        Some(p) if items.len() > 1 => {
+            let slots: Vec<std::sync::Mutex<&mut T>> =
+                items.iter_mut().map(std::sync::Mutex::new).collect();
+            p.broadcast(|ctx| {
+                if let Some(m) = slots.get(ctx.index()) {
+                    let mut x = m.lock().unwrap_or_else(|e| e.into_inner());
+                    f(ctx.index(), &mut x)
+                }
+            });
+        }
         _ => items.iter_mut().enumerate().for_each(|(i, x)| f(i, x)),
     }
 }
@@ -543,7 +553,7 @@ pub(crate) fn search_keeping(
     let init = world.init();
     let mut visited = Visited::new();
     let mut nodes = Nodes::new();
-    let mut workers: Vec<Worker> = (0..jobs).map(|_| Worker::new(&init)).collect();
+    let mut workers: Vec<Worker> = (0..jobs).map(|_| Worker::new()).collect();
     // Distinct final outcomes, by a 128-bit fingerprint of the observed values.
     let mut outcomes = FingerprintSet::new();
     let mut positive = 0;
