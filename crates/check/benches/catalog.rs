@@ -171,7 +171,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| run_designs(&scs, &pairs))
     });
     let pin_wait = Design::parse("pin-wait").unwrap();
-    c.bench_function("stress under pin-wait (300k states)", |b| {
+    c.bench_function("stress under pin-wait (170k states)", |b| {
         b.iter(|| check(&big, pin_wait, Limits::default()))
     });
 }
