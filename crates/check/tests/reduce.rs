@@ -10,7 +10,6 @@
 //!   violates, refuses, revokes alike) and leads to states with the same canonical form; final
 //!   states agree on every location the condition reads; and the initial state is canonical.
 
-use arbitrary::Unstructured;
 use pinlab_check::{check, condition_locs, CheckResult, Limits, Path};
 use pinlab_model::design::Design;
 use pinlab_model::property::Property;
