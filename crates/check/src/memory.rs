@@ -161,7 +161,7 @@ pub(crate) struct Chunked<T> {
     len: usize,
 }
 
-/// Items per chunk of the node store: 65,536 nodes (320 KiB of 5-byte nodes).
+/// Items per chunk: 65,536 (768 KiB of the node index's 12-byte group entries, one per 64 nodes).
 const CHUNK_SHIFT: u32 = 16;
 
 impl<T> Chunked<T> {

@@ -3,15 +3,16 @@
 //!
 //! A level's states are taken in batches, in the order they were stored. Each batch goes
 //! through three phases:
-//! - **expand** (parallel): each worker steps every thread of a contiguous share of the batch's
-//!   states and writes down the successors (encoding, 128-bit fingerprint, parent, thread) and
+//! - **expand** (parallel): each worker regenerates (or decodes, when the level was kept) a
+//!   contiguous share of the batch's states, steps every thread of each, and writes down the successors (encoding, 128-bit fingerprint, parent, thread) and
 //!   what the steps showed (violations, refusals, hangs, final outcomes), in (parent, thread)
 //!   order;
 //! - **insert** (parallel): the visited set's shards are split among the workers; each inserts,
 //!   in the batch's global (parent, thread) order, the successors that fall in its shards, so
 //!   the first successor to reach a state is the one that keeps it, as in a one-core search;
 //! - **store** (ids and budget in order on one core, compression on all): the new states get
-//!   the next ids in that same order, a path node each, and a place in the next level.
+//!   the next ids in that same order and a path node each, and, when the next level is kept,
+//!   a compressed place in it.
 //!
 //! Ids, parents and so counterexamples follow from that order alone, which no worker's timing
 //! changes: state counts, verdicts and counterexamples are those of a one-core search. Memory
