@@ -319,6 +319,13 @@ fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> Chec
         positive,
         cut,
     } = search::search(world, limits, &locs, counter);
+    // Paths name the quotient's threads (thread symmetry): report the scenario's.
+    let real = |p: Path| world.real_path(&p);
+    let counterexamples: Vec<(Property, Path)> = counterexamples
+        .into_iter()
+        .map(|(p, path)| (p, real(path)))
+        .collect();
+    let (hang, refused_path, revoked) = (hang.map(real), refused_path.map(real), revoked.map(real));
 
     let condition = sc.condition.as_ref().map(|c| {
         let answer = if total > 0 && positive == total {

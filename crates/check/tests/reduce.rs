@@ -68,8 +68,42 @@ fn generated(seed: u64, cases: usize) -> Vec<(String, Scenario)> {
     .collect()
 }
 
+/// Generated scenarios with a twin: the first thread with no write and no handle op is copied
+/// under another name, so thread symmetry has something to merge (the generator alone seldom
+/// writes two identical threads).
+fn twinned(seed: u64, cases: usize) -> Vec<(String, Scenario)> {
+    pinlab_gen::generated_shaped(
+        seed,
+        cases,
+        |case| 64 + case % 7 * 24,
+        &pinlab_gen::Shape::SMALL,
+    )
+    .into_iter()
+    .filter_map(|text| {
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines.iter().enumerate().position(|(i, l)| {
+            l.starts_with("thread ") && {
+                let body = lines[i + 1..].iter().take_while(|l| l.trim() != "}");
+                body.clone().next().is_some()
+                    && body.clone().all(|l| {
+                        let op = l.split_whitespace().next().unwrap_or("");
+                        !["store", "write", "dma", "pin", "unpin"].contains(&op)
+                    })
+            }
+        })?;
+        let end = start + lines[start..].iter().position(|l| l.trim() == "}")?;
+        let name = lines[start].split_whitespace().nth(1)?;
+        let mut twin = vec![format!("thread {name}twin {{")];
+        twin.extend(lines[start + 1..=end].iter().map(|l| l.to_string()));
+        let text = format!("{text}{}\n", twin.join("\n"));
+        let sc = pinlab_litmus::parse("twin.litmus", &text).ok()?;
+        Some((text, sc))
+    })
+    .collect()
+}
+
 /// The reductions compared with none: all, then each alone.
-fn variants() -> [(&'static str, Reduction); 3] {
+fn variants() -> [(&'static str, Reduction); 4] {
     [
         ("all", Reduction::all()),
         (
@@ -83,6 +117,13 @@ fn variants() -> [(&'static str, Reduction); 3] {
             "dead",
             Reduction {
                 dead: true,
+                ..Reduction::none()
+            },
+        ),
+        (
+            "threads",
+            Reduction {
+                threads: true,
                 ..Reduction::none()
             },
         ),
@@ -193,8 +234,11 @@ fn the_catalog_checks_alike_with_and_without_each_reduction() {
 
 #[test]
 fn generated_scenarios_check_alike_with_and_without_each_reduction() {
-    let (mut compared, mut saved) = (0, 0);
-    for (text, sc) in generated(0x853c_49e6_748f_ea9b, 160) {
+    let (mut compared, mut saved, mut by_symmetry) = (0, 0, 0);
+    let scenarios = generated(0x853c_49e6_748f_ea9b, 160)
+        .into_iter()
+        .chain(twinned(0x6a09_e667_f3bc_c908, 60));
+    for (text, sc) in scenarios {
         for d in Design::presets() {
             let plain = run(&sc, d, Reduction::none(), 20_000);
             if !plain.complete {
@@ -204,16 +248,19 @@ fn generated_scenarios_check_alike_with_and_without_each_reduction() {
                 let what = format!("{} under {} ({name}):\n{text}", sc.name, d.name());
                 let reduced = run(&sc, d, r, usize::MAX);
                 agree(&sc, d, &plain, &reduced, &what);
-                if name == "all" {
-                    saved += plain.stats.states - reduced.stats.states;
+                match name {
+                    "all" => saved += plain.stats.states - reduced.stats.states,
+                    "threads" => by_symmetry += plain.stats.states - reduced.stats.states,
+                    _ => {}
                 }
             }
             compared += 1;
         }
     }
-    println!("{compared} generated checks compared, {saved} states saved");
+    println!("{compared} generated checks compared, {saved} states saved, {by_symmetry} by thread symmetry alone");
     assert!(compared >= 300, "only {compared} generated checks finished");
     assert!(saved > 0);
+    assert!(by_symmetry > 0, "no generated scenario had identical threads");
 }
 
 /// Every state reachable on the plain model (at most `max`): the quotient map's conditions.
@@ -225,6 +272,8 @@ fn bisimulation(sc: &Scenario, d: Design, max: usize, what: &str) -> usize {
         w.canonicalize(&mut c);
         c
     };
+    // perm[t]: the thread of `s` that is thread t of its canonical form (thread symmetry).
+    let mut perm = Vec::new();
     let init = plain.init();
     assert_eq!(
         canon(&init),
@@ -246,7 +295,8 @@ fn bisimulation(sc: &Scenario, d: Design, max: usize, what: &str) -> usize {
     let mut n = 0;
     while let Some(s) = queue.pop_front() {
         n += 1;
-        let c = canon(&s);
+        let mut c = s.clone();
+        w.canonicalize_permuting(&mut c, Some(&mut perm));
         assert_eq!(canon(&c), c, "{what}: canonicalize is not idempotent");
         kept_what_is_read(&w, &s, &c, what);
         assert_eq!(plain.finished(&s), plain.finished(&c), "{what}");
@@ -258,7 +308,8 @@ fn bisimulation(sc: &Scenario, d: Design, max: usize, what: &str) -> usize {
             );
         }
         for t in 0..plain.actors() {
-            match (plain.step(&s, t, false), plain.step(&c, t, false)) {
+            // Thread t of the canonical form is thread perm[t] of `s`.
+            match (plain.step(&s, perm[t], false), plain.step(&c, t, false)) {
                 (Step::Done(a, ia), Step::Done(b, ib)) => {
                     assert_eq!(ia.violations, ib.violations, "{what}: thread {t}");
                     assert_eq!(ia.refused, ib.refused, "{what}: thread {t}");
@@ -336,7 +387,10 @@ fn canonicalize_is_a_quotient_map_on_the_catalog() {
 #[test]
 fn canonicalize_is_a_quotient_map_on_generated_scenarios() {
     let mut states = 0;
-    for (text, sc) in generated(0x2f6b_1a0d_c3e5_9477, 120) {
+    let scenarios = generated(0x2f6b_1a0d_c3e5_9477, 120)
+        .into_iter()
+        .chain(twinned(0xbb67_ae85_84ca_a73b, 40));
+    for (text, sc) in scenarios {
         for d in Design::presets() {
             states += bisimulation(
                 &sc,

@@ -9,7 +9,12 @@
 //! - `frames`: frames are renumbered by what refers to them (page-cache slot, PTE, handle page,
 //!   in-flight pass), and each frame's generations by their order, since only equality between
 //!   a handle's recorded generation and its frame's, and "newer than every recorded one", are
-//!   ever read.
+//!   ever read;
+//! - `threads`: threads with the same program, no write of their own and no handle (the
+//!   benchmark's flushers, two threads that fsync one file) are interchangeable: their
+//!   positions (and an integrity pass's promises) are sorted, so the states where they have
+//!   swapped places are one. Paths found in the quotient name the quotient's threads;
+//!   `World::real_path` maps them back to the scenario's.
 //!
 //! Each is sound only where the model is symmetric in what it rewrites; `World::with_reduction`
 //! records where frame renumbering is not (docs/model.md#state-space-reduction).
@@ -27,6 +32,8 @@ pub struct Reduction {
     pub frames: bool,
     /// Reset fields nothing will read again; renumber acknowledgements of live writes.
     pub dead: bool,
+    /// Merge the states that differ only in which of two identical threads is where.
+    pub threads: bool,
 }
 
 impl Default for Reduction {
@@ -42,6 +49,7 @@ impl Reduction {
         Reduction {
             frames: true,
             dead: true,
+            threads: true,
         }
     }
 
@@ -50,20 +58,25 @@ impl Reduction {
         Reduction {
             frames: false,
             dead: false,
+            threads: false,
         }
     }
 
     /// Whether any reduction is on.
     pub fn any(&self) -> bool {
-        self.frames || self.dead
+        self.frames || self.dead || self.threads
     }
 
     /// The names `--no-reduce=` takes, with what each turns off.
-    pub const NAMES: [(&'static str, &'static str); 2] = [
+    pub const NAMES: [(&'static str, &'static str); 3] = [
         ("frames", "canonical frame numbering and generations"),
         (
             "dead",
             "reset of fields nothing reads again, acknowledgement renumbering",
+        ),
+        (
+            "threads",
+            "thread symmetry: identical threads without writes of their own merged",
         ),
     ];
 
@@ -72,6 +85,7 @@ impl Reduction {
         match name {
             "frames" => self.frames = false,
             "dead" => self.dead = false,
+            "threads" => self.threads = false,
             _ => return false,
         }
         true
@@ -90,6 +104,9 @@ pub(crate) struct ReducePlan {
     pub fixed: Vec<u8>,
     /// Per litmus thread: the index of its last writeback, fsync, sync or freeze (None: none).
     pub last_pass: Vec<Option<u8>>,
+    /// Classes of interchangeable threads (`World::symmetric_threads`), each of two or more,
+    /// when `threads` is on.
+    pub classes: Vec<Vec<u8>>,
 }
 
 impl ReducePlan {
@@ -101,6 +118,7 @@ impl ReducePlan {
             handle_uses: Vec::new(),
             fixed: Vec::new(),
             last_pass: Vec::new(),
+            classes: Vec::new(),
         }
     }
 }
@@ -157,8 +175,50 @@ impl World<'_> {
                         .map(|i| i as u8)
                 })
                 .collect(),
+            classes: if r.threads {
+                self.symmetric_threads()
+            } else {
+                Vec::new()
+            },
         };
         self
+    }
+
+    /// Classes of litmus threads the model cannot tell apart: the same ops, none of them a write
+    /// (a write has an id of its own, which the durability checks compare) or an op on a handle
+    /// (each names its own), under no mutation. Nothing else in the state is indexed by thread:
+    /// a thread's position, and an integrity pass's promises, move with it.
+    pub fn symmetric_threads(&self) -> Vec<Vec<u8>> {
+        if self.mutation.is_some() {
+            return Vec::new();
+        }
+        let threads = &self.sc.threads;
+        let movable = |t: usize| {
+            threads[t].ops.iter().all(|od| {
+                handle_of(&od.op).is_none()
+                    && !matches!(
+                        od.op,
+                        Op::Store { .. } | Op::Write { .. } | Op::DmaWrite { .. }
+                    )
+            })
+        };
+        let same = |a: usize, b: usize| {
+            threads[a].ops.len() == threads[b].ops.len()
+                && threads[a]
+                    .ops
+                    .iter()
+                    .zip(&threads[b].ops)
+                    .all(|(x, y)| x.op == y.op)
+        };
+        let mut classes: Vec<Vec<u8>> = Vec::new();
+        for t in (0..threads.len()).filter(|&t| movable(t)) {
+            match classes.iter_mut().find(|c| same(c[0] as usize, t)) {
+                Some(c) => c.push(t as u8),
+                None => classes.push(vec![t as u8]),
+            }
+        }
+        classes.retain(|c| c.len() > 1);
+        classes
     }
 
     /// The reductions this world's `step_into` applies.
@@ -254,9 +314,22 @@ impl World<'_> {
     /// Not a kernel function: the checker's quotient by frame renaming and by fields nothing
     /// reads again; rewrites `s` into the representative of its class (`Reduction`).
     pub fn canonicalize(&self, s: &mut State) {
+        self.canonicalize_permuting(s, None)
+    }
+
+    /// `canonicalize`, also saying where the threads went: `perm[new] = old` (its length is
+    /// `actors()`), so thread `perm[t]` of the state before is thread `t` of the canonical form.
+    pub fn canonicalize_permuting(&self, s: &mut State, mut perm: Option<&mut Vec<usize>>) {
+        if let Some(p) = perm.as_deref_mut() {
+            p.clear();
+            p.extend(0..self.actors());
+        }
         let on = self.reduce.on;
         if on.dead {
             self.reset_dead(s);
+        }
+        for c in &self.reduce.classes {
+            self.sort_threads(s, c, perm.as_deref_mut());
         }
         if on.frames {
             self.renumber_generations(s);
@@ -264,6 +337,90 @@ impl World<'_> {
                 self.renumber_frames(s);
             }
         }
+    }
+
+    /// `threads`: the class's threads in the order of their positions (pc, cursor, phase, aux),
+    /// then of their promises; an integrity pass's promises move with its thread.
+    fn sort_threads(&self, s: &mut State, class: &[u8], perm: Option<&mut Vec<usize>>) {
+        let per = self.promise_len();
+        fn thread_key<'s>(
+            w: &World,
+            per: usize,
+            s: &'s State,
+            t: u8,
+        ) -> ((u8, u8, u8, u8), &'s [u8]) {
+            let ts = s.threads[t as usize];
+            let promises = match w.promise_slot(t as usize, 0, 0) {
+                Some(b) => &s.promises[b..b + per],
+                None => &[],
+            };
+            ((ts.pc, ts.cursor, ts.phase, ts.aux), promises)
+        }
+        if class
+            .windows(2)
+            .all(|w| thread_key(self, per, s, w[0]) <= thread_key(self, per, s, w[1]))
+        {
+            return;
+        }
+        // Classes have at most limits::MAX_THREADS members.
+        let mut order = [0u8; crate::limits::MAX_THREADS];
+        let order = &mut order[..class.len()];
+        order.copy_from_slice(class);
+        order.sort_by(|&a, &b| thread_key(self, per, s, a).cmp(&thread_key(self, per, s, b)));
+        let old_threads: Vec<_> = class.iter().map(|&t| s.threads[t as usize]).collect();
+        let old_promises: Vec<u8> = match self.promise_slot(class[0] as usize, 0, 0) {
+            Some(_) => class
+                .iter()
+                .flat_map(|&t| {
+                    let b = self.promise_slot(t as usize, 0, 0).expect("same program");
+                    s.promises[b..b + per].to_vec()
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let at = |t: u8| class.iter().position(|&c| c == t).expect("a member");
+        for (k, &new) in class.iter().enumerate() {
+            let old = at(order[k]);
+            s.threads[new as usize] = old_threads[old];
+            if let Some(b) = self.promise_slot(new as usize, 0, 0) {
+                s.promises[b..b + per].copy_from_slice(&old_promises[old * per..(old + 1) * per]);
+            }
+        }
+        if let Some(p) = perm {
+            let before: Vec<usize> = class.iter().map(|&t| p[t as usize]).collect();
+            for (k, &new) in class.iter().enumerate() {
+                p[new as usize] = before[at(order[k])];
+            }
+        }
+    }
+
+    /// Not a kernel function: a path the checker found in the quotient (each step names a
+    /// thread of the canonical state it leaves) as the same execution of the plain model, from
+    /// its initial state. The identity without thread symmetry.
+    pub fn real_path(&self, path: &[usize]) -> Vec<usize> {
+        if self.reduce.classes.is_empty() {
+            return path.to_vec();
+        }
+        let mut s = self.init();
+        let mut next = s.clone();
+        let mut real: Vec<usize> = (0..self.actors()).collect();
+        let mut perm = Vec::new();
+        path.iter()
+            .map(|&t| {
+                let r = real[t];
+                assert!(
+                    matches!(
+                        self.step_full(&s, t, &mut next, false, false),
+                        crate::world::StepInto::Done(_)
+                    ),
+                    "a path the checker found does not replay in its quotient"
+                );
+                self.canonicalize_permuting(&mut next, Some(&mut perm));
+                real = perm.iter().map(|&old| real[old]).collect();
+                std::mem::swap(&mut s, &mut next);
+                r
+            })
+            .collect()
     }
 
     /// `dead`: resets what no future step reads, and renumbers acknowledgements.

@@ -460,6 +460,10 @@ impl<'a> World<'a> {
             .flatten()
             .map(|b| b + self.slot(file, page))
     }
+    /// The `State::promises` slots of one thread that runs an integrity pass: one per file page.
+    pub fn promise_len(&self) -> usize {
+        self.sc.files.len() * MAX_FILE_PAGES as usize
+    }
     /// Litmus threads, then the filesystem's kernel threads (`FsRules::kernel_threads`): the
     /// checker interleaves them all.
     pub fn actors(&self) -> usize {
@@ -693,7 +697,7 @@ impl<'a> World<'a> {
         r
     }
 
-    fn step_full(
+    pub(crate) fn step_full(
         &self,
         s: &State,
         t: usize,
