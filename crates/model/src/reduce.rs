@@ -184,24 +184,17 @@ impl World<'_> {
         self
     }
 
-    /// Classes of litmus threads the model cannot tell apart: the same ops, none of them a write
-    /// (a write has an id of its own, which the durability checks compare) or an op on a handle
-    /// (each names its own), under no mutation. Nothing else in the state is indexed by thread:
-    /// a thread's position, and an integrity pass's promises, move with it.
+    /// Classes of litmus threads the model cannot tell apart: the same ops, none of them an op
+    /// on a handle (each names its own), under no mutation. Nothing in the state is indexed by
+    /// thread but a thread's position and an integrity pass's promises, which move with it, and
+    /// write ids, which are renamed with it (the same op of two such threads writes the same
+    /// value under two ids).
     pub fn symmetric_threads(&self) -> Vec<Vec<u8>> {
         if self.mutation.is_some() {
             return Vec::new();
         }
         let threads = &self.sc.threads;
-        let movable = |t: usize| {
-            threads[t].ops.iter().all(|od| {
-                handle_of(&od.op).is_none()
-                    && !matches!(
-                        od.op,
-                        Op::Store { .. } | Op::Write { .. } | Op::DmaWrite { .. }
-                    )
-            })
-        };
+        let movable = |t: usize| threads[t].ops.iter().all(|od| handle_of(&od.op).is_none());
         let same = |a: usize, b: usize| {
             threads[a].ops.len() == threads[b].ops.len()
                 && threads[a]
@@ -340,58 +333,93 @@ impl World<'_> {
     }
 
     /// `threads`: the class's threads in the order of their positions (pc, cursor, phase, aux),
-    /// then of their promises; an integrity pass's promises move with its thread.
+    /// then of the acknowledgements of their writes, then of their promises. An integrity pass's
+    /// promises move with its thread, and write ids are renamed: the write of op i of the thread
+    /// moved to place `new` becomes op i's write id of thread `new`, wherever an id is held.
     fn sort_threads(&self, s: &mut State, class: &[u8], perm: Option<&mut Vec<usize>>) {
         let per = self.promise_len();
-        fn thread_key<'s>(
-            w: &World,
-            per: usize,
-            s: &'s State,
-            t: u8,
-        ) -> ((u8, u8, u8, u8), &'s [u8]) {
+        let promises = |s: &State, t: u8| -> Vec<u8> {
+            match self.promise_slot(t as usize, 0, 0) {
+                Some(b) => s.promises[b..b + per].to_vec(),
+                None => Vec::new(),
+            }
+        };
+        let key = |s: &State, t: u8| {
             let ts = s.threads[t as usize];
-            let promises = match w.promise_slot(t as usize, 0, 0) {
-                Some(b) => &s.promises[b..b + per],
-                None => &[],
-            };
-            ((ts.pc, ts.cursor, ts.phase, ts.aux), promises)
-        }
-        if class
-            .windows(2)
-            .all(|w| thread_key(self, per, s, w[0]) <= thread_key(self, per, s, w[1]))
-        {
+            let acks: Vec<u8> = self.wids[t as usize]
+                .iter()
+                .filter(|&&w| w != 0)
+                .map(|&w| s.acks[w as usize])
+                .collect();
+            ((ts.pc, ts.cursor, ts.phase, ts.aux), acks, promises(s, t))
+        };
+        let pos = |t: &u8| {
+            let ts = s.threads[*t as usize];
+            (ts.pc, ts.cursor, ts.phase, ts.aux)
+        };
+        if class.windows(2).all(|w| pos(&w[0]) < pos(&w[1])) {
+            // Already in order, without a tie to break (the common case: no allocation).
             return;
         }
-        // Classes have at most limits::MAX_THREADS members.
-        let mut order = [0u8; crate::limits::MAX_THREADS];
-        let order = &mut order[..class.len()];
-        order.copy_from_slice(class);
-        order.sort_by(|&a, &b| thread_key(self, per, s, a).cmp(&thread_key(self, per, s, b)));
+        let keys: Vec<_> = class.iter().map(|&t| key(s, t)).collect();
+        if keys.windows(2).all(|k| k[0] <= k[1]) {
+            return;
+        }
+        // order[k]: the member (index into class) that moves to place class[k].
+        let mut order: Vec<usize> = (0..class.len()).collect();
+        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
         let old_threads: Vec<_> = class.iter().map(|&t| s.threads[t as usize]).collect();
-        let old_promises: Vec<u8> = match self.promise_slot(class[0] as usize, 0, 0) {
-            Some(_) => class
-                .iter()
-                .flat_map(|&t| {
-                    let b = self.promise_slot(t as usize, 0, 0).expect("same program");
-                    s.promises[b..b + per].to_vec()
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        let at = |t: u8| class.iter().position(|&c| c == t).expect("a member");
+        let old_promises: Vec<Vec<u8>> = class.iter().map(|&t| promises(s, t)).collect();
+        // Old write id -> new write id (identity outside the class).
+        let mut rename = [0u8; 256];
+        for (w, r) in rename.iter_mut().enumerate() {
+            *r = w as u8;
+        }
         for (k, &new) in class.iter().enumerate() {
-            let old = at(order[k]);
-            s.threads[new as usize] = old_threads[old];
+            let old = class[order[k]];
+            s.threads[new as usize] = old_threads[order[k]];
             if let Some(b) = self.promise_slot(new as usize, 0, 0) {
-                s.promises[b..b + per].copy_from_slice(&old_promises[old * per..(old + 1) * per]);
+                s.promises[b..b + per].copy_from_slice(&old_promises[order[k]]);
+            }
+            for (&wo, &wn) in self.wids[old as usize].iter().zip(&self.wids[new as usize]) {
+                rename[wo as usize] = wn;
+            }
+        }
+        if rename.iter().enumerate().any(|(w, &r)| r != w as u8) {
+            let map = |w: &mut u8| {
+                if *w != NONE {
+                    *w = rename[*w as usize]
+                }
+            };
+            for f in s.frames.iter_mut() {
+                map(&mut f.content.write);
+                map(&mut f.wb_snapshot.write);
+            }
+            for b in s.blocks.iter_mut() {
+                map(&mut b.content.write);
+            }
+            for p in s.pages.iter_mut() {
+                map(&mut p.durable);
+            }
+            for p in s.promises.iter_mut() {
+                map(p);
+            }
+            let old_acks = s.acks.clone();
+            for (w, &a) in old_acks.iter().enumerate() {
+                s.acks[rename[w] as usize] = a;
             }
         }
         if let Some(p) = perm {
             let before: Vec<usize> = class.iter().map(|&t| p[t as usize]).collect();
             for (k, &new) in class.iter().enumerate() {
-                p[new as usize] = before[at(order[k])];
+                p[new as usize] = before[order[k]];
             }
         }
+    }
+
+    /// The write id of op `op` of thread `t` (0: the op writes nothing).
+    pub fn write_id(&self, t: usize, op: usize) -> u8 {
+        self.wids[t][op]
     }
 
     /// Not a kernel function: a path the checker found in the quotient (each step names a

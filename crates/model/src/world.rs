@@ -37,7 +37,7 @@ pub struct World<'a> {
     /// Frames that start with `refs=K` extra references, and K (computed by `init`).
     extra_refs: Vec<(u8, u16)>,
     /// Write id of each op (0 for ops that write nothing), per thread.
-    wids: Vec<Vec<u8>>,
+    pub(crate) wids: Vec<Vec<u8>>,
     n_writes: usize,
     /// Per litmus thread: the first of its `State::promises` slots, for threads that run
     /// fsync, sync or freeze (each has a slot per file page).
