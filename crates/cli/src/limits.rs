@@ -37,7 +37,7 @@ pub struct LimitOpts {
     /// Store every state the model can tell apart: `--no-reduce` turns off every state-space
     /// reduction, `--no-reduce=frames,dead,threads` the ones named (`frames`: canonical frame
     /// numbering and generations; `dead`: fields nothing reads again reset, acknowledgements
-    /// renumbered; `threads`: identical threads without writes merged).
+    /// renumbered; `threads`: threads with identical programs merged).
     /// Verdicts, violated properties, conditions and counterexample lengths are the same either
     /// way; only the states stored (and the time) grow. [default: every reduction on]
     #[arg(long, value_name = "NAMES", num_args = 0..=1, require_equals = true,

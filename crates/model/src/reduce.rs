@@ -10,10 +10,10 @@
 //!   in-flight pass), and each frame's generations by their order, since only equality between
 //!   a handle's recorded generation and its frame's, and "newer than every recorded one", are
 //!   ever read;
-//! - `threads`: threads with the same program, no write of their own and no handle (the
-//!   benchmark's flushers, two threads that fsync one file) are interchangeable: their
-//!   positions (and an integrity pass's promises) are sorted, so the states where they have
-//!   swapped places are one. Paths found in the quotient name the quotient's threads;
+//! - `threads`: threads with the same program and no handle (the benchmark's flushers, two
+//!   identical workers that store and fsync) are interchangeable: their positions are sorted,
+//!   an integrity pass's promises move with its thread and write ids are renamed with it, so
+//!   the states where they have swapped places are one. Paths found in the quotient name the quotient's threads;
 //!   `World::real_path` maps them back to the scenario's.
 //!
 //! Each is sound only where the model is symmetric in what it rewrites; `World::with_reduction`
@@ -76,7 +76,7 @@ impl Reduction {
         ),
         (
             "threads",
-            "thread symmetry: identical threads without writes of their own merged",
+            "thread symmetry: threads with identical programs merged",
         ),
     ];
 
