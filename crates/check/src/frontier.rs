@@ -57,11 +57,7 @@ impl Writer {
         put_varint(out, n);
         let mut i = 0;
         while i < n {
-            let z = state[i..]
-                .iter()
-                .zip(&self.prev[i..])
-                .take_while(|(a, b)| a == b)
-                .count();
+            let z = common_prefix(&state[i..], &self.prev[i..]);
             put_varint(out, z);
             i += z;
             if i == n {
@@ -80,6 +76,25 @@ impl Writer {
         }
         self.prev.copy_from_slice(state);
     }
+}
+
+/// How many leading bytes `a` and `b` share, eight at a time (most of a state repeats the one
+/// before it).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().expect("8 bytes"))
+            ^ u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        if x != 0 {
+            return i + (x.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
 }
 
 /// Reads the records of one segment, in order. It holds no borrow of the segment, so that the

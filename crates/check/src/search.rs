@@ -29,7 +29,7 @@ use pinlab_model::cost::Cost;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{Loc, Observed};
 use pinlab_model::state::State;
-use pinlab_model::{StepInto, World};
+use pinlab_model::{Moved, StepInfo, World};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -159,6 +159,8 @@ struct Walk {
     cursors: Vec<Cursor>,
     /// Scratch: the (depth, id, thread) of the states to regenerate.
     chain: Vec<(usize, u32, u8)>,
+    /// Scratch: the replayed steps' reports.
+    info: StepInfo,
 }
 
 impl Walk {
@@ -171,6 +173,7 @@ impl Walk {
             slots: Vec::new(),
             cursors: Vec::new(),
             chain: Vec::new(),
+            info: StepInfo::default(),
         }
     }
 
@@ -204,10 +207,10 @@ impl Walk {
         for &(j, cur, t) in chain.iter().rev() {
             let t = t as usize;
             let (lo, hi) = self.slots.split_at_mut(j);
-            let done = matches!(
-                v.world.step_into(&lo[j - 1].1, t, &mut hi[0].1, false),
-                StepInto::Done(_)
-            );
+            let done = v
+                .world
+                .step_reusing(&lo[j - 1].1, t, &mut hi[0].1, &mut self.info, false)
+                == Moved::Done;
             assert!(done, "a stored state's step replays");
             hi[0].0 = cur;
         }
@@ -247,6 +250,8 @@ struct Worker {
     /// Made on the worker's own thread at its first step (see `each`).
     next: Option<State>,
     buf: Vec<u8>,
+    /// The report of the step just taken (reused: see `World::step_reusing`).
+    info: StepInfo,
     cands: Vec<Cand>,
     bytes: Vec<u8>,
     events: Vec<Event>,
@@ -273,6 +278,7 @@ impl Worker {
             walk: Walk::new(),
             next: None,
             buf: Vec::new(),
+            info: StepInfo::default(),
             cands: Vec::new(),
             bytes: Vec::new(),
             events: Vec::new(),
@@ -302,6 +308,7 @@ impl Worker {
             walk,
             next,
             buf,
+            info,
             cands,
             bytes,
             events,
@@ -324,14 +331,14 @@ impl Worker {
             let s = walk.state(v, id, depth, init);
             let mut moved = false;
             for t in 0..nthreads {
-                let info = match world.step_into(s, t, next, false) {
-                    StepInto::Done(i) => i,
-                    StepInto::Blocked(fp) => {
+                match world.step_reusing(s, t, next, info, false) {
+                    Moved::Done => {}
+                    Moved::Blocked(fp) => {
                         cost.false_positives += fp;
                         continue;
                     }
-                    StepInto::Finished => continue,
-                };
+                    Moved::Finished => continue,
+                }
                 moved = true;
                 *transitions += 1;
                 cost.add(&info.cost);

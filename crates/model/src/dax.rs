@@ -51,7 +51,7 @@ impl Ctx<'_, '_, '_> {
         let pi = self.w.pte(map, page);
         let slot = self.slot(file, page);
         let mut fr = self.s.ptes[pi].frame;
-        let m = self.w.sc.maps[map].name.clone();
+        let m = self.w.sc.maps[map].name.as_str();
         if fr == NONE {
             let b = self.s.pages[slot].block;
             if b == NONE {

@@ -397,7 +397,7 @@ impl Ctx<'_, '_, '_> {
                 self.next_op();
                 return Ok(());
             }
-            let m = self.w.sc.maps[map].name.clone();
+            let m = self.w.sc.maps[map].name.as_str();
             self.call(|| format!("mmu_interval_notifier_insert({m}[{start}..{end}])"));
         }
         let page = start + cursor;
@@ -592,7 +592,7 @@ impl Ctx<'_, '_, '_> {
         let Owner::Cache { file, page } = self.s.frames[fr as usize].owner else {
             return true;
         };
-        let (file, name) = (file as usize, self.w.sc.files[file as usize].name.clone());
+        let (file, name) = (file as usize, self.w.sc.files[file as usize].name.as_str());
         let fsname = self.w.fs.name;
         match self.reserve_space(file, page) {
             Ok(reserved) => {
@@ -662,7 +662,7 @@ impl Ctx<'_, '_, '_> {
     /// ->page_mkwrite would. ENOSPC here comes after the device's data was acknowledged.
     fn gup_bounce_copy_back(&mut self, bounce: u8, file: usize, page: u8) {
         let c = self.s.frames[bounce as usize].content;
-        let name = self.w.sc.files[file].name.clone();
+        let name = self.w.sc.files[file].name.as_str();
         let v = self.val(c).to_string();
         if page >= self.s.sizes[file] {
             self.call(|| {
@@ -761,7 +761,7 @@ impl Ctx<'_, '_, '_> {
             self.emit(|| Event::Revoked { handle: h8 });
             let (name, fname) = (
                 self.w.sc.handles[h].clone(),
-                self.w.sc.files[file].name.clone(),
+                self.w.sc.files[file].name.as_str(),
             );
             let by = by.to_string();
             self.call(|| {
@@ -887,7 +887,7 @@ impl Ctx<'_, '_, '_> {
                 let c = self.content(v);
                 if let Owner::Cache { file, page } = f.owner {
                     if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
-                        let name = self.w.sc.files[file as usize].name.clone();
+                        let name = self.w.sc.files[file as usize].name.as_str();
                         self.violate(Property::MkwriteContract, || {
                             format!("DMA changed {name}[{page}] (#{fr}) while the filesystem has it clean: no ->page_mkwrite since it was cleaned")
                         });

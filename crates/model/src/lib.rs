@@ -29,4 +29,4 @@ mod writeback;
 pub use describe::flag_names;
 pub use history::Event;
 pub use reduce::Reduction;
-pub use world::{Mutation, Step, StepInfo, StepInto, World};
+pub use world::{Moved, Mutation, Step, StepInfo, StepInto, World};

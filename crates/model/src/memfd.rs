@@ -16,7 +16,7 @@ impl Ctx<'_, '_, '_> {
     /// memfd_add_seals(F_SEAL_WRITE): `fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE)`, one atomic step
     /// (the kernel holds inode_lock throughout). Writes `ok` or the errno into `reg`.
     pub(crate) fn memfd_add_seals(&mut self, file: usize, reg: usize) {
-        let name = self.w.sc.files[file].name.clone();
+        let name = self.w.sc.files[file].name.as_str();
         let result = if !self.w.fs.sealable {
             // memfd_file_seals_ptr() is NULL: -EINVAL. The litmus parser rejects `seal` there, so
             // only a hand-built scenario gets here; the model has no EINVAL to report.
@@ -27,7 +27,7 @@ impl Ctx<'_, '_, '_> {
             self.call(|| format!("memfd_add_seals({name}, F_SEAL_WRITE): already sealed -> 0"));
             Observed::Pin(PinResult::Ok)
         } else if let Some(m) = self.mapping_deny_writable(file) {
-            let mname = self.w.sc.maps[m].name.clone();
+            let mname = self.w.sc.maps[m].name.as_str();
             self.call(|| {
                 format!("memfd_add_seals({name}, F_SEAL_WRITE): mapping_deny_writable: {mname} is MAP_SHARED of an O_RDWR memfd (VM_SHARED|VM_MAYWRITE counts in i_mmap_writable whatever its protection) -> -EBUSY")
             });

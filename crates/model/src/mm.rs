@@ -115,7 +115,7 @@ impl Ctx<'_, '_, '_> {
             self.call(|| format!("folio_mark_dirty(#{fr}): no mapping, no-op"));
             return;
         };
-        let name = self.w.sc.files[file as usize].name.clone();
+        let name = self.w.sc.files[file as usize].name.as_str();
         if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
             self.violate(Property::MkwriteContract, || {
                 format!("{name}[{page}] (#{fr}) dirtied while the filesystem has it clean: no ->page_mkwrite since it was cleaned")
@@ -213,7 +213,7 @@ impl Ctx<'_, '_, '_> {
                 if pte.frame != NONE {
                     return Ok(pte.frame);
                 }
-                let m = self.w.sc.maps[map].name.clone();
+                let m = self.w.sc.maps[map].name.as_str();
                 if !write && !unshare {
                     // do_anonymous_page() on a read fault maps the shared zero page, writable
                     // mapping or not (the write fault later COWs away from it); the model leaves
@@ -257,7 +257,7 @@ impl Ctx<'_, '_, '_> {
                     // writable at once; otherwise read-only until the write fault.
                     let writable = shared && ms.writable && !self.w.fs.page_mkwrite;
                     self.set_pte(pi, fr, writable);
-                    let m = self.w.sc.maps[map].name.clone();
+                    let m = self.w.sc.maps[map].name.as_str();
                     self.call(|| {
                         format!(
                             "map {m}[{page}] -> #{fr} ({})",
@@ -275,7 +275,7 @@ impl Ctx<'_, '_, '_> {
                     }
                     self.dirty_in_write_path(fr);
                     self.s.ptes[pi].writable = true;
-                    let m = self.w.sc.maps[map].name.clone();
+                    let m = self.w.sc.maps[map].name.as_str();
                     self.call(|| {
                         format!("wp_page_shared: folio_mark_dirty(#{fr}), {m}[{page}] writable")
                     });

@@ -89,7 +89,7 @@ impl Ctx<'_, '_, '_> {
             Op::Truncate { file, pages } => self.truncate_setsize(file, pages),
             Op::Punch { file, page } if self.write_sealed(file) => {
                 // shmem_fallocate(FALLOC_FL_PUNCH_HOLE) refuses to change sealed content.
-                let name = self.w.sc.files[file].name.clone();
+                let name = self.w.sc.files[file].name.as_str();
                 self.call(|| {
                     format!("shmem_fallocate({name}[{page}], PUNCH_HOLE): F_SEAL_WRITE -> -EPERM")
                 });
@@ -136,14 +136,14 @@ impl Ctx<'_, '_, '_> {
                     self.zap_pte(pi);
                 }
                 self.s.maps[map].mapped = false;
-                let name = self.w.sc.maps[map].name.clone();
+                let name = self.w.sc.maps[map].name.as_str();
                 self.call(|| format!("munmap({name})"));
                 self.next_op();
                 Ok(())
             }
             Op::Mprotect { map, writable } if writable && self.maywrite_sealed(map) => {
                 // memfd_check_seals_mmap() cleared VM_MAYWRITE: mprotect_fixup() says -EACCES.
-                let name = self.w.sc.maps[map].name.clone();
+                let name = self.w.sc.maps[map].name.as_str();
                 self.call(|| {
                     format!("mprotect({name}, PROT_READ|PROT_WRITE): F_SEAL_WRITE, no VM_MAYWRITE -> -EACCES")
                 });
@@ -163,7 +163,7 @@ impl Ctx<'_, '_, '_> {
                         self.s.ptes[pi].writable = false;
                     }
                 }
-                let name = self.w.sc.maps[map].name.clone();
+                let name = self.w.sc.maps[map].name.as_str();
                 self.call(|| {
                     format!(
                         "mprotect({name}, {})",
@@ -217,7 +217,7 @@ impl Ctx<'_, '_, '_> {
         if let Owner::Cache { file, page } = f.owner {
             // Only reachable if something left a writable PTE on a page the filesystem cleaned.
             if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
-                let name = self.w.sc.files[file as usize].name.clone();
+                let name = self.w.sc.files[file as usize].name.as_str();
                 self.violate(Property::MkwriteContract, || {
                     format!("store through a writable PTE changed {name}[{page}] while the filesystem has it clean")
                 });
@@ -246,7 +246,7 @@ impl Ctx<'_, '_, '_> {
         }
         if self.write_sealed(file) {
             // shmem_write_begin(): nothing is written and nothing acknowledged.
-            let name = self.w.sc.files[file].name.clone();
+            let name = self.w.sc.files[file].name.as_str();
             self.call(|| format!("shmem_write_begin({name}[{page}]): F_SEAL_WRITE -> -EPERM"));
             self.next_op();
             return Ok(());
@@ -293,7 +293,7 @@ impl Ctx<'_, '_, '_> {
         self.write_frame(fr, c, Writer::Syscall);
         self.dirty_in_write_path(fr);
         let v = self.val(c).to_string();
-        let name = self.w.sc.files[file].name.clone();
+        let name = self.w.sc.files[file].name.as_str();
         self.call(|| {
             format!("write_begin/copy/write_end: {name}[{page}] #{fr} = {v}, folio_mark_dirty")
         });
@@ -326,7 +326,7 @@ impl Ctx<'_, '_, '_> {
         }
         let c = self.content(value);
         self.write_frame(b, c, Writer::Syscall);
-        let (name, v) = (self.w.sc.files[file].name.clone(), self.val(c).to_string());
+        let (name, v) = (self.w.sc.files[file].name.as_str(), self.val(c).to_string());
         self.call(|| format!("dax_iomap_rw: {name}[{page}] = {v} written to block {b}"));
         if page >= old_size {
             self.emit_size(file);
@@ -352,7 +352,7 @@ impl Ctx<'_, '_, '_> {
         if self.s.freeze >= freeze::WRITE {
             return Err(Stop::Blocked);
         }
-        let name = self.w.sc.files[file].name.clone();
+        let name = self.w.sc.files[file].name.as_str();
         let grows = page >= self.s.sizes[file];
         let grow = |me: &mut Self| {
             if grows {

@@ -433,14 +433,13 @@ impl World<'_> {
         let mut next = s.clone();
         let mut real: Vec<usize> = (0..self.actors()).collect();
         let mut perm = Vec::new();
+        let mut info = crate::world::StepInfo::default();
         path.iter()
             .map(|&t| {
                 let r = real[t];
                 assert!(
-                    matches!(
-                        self.step_full(&s, t, &mut next, false, false),
-                        crate::world::StepInto::Done(_)
-                    ),
+                    self.step_full(&s, t, &mut next, &mut info, false, false)
+                        == crate::world::Moved::Done,
                     "a path the checker found does not replay in its quotient"
                 );
                 self.canonicalize_permuting(&mut next, Some(&mut perm));
@@ -497,11 +496,11 @@ impl World<'_> {
     /// Only the order of the acknowledgements of writes some field still holds is ever read
     /// (`State::older`): they become 1..=n in that order, the others 0, and `next_ack` n.
     fn renumber_acks(&self, s: &mut State) {
-        // Write ids are at most limits::MAX_OPS < 256.
-        let mut live = [false; 256];
+        // Write ids are at most limits::MAX_OPS < 256: a bit each.
+        let mut live = [0u64; 4];
         let mut mark = |w: u8| {
             if w != NONE {
-                live[w as usize] = true
+                live[w as usize / 64] |= 1 << (w % 64);
             }
         };
         for f in &s.frames {
@@ -517,21 +516,21 @@ impl World<'_> {
         for &p in &s.promises {
             mark(p);
         }
-        live[0] = false;
-        // Order the live writes by acknowledgement (distinct values: one ack per write).
-        let mut order = [0u8; 256];
+        // Order the live writes by acknowledgement (distinct values: one ack per write), as
+        // (ack, write) pairs; write 0 is the initial content, acknowledged before everything.
+        let mut order = [(0u8, 0u8); 256];
         let mut k = 0;
         for (w, a) in s.acks.iter_mut().enumerate().skip(1) {
-            if live[w] && *a != 0 {
-                order[k] = w as u8;
+            if live[w / 64] & (1 << (w % 64)) != 0 && *a != 0 {
+                order[k] = (*a, w as u8);
                 k += 1;
             } else {
                 *a = 0;
             }
         }
         let order = &mut order[..k];
-        order.sort_unstable_by_key(|&w| s.acks[w as usize]);
-        for (rank, &w) in order.iter().enumerate() {
+        order.sort_unstable();
+        for (rank, &(_, w)) in order.iter().enumerate() {
             s.acks[w as usize] = rank as u8 + 1;
         }
         s.next_ack = k as u8;

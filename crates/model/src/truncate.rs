@@ -55,7 +55,7 @@ impl Ctx<'_, '_, '_> {
             self.s.threads[t].phase = 1;
             self.s.threads[t].cursor = from;
             if let Some(n) = set_size {
-                let name = self.w.sc.files[file].name.clone();
+                let name = self.w.sc.files[file].name.as_str();
                 self.call(|| format!("truncate_setsize({name}, {n} pages)"));
                 self.s.sizes[file] = n;
                 self.emit_size(file);
@@ -110,7 +110,7 @@ impl Ctx<'_, '_, '_> {
             // the mappings (the PTEs are zapped below, so they do not count).
             return Err(Stop::Blocked);
         }
-        let name = self.w.sc.files[file].name.clone();
+        let name = self.w.sc.files[file].name.as_str();
         let ptes: Vec<usize> = self.file_ptes(file, page).collect();
         for pi in ptes {
             self.zap_pte(pi);
@@ -178,7 +178,7 @@ impl Ctx<'_, '_, '_> {
             }
             self.s.sizes[file] = pages;
             self.emit_size(file);
-            let name = self.w.sc.files[file].name.clone();
+            let name = self.w.sc.files[file].name.as_str();
             self.call(|| format!("truncate_setsize({name}, {pages} pages): extended with holes"));
             self.next_op();
             return Ok(());

@@ -96,6 +96,28 @@ pub enum Step {
     Finished,
 }
 
+/// What `step_reusing` did; the report is in the `StepInfo` it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moved {
+    Done,
+    /// The thread waits (see `StepInto::Blocked`).
+    Blocked(u64),
+    Finished,
+}
+
+impl StepInfo {
+    /// Back to what `default()` gives, keeping the vectors' allocations.
+    pub fn reset(&mut self) {
+        self.violations = PropertySet::default();
+        self.refused = false;
+        self.revoked = false;
+        self.cost = crate::cost::Cost::default();
+        self.calls.clear();
+        self.why.clear();
+        self.events.clear();
+    }
+}
+
 /// What `step_into` did.
 pub enum StepInto {
     Done(StepInfo),
@@ -124,7 +146,8 @@ pub(crate) enum Stop {
 pub(crate) struct Ctx<'w, 'a, 's> {
     pub w: &'w World<'a>,
     pub s: &'s mut State,
-    pub info: StepInfo,
+    /// The step's report, reused from step to step by the checker (`step_reusing`).
+    pub info: &'s mut StepInfo,
     pub trace: bool,
     /// Record the step's history events.
     pub record: bool,
@@ -563,10 +586,11 @@ impl<'a> World<'a> {
             sealed: 0,
         };
         let mut s = s;
+        let mut info = StepInfo::default();
         let mut ctx = Ctx {
             w: self,
             s: &mut s,
-            info: StepInfo::default(),
+            info: &mut info,
             trace: false,
             record: false,
             thread: 0,
@@ -669,20 +693,22 @@ impl<'a> World<'a> {
     /// Runs thread `t`'s next atomic step.
     pub fn step(&self, s: &State, t: usize, trace: bool) -> Step {
         let mut next = s.clone();
-        match self.step_full(s, t, &mut next, trace, false) {
-            StepInto::Done(info) => Step::Done(next, info),
-            StepInto::Blocked(_) => Step::Blocked,
-            StepInto::Finished => Step::Finished,
+        let mut info = StepInfo::default();
+        match self.step_full(s, t, &mut next, &mut info, trace, false) {
+            Moved::Done => Step::Done(next, info),
+            Moved::Blocked(_) => Step::Blocked,
+            Moved::Finished => Step::Finished,
         }
     }
 
     /// `step`, also recording what happened as history events (`StepInfo::events`).
     pub fn step_recording(&self, s: &State, t: usize) -> Step {
         let mut next = s.clone();
-        match self.step_full(s, t, &mut next, false, true) {
-            StepInto::Done(info) => Step::Done(next, info),
-            StepInto::Blocked(_) => Step::Blocked,
-            StepInto::Finished => Step::Finished,
+        let mut info = StepInfo::default();
+        match self.step_full(s, t, &mut next, &mut info, false, true) {
+            Moved::Done => Step::Done(next, info),
+            Moved::Blocked(_) => Step::Blocked,
+            Moved::Finished => Step::Finished,
         }
     }
 
@@ -690,8 +716,27 @@ impl<'a> World<'a> {
     /// content is meaningless unless the result is `Done`). This is the checker's step: with a
     /// reduction on (`with_reduction`), `next` is in canonical form (`canonicalize`).
     pub fn step_into(&self, s: &State, t: usize, next: &mut State, trace: bool) -> StepInto {
-        let r = self.step_full(s, t, next, trace, false);
-        if matches!(r, StepInto::Done(_)) && self.reduce.on.any() {
+        let mut info = StepInfo::default();
+        match self.step_reusing(s, t, next, &mut info, trace) {
+            Moved::Done => StepInto::Done(info),
+            Moved::Blocked(fp) => StepInto::Blocked(fp),
+            Moved::Finished => StepInto::Finished,
+        }
+    }
+
+    /// `step_into` that writes what the step did into `info` (reset first) instead of returning
+    /// it: the checker's hot loop, which would otherwise move a couple of hundred bytes of
+    /// report per transition.
+    pub fn step_reusing(
+        &self,
+        s: &State,
+        t: usize,
+        next: &mut State,
+        info: &mut StepInfo,
+        trace: bool,
+    ) -> Moved {
+        let r = self.step_full(s, t, next, info, trace, false);
+        if r == Moved::Done && self.reduce.on.any() {
             self.canonicalize(next);
         }
         r
@@ -702,22 +747,24 @@ impl<'a> World<'a> {
         s: &State,
         t: usize,
         next: &mut State,
+        info: &mut StepInfo,
         trace: bool,
         record: bool,
-    ) -> StepInto {
+    ) -> Moved {
         let pc = s.threads[t].pc as usize;
         let op = match self.sc.threads.get(t) {
             Some(th) => match th.ops.get(pc) {
                 Some(od) => Some(od.op),
-                None => return StepInto::Finished,
+                None => return Moved::Finished,
             },
             None => None,
         };
         next.clone_from(s);
+        info.reset();
         let mut ctx = Ctx {
             w: self,
             s: next,
-            info: StepInfo::default(),
+            info,
             trace,
             record,
             thread: t,
@@ -729,13 +776,13 @@ impl<'a> World<'a> {
                 match ctx.kernel_work(work) {
                     Some(r) => r,
                     // Idle: nothing queued.
-                    None => return StepInto::Finished,
+                    None => return Moved::Finished,
                 }
             }
         };
         match r {
-            Ok(()) => StepInto::Done(ctx.info),
-            Err(Stop::Blocked) => StepInto::Blocked(ctx.info.cost.false_positives),
+            Ok(()) => Moved::Done,
+            Err(Stop::Blocked) => Moved::Blocked(ctx.info.cost.false_positives),
             Err(Stop::Sigbus | Stop::Segv | Stop::ZeroPage) => {
                 unreachable!("ops turn faults into results before returning")
             }
@@ -974,10 +1021,11 @@ mod tests {
             let fr = s.ptes[0].frame;
             assert_eq!(s.frames[fr as usize].refcount, rc, "{design}");
             let mut s2 = s.clone();
+            let mut info = StepInfo::default();
             let mut ctx = Ctx {
                 w: &w,
                 s: &mut s2,
-                info: StepInfo::default(),
+                info: &mut info,
                 trace: false,
                 record: false,
                 thread: 0,

@@ -295,7 +295,7 @@ impl Ctx<'_, '_, '_> {
                 let fr = self.s.pages[slot].cache;
                 if fr != NONE && self.s.frames[fr as usize].has(pg::DIRTY) {
                     if let Owner::Cache { file, page } = self.s.frames[fr as usize].owner {
-                        let name = self.w.sc.files[file as usize].name.clone();
+                        let name = self.w.sc.files[file as usize].name.as_str();
                         self.violate(Property::FreezeConsistency, || {
                             format!("{name}[{page}] (#{fr}) is dirty when the filesystem freezes: the frozen image does not hold it")
                         });
@@ -324,7 +324,7 @@ impl Ctx<'_, '_, '_> {
     fn check_durable(&mut self, file: usize, page: u8, promised: u8, whose: Promise) {
         let on_disk = self.disk_content_of(file, page);
         if self.s.older(on_disk.write, promised) {
-            let name = self.w.sc.files[file].name.clone();
+            let name = self.w.sc.files[file].name.as_str();
             let (when, which) = match whose {
                 Promise::ThisPass => (
                     "fsync returned",
@@ -435,7 +435,7 @@ impl Ctx<'_, '_, '_> {
             // A COW write moves the page's data to a new extent: a layout change.
             self.break_layout(file, page);
         }
-        let name = self.w.sc.files[file].name.clone();
+        let name = self.w.sc.files[file].name.as_str();
         self.call(|| format!("folio_clear_dirty_for_io({name}[{page}] #{fr})"));
         self.folio_mkclean(fr);
         {
@@ -580,7 +580,7 @@ impl Ctx<'_, '_, '_> {
     /// sets delalloc; only a later writeback writes the page. btrfs_sync_file() does not wait
     /// for the worker, so an fsync that meets such a page returns without its data.
     fn btrfs_writepage_cow_fixup(&mut self, fr: u8, file: usize, page: u8) -> bool {
-        let name = self.w.sc.files[file].name.clone();
+        let name = self.w.sc.files[file].name.as_str();
         let first = !self.s.frames[fr as usize].has(pg::CHECKED);
         let f = &mut self.s.frames[fr as usize];
         f.set(pg::DIRTY, true);
@@ -616,7 +616,7 @@ impl Ctx<'_, '_, '_> {
         let f = self.s.frames[fr as usize];
         match f.owner {
             Owner::Cache { file, page } if f.has(pg::DIRTY) => {
-                let (file, name) = (file as usize, self.w.sc.files[file as usize].name.clone());
+                let (file, name) = (file as usize, self.w.sc.files[file as usize].name.as_str());
                 match self.reserve_space(file, page) {
                     Ok(_) => {
                         let fm = &mut self.s.frames[fr as usize];
@@ -662,7 +662,7 @@ impl Ctx<'_, '_, '_> {
         let slot = self.slot(file, page);
         let f = self.s.frames[fr as usize];
         let b = f.wb_block;
-        let name = self.w.sc.files[file].name.clone();
+        let name = self.w.sc.files[file].name.as_str();
         if b == NONE {
             // Only a broken model gets here (a mutant truncate freed the page under I/O and the
             // frame was allocated again, which forgets its bio): nothing is left to complete.
