@@ -107,6 +107,9 @@ pub(crate) struct ReducePlan {
     /// Classes of interchangeable threads (`World::symmetric_threads`), each of two or more,
     /// when `threads` is on.
     pub classes: Vec<Vec<u8>>,
+    /// Per class: its threads write nothing and make no promises, so two of them at the same
+    /// position are the same (no tie to break).
+    pub plain: Vec<bool>,
 }
 
 impl ReducePlan {
@@ -119,6 +122,7 @@ impl ReducePlan {
             fixed: Vec::new(),
             last_pass: Vec::new(),
             classes: Vec::new(),
+            plain: Vec::new(),
         }
     }
 }
@@ -175,12 +179,20 @@ impl World<'_> {
                         .map(|i| i as u8)
                 })
                 .collect(),
-            classes: if r.threads {
-                self.symmetric_threads()
-            } else {
-                Vec::new()
-            },
+            classes: Vec::new(),
+            plain: Vec::new(),
         };
+        if r.threads {
+            let classes = self.symmetric_threads();
+            self.reduce.plain = classes
+                .iter()
+                .map(|c| {
+                    let t = c[0] as usize;
+                    self.wids[t].iter().all(|&w| w == 0) && self.promise_base[t].is_none()
+                })
+                .collect();
+            self.reduce.classes = classes;
+        }
         self
     }
 
@@ -321,8 +333,8 @@ impl World<'_> {
         if on.dead {
             self.reset_dead(s);
         }
-        for c in &self.reduce.classes {
-            self.sort_threads(s, c, perm.as_deref_mut());
+        for (c, &plain) in self.reduce.classes.iter().zip(&self.reduce.plain) {
+            self.sort_threads(s, c, plain, perm.as_deref_mut());
         }
         if on.frames {
             self.renumber_generations(s);
@@ -336,7 +348,13 @@ impl World<'_> {
     /// then of the acknowledgements of their writes, then of their promises. An integrity pass's
     /// promises move with its thread, and write ids are renamed: the write of op i of the thread
     /// moved to place `new` becomes op i's write id of thread `new`, wherever an id is held.
-    fn sort_threads(&self, s: &mut State, class: &[u8], perm: Option<&mut Vec<usize>>) {
+    fn sort_threads(
+        &self,
+        s: &mut State,
+        class: &[u8],
+        plain: bool,
+        perm: Option<&mut Vec<usize>>,
+    ) {
         let per = self.promise_len();
         let promises = |s: &State, t: u8| -> Vec<u8> {
             match self.promise_slot(t as usize, 0, 0) {
@@ -357,8 +375,11 @@ impl World<'_> {
             let ts = s.threads[*t as usize];
             (ts.pc, ts.cursor, ts.phase, ts.aux)
         };
-        if class.windows(2).all(|w| pos(&w[0]) < pos(&w[1])) {
-            // Already in order, without a tie to break (the common case: no allocation).
+        if class.windows(2).all(|w| {
+            let (a, b) = (pos(&w[0]), pos(&w[1]));
+            a < b || (plain && a == b)
+        }) {
+            // Already in order, with no tie to break (the common case: no allocation).
             return;
         }
         let keys: Vec<_> = class.iter().map(|&t| key(s, t)).collect();

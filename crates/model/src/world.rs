@@ -41,7 +41,7 @@ pub struct World<'a> {
     n_writes: usize,
     /// Per litmus thread: the first of its `State::promises` slots, for threads that run
     /// fsync, sync or freeze (each has a slot per file page).
-    promise_base: Vec<Option<usize>>,
+    pub(crate) promise_base: Vec<Option<usize>>,
     n_promises: usize,
     /// A deliberate bug, for mutation tests only (see `Mutation`).
     pub mutation: Option<Mutation>,
