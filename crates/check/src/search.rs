@@ -35,9 +35,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// States a worker expands per batch at most.
-const PER_WORKER: usize = 2048;
+const PER_WORKER: usize = 4096;
 /// Bytes a worker's successors of one batch may take (large states make smaller batches).
-const BATCH_BYTES: usize = 4 << 20;
+const BATCH_BYTES: usize = 8 << 20;
 /// Bytes a successor's encoding may exceed the longest encoding seen so far by (a step
 /// allocates at most a few frames), for sizing buffers ahead.
 const MARGIN: usize = 64;
