@@ -139,7 +139,7 @@ impl Ctx<'_, '_, '_> {
     pub(crate) fn dax_check_storage(&mut self, handle: usize, k: u8, fr: u8, gen: u8) {
         let f = self.s.frames[fr as usize];
         if f.owner == Owner::DaxFree || f.gen != gen {
-            let h = self.w.sc.handles[handle].clone();
+            let h = self.w.sc.handles[handle].as_str();
             let now = match f.owner {
                 Owner::Dax { file, page } => format!(
                     ", now {}[{page}]'s: data written through one file shows up in another",

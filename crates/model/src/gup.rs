@@ -370,7 +370,7 @@ impl Ctx<'_, '_, '_> {
         {
             self.s.handles[handle].lease = true;
             self.charge_pin(h.pin_call_cost);
-            let name = self.w.sc.handles[handle].clone();
+            let name = self.w.sc.handles[handle].as_str();
             self.call(|| format!("layout lease (F_LAYOUT) taken for {name}"));
         }
         self.next_op();
@@ -614,7 +614,7 @@ impl Ctx<'_, '_, '_> {
             }
             Err(e) => {
                 let content = self.s.frames[fr as usize].content;
-                let v = self.val(content).to_string();
+                let v = self.val(content);
                 self.violate(Property::NoLateEnospc, || {
                     format!("page_mkwrite_light at unpin of {name}[{page}]: -{}: the device's {v}, acknowledged when its DMA completed, cannot be written", e.name())
                 });
@@ -663,7 +663,7 @@ impl Ctx<'_, '_, '_> {
     fn gup_bounce_copy_back(&mut self, bounce: u8, file: usize, page: u8) {
         let c = self.s.frames[bounce as usize].content;
         let name = self.w.sc.files[file].name.as_str();
-        let v = self.val(c).to_string();
+        let v = self.val(c);
         if page >= self.s.sizes[file] {
             self.call(|| {
                 format!("gup-bounce: {name}[{page}] is beyond EOF now (truncated): the bounce page's {v} is dropped")
@@ -760,7 +760,7 @@ impl Ctx<'_, '_, '_> {
             self.info.revoked = true;
             self.emit(|| Event::Revoked { handle: h8 });
             let (name, fname) = (
-                self.w.sc.handles[h].clone(),
+                self.w.sc.handles[h].as_str(),
                 self.w.sc.files[file].name.as_str(),
             );
             let by = by.to_string();
@@ -858,7 +858,7 @@ impl Ctx<'_, '_, '_> {
             if matches!(f.owner, Owner::Dax { .. } | Owner::DaxFree) {
                 self.dax_check_storage(handle, k, fr, gen);
             } else if f.gen != gen || f.owner == Owner::Free {
-                let h = self.w.sc.handles[handle].clone();
+                let h = self.w.sc.handles[handle].as_str();
                 self.violate(Property::NoFrameUaf, || {
                     format!(
                         "DMA through {h}[{k}] reached frame #{fr} after it was freed{}",
@@ -893,9 +893,9 @@ impl Ctx<'_, '_, '_> {
                         });
                     }
                 }
-                let old = self.val(f.content).to_string();
+                let old = self.val(f.content);
                 self.write_frame(fr, c, Writer::Dma);
-                let new = self.val(c).to_string();
+                let new = self.val(c);
                 let how = if dev.faults {
                     "through the device's page table"
                 } else {
@@ -908,7 +908,7 @@ impl Ctx<'_, '_, '_> {
                 if let Some(r) = reg {
                     self.s.regs[r] = Observed::Val(f.content.value);
                 }
-                let vs = self.val(f.content).to_string();
+                let vs = self.val(f.content);
                 self.call(|| format!("DMA read #{fr} = {vs}"));
             }
         }
@@ -942,7 +942,7 @@ impl Ctx<'_, '_, '_> {
         match write {
             Some(v) => {
                 let c = self.content(v);
-                let new = self.val(c).to_string();
+                let new = self.val(c);
                 self.call(|| {
                     format!("DMA write of {new} into the zero page through a read-only pin: a driver bug; not modelled")
                 });

@@ -33,7 +33,7 @@ impl Ctx<'_, '_, '_> {
         // Read in clean and without buffers: to the filesystem it is clean until ->page_mkwrite.
         f.set(pg::FS_CLEAN, needs_mkwrite);
         self.s.pages[slot].cache = fr;
-        let v = self.val(content).to_string();
+        let v = self.val(content);
         self.call(|| {
             format!(
                 "filemap_fault: read_folio({}) -> #{fr} = {v}",

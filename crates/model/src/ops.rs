@@ -114,7 +114,7 @@ impl Ctx<'_, '_, '_> {
             Op::Fallocate { file, page } => self.vfs_fallocate(file, page),
             Op::Complete { completion } => {
                 self.s.completions[completion] += 1;
-                let name = self.w.sc.completions[completion].clone();
+                let name = self.w.sc.completions[completion].as_str();
                 self.call(|| format!("complete({name})"));
                 self.next_op();
                 Ok(())
@@ -124,7 +124,7 @@ impl Ctx<'_, '_, '_> {
                     return Err(Stop::Blocked);
                 }
                 self.s.completions[completion] -= 1;
-                let name = self.w.sc.completions[completion].clone();
+                let name = self.w.sc.completions[completion].as_str();
                 self.call(|| format!("wait_for_completion({name}): done"));
                 self.next_op();
                 Ok(())
@@ -224,9 +224,9 @@ impl Ctx<'_, '_, '_> {
             }
         }
         let c = self.content(value);
-        let old = self.val(f.content).to_string();
+        let old = self.val(f.content);
         self.write_frame(fr, c, Writer::Cpu);
-        let new = self.val(c).to_string();
+        let new = self.val(c);
         self.call(|| format!("store #{fr}: {old} -> {new}"));
         self.ack(c.write);
         self.next_op();
@@ -292,7 +292,7 @@ impl Ctx<'_, '_, '_> {
         let c = self.content(value);
         self.write_frame(fr, c, Writer::Syscall);
         self.dirty_in_write_path(fr);
-        let v = self.val(c).to_string();
+        let v = self.val(c);
         let name = self.w.sc.files[file].name.as_str();
         self.call(|| {
             format!("write_begin/copy/write_end: {name}[{page}] #{fr} = {v}, folio_mark_dirty")
@@ -326,7 +326,7 @@ impl Ctx<'_, '_, '_> {
         }
         let c = self.content(value);
         self.write_frame(b, c, Writer::Syscall);
-        let (name, v) = (self.w.sc.files[file].name.as_str(), self.val(c).to_string());
+        let (name, v) = (self.w.sc.files[file].name.as_str(), self.val(c));
         self.call(|| format!("dax_iomap_rw: {name}[{page}] = {v} written to block {b}"));
         if page >= old_size {
             self.emit_size(file);

@@ -154,7 +154,7 @@ pub(crate) struct Ctx<'w, 'a, 's> {
     pub thread: usize,
 }
 
-impl Ctx<'_, '_, '_> {
+impl<'a> Ctx<'_, 'a, '_> {
     /// One step of a filesystem kernel thread; None when it has nothing queued.
     pub fn kernel_work(&mut self, work: KernelWork) -> Option<Result<(), Stop>> {
         match work {
@@ -190,8 +190,11 @@ impl Ctx<'_, '_, '_> {
         }
     }
 
-    pub fn val(&self, c: Content) -> &str {
-        self.w.sc.value_name(c.value)
+    /// A content's value by name; borrowed from the scenario, not from the step, so holding it
+    /// costs no allocation.
+    pub fn val(&self, c: Content) -> &'a str {
+        let sc: &'a Scenario = self.w.sc;
+        sc.value_name(c.value)
     }
 
     /// folio_alloc(): allocates a frame (lowest free index, as a deterministic free list).

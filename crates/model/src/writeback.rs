@@ -336,7 +336,7 @@ impl Ctx<'_, '_, '_> {
                 ),
             };
             let (have, want) = (
-                self.val(on_disk).to_string(),
+                self.val(on_disk),
                 self.w
                     .sc
                     .value_name(self.w.write_value(promised))
@@ -543,7 +543,7 @@ impl Ctx<'_, '_, '_> {
         f.wb_block = target;
         f.wb_snapshot = f.content;
         let c = f.content;
-        let v = self.val(c).to_string();
+        let v = self.val(c);
         self.emit(|| Event::WritebackSubmit {
             frame: fr,
             block: target,
@@ -684,10 +684,7 @@ impl Ctx<'_, '_, '_> {
         // The checksum or tag covers bytes: a write of the same value leaves it matching (unlike
         // `durability` and `mkwrite-contract`, which count writes, not values).
         if self.w.stable && sent.value != f.wb_snapshot.value {
-            let (was, now) = (
-                self.val(f.wb_snapshot).to_string(),
-                self.val(f.content).to_string(),
-            );
+            let (was, now) = (self.val(f.wb_snapshot), self.val(f.content));
             let what = if self.w.fs.data_checksums {
                 "data checksum"
             } else {
@@ -727,7 +724,7 @@ impl Ctx<'_, '_, '_> {
         fm.set(pg::WRITEBACK, false);
         fm.set(pg::BOUNCE, false);
         fm.wb_block = NONE;
-        let v = self.val(sent).to_string();
+        let v = self.val(sent);
         self.call(|| format!("bio completes: block {b} = {v}; folio_end_writeback(#{fr})"));
         if still_cached {
             self.check_standing_promise(file, page);
