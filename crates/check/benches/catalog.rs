@@ -13,6 +13,7 @@ use criterion::{criterion_group, Criterion};
 use pinlab_check::{check, Limits};
 use pinlab_model::design::Design;
 use pinlab_model::scenario::Scenario;
+use pinlab_model::Reduction;
 use std::time::Instant;
 
 #[global_allocator]
@@ -53,10 +54,14 @@ fn report(what: &str, states: usize, bytes: usize, secs: f64) {
 /// `realistic` (benches/peers/realistic.litmus, the one SPIN's twin models). The realistic
 /// runs under legacy are the large ones (tens of millions of states): `PINLAB_BENCH_LARGE=0`
 /// leaves them out.
-const ALONE: [&str; 5] = [
+///
+/// A scenario name ending in `-plain` runs with every state-space reduction off: the
+/// reduction-free run the per-core speed target is stated for (every state the Promela twin has).
+const ALONE: [&str; 6] = [
     "catalog",
     "stress:pin-wait:1",
     "stress:upstream:1",
+    "realistic-plain:pin-wait:1",
     "realistic:pin-wait:1",
     "realistic:pin-wait:2",
 ];
@@ -72,9 +77,14 @@ fn child(what: &str) {
     let parts: Vec<&str> = what.split(':').collect();
     let (states, bytes) = match parts[..] {
         [name, d, jobs, ref cap @ ..] => {
+            let (name, reduce) = match name.strip_suffix("-plain") {
+                Some(n) => (n, Reduction::none()),
+                None => (name, Reduction::all()),
+            };
             let limits = Limits {
                 jobs: jobs.parse().unwrap(),
                 max_states: cap.first().map_or(usize::MAX, |c| c.parse().unwrap()),
+                reduce,
                 ..Limits::default()
             };
             let r = check(&scenario(name), Design::parse(d).unwrap(), limits);

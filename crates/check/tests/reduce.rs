@@ -54,52 +54,51 @@ fn corners() -> Vec<Scenario> {
 /// Small scenarios nobody wrote: the fuzzer's generator over every op (`Spec::arbitrary_full`),
 /// rendered with the oracle's small shape, from one seeded xorshift stream.
 fn generated(seed: u64, cases: usize) -> Vec<(String, Scenario)> {
+    texts(seed, cases)
+        .into_iter()
+        .filter_map(|text| {
+            let sc = pinlab_litmus::parse("gen.litmus", &text).ok()?;
+            Some((text, sc))
+        })
+        .collect()
+}
+
+fn texts(seed: u64, cases: usize) -> Vec<String> {
     pinlab_gen::generated_shaped(
         seed,
         cases,
         |case| 64 + case % 7 * 24,
         &pinlab_gen::Shape::SMALL,
     )
-    .into_iter()
-    .filter_map(|text| {
-        let sc = pinlab_litmus::parse("gen.litmus", &text).ok()?;
-        Some((text, sc))
-    })
-    .collect()
 }
 
 /// Generated scenarios with a twin: the first thread with no op on a handle is copied
 /// under another name, so thread symmetry has something to merge (the generator alone seldom
 /// writes two identical threads).
 fn twinned(seed: u64, cases: usize) -> Vec<(String, Scenario)> {
-    pinlab_gen::generated_shaped(
-        seed,
-        cases,
-        |case| 64 + case % 7 * 24,
-        &pinlab_gen::Shape::SMALL,
-    )
-    .into_iter()
-    .filter_map(|text| {
-        let lines: Vec<&str> = text.lines().collect();
-        let start = lines.iter().enumerate().position(|(i, l)| {
-            l.starts_with("thread ") && {
-                let body = lines[i + 1..].iter().take_while(|l| l.trim() != "}");
-                body.clone().next().is_some()
-                    && body.clone().all(|l| {
-                        let op = l.split_whitespace().next().unwrap_or("");
-                        !["dma", "pin", "unpin"].contains(&op)
-                    })
-            }
-        })?;
-        let end = start + lines[start..].iter().position(|l| l.trim() == "}")?;
-        let name = lines[start].split_whitespace().nth(1)?;
-        let mut twin = vec![format!("thread {name}twin {{")];
-        twin.extend(lines[start + 1..=end].iter().map(|l| l.to_string()));
-        let text = format!("{text}{}\n", twin.join("\n"));
-        let sc = pinlab_litmus::parse("twin.litmus", &text).ok()?;
-        Some((text, sc))
-    })
-    .collect()
+    texts(seed, cases)
+        .into_iter()
+        .filter_map(|text| {
+            let lines: Vec<&str> = text.lines().collect();
+            let start = lines.iter().enumerate().position(|(i, l)| {
+                l.starts_with("thread ") && {
+                    let body = lines[i + 1..].iter().take_while(|l| l.trim() != "}");
+                    body.clone().next().is_some()
+                        && body.clone().all(|l| {
+                            let op = l.split_whitespace().next().unwrap_or("");
+                            !["dma", "pin", "unpin"].contains(&op)
+                        })
+                }
+            })?;
+            let end = start + lines[start..].iter().position(|l| l.trim() == "}")?;
+            let name = lines[start].split_whitespace().nth(1)?;
+            let mut twin = vec![format!("thread {name}twin {{")];
+            twin.extend(lines[start + 1..=end].iter().map(|l| l.to_string()));
+            let text = format!("{text}{}\n", twin.join("\n"));
+            let sc = pinlab_litmus::parse("twin.litmus", &text).ok()?;
+            Some((text, sc))
+        })
+        .collect()
 }
 
 /// The reductions compared with none: all, then each alone.
