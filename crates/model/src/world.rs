@@ -471,6 +471,9 @@ impl<'a> World<'a> {
     pub fn mutated(mut self, m: Mutation) -> Self {
         self.mutation = Some(m);
         self.reduce.renumber = self.reduce.on.frames && self.frames_sound();
+        // As `symmetric_threads` says: no thread symmetry under a deliberate bug.
+        self.reduce.classes.clear();
+        self.reduce.plain.clear();
         self
     }
 
