@@ -309,9 +309,14 @@ fn bisimulation(sc: &Scenario, d: Design, max: usize, what: &str) -> usize {
                 "{what}: {l:?}"
             );
         }
-        for t in 0..plain.actors() {
-            // Thread t of the canonical form is thread perm[t] of `s`.
-            match (plain.step(&s, perm[t], false), plain.step(&c, t, false)) {
+        assert_eq!(
+            perm.len(),
+            plain.actors(),
+            "{what}: a permutation of every thread"
+        );
+        // Thread t of the canonical form is thread `from` of `s`.
+        for (t, &from) in perm.iter().enumerate() {
+            match (plain.step(&s, from, false), plain.step(&c, t, false)) {
                 (Step::Done(a, ia), Step::Done(b, ib)) => {
                     assert_eq!(ia.violations, ib.violations, "{what}: thread {t}");
                     assert_eq!(ia.refused, ib.refused, "{what}: thread {t}");
