@@ -11,18 +11,14 @@
 //!   it ignores later steps) stores at most as few states as a sound singleton-set POR could;
 //!   its count is an optimistic estimate of what POR would leave.
 //!
-//! - a search that follows a single thread's step only where that step's op is independent,
-//!   by a footprint table written here from the model's code (pages, the acknowledgement
-//!   counter, the frame and block pools, freeze, sizes, mappings, handles, registers,
-//!   completions), of every op the other threads may still run, and advances its thread, is
-//!   what a sound singleton-set POR built on op footprints would store (C1 from the table, the
-//!   cycle proviso from progress; it assumes the table is right, which is what a real POR
-//!   would have to prove).
+//! - a search that follows a single thread's step only where the model's footprint table
+//!   (`World::por_independent`, crates/model/src/por.rs) calls its op independent of every op
+//!   the other threads may still run, and the step advances its thread, is the checker's own
+//!   partial-order reduction (`por`) on the states without thread symmetry: what it prunes.
 //!
 //! `cargo run --release -p pinlab-check --example independence -- FILE.litmus DESIGN [MAX]`
 
 use pinlab_model::design::Design;
-use pinlab_model::scenario::{MapKind, Op};
 use pinlab_model::state::State;
 use pinlab_model::{Reduction, StepInto, World};
 use std::collections::{HashSet, VecDeque};
@@ -46,7 +42,8 @@ fn main() {
         .get(3)
         .map_or(2_000_000, |m| m.parse().expect("a number"));
     // Without thread symmetry: it renumbers threads, and the diamond needs each thread to keep
-    // its number from one state to the next.
+    // its number from one state to the next. The searches here choose their own steps, so the
+    // partial-order reduction's plan is only consulted, never applied by `step_into`.
     let w = World::new(&sc, design).with_reduction(Reduction {
         threads: false,
         ..Reduction::all()
@@ -64,7 +61,6 @@ fn main() {
         s.encode(&mut b);
         b
     };
-    let fp = Footprints::new(&w);
     for pass in 0..3 {
         let pruned = pass > 0;
         let init = w.init();
@@ -80,7 +76,7 @@ fn main() {
                 if succ.len() > 1 {
                     branching += 1;
                     ample = succ.iter().position(|(t, (a, _))| {
-                        fp.independent(&s, *t) && {
+                        w.por_independent(&s, *t) && {
                             let (x, y) = (s.threads[*t], a.threads[*t]);
                             (y.pc, y.cursor, y.phase) > (x.pc, x.cursor, x.phase)
                         }
@@ -127,7 +123,7 @@ fn main() {
         if pass == 2 {
             println!(
                 "following one thread's step only where its op is independent, by op footprints, of every op the others may still run: {states} states ({candidates} states expanded through one step{})",
-                if fp.off { "; not applicable to this world" } else { "" }
+                if w.por_on() { "" } else { "; not applicable to this world" }
             );
         } else if pruned {
             println!("following only such a step where there is one (unsound): {states} states");
@@ -142,132 +138,5 @@ fn main() {
                 println!("    {op} phase {phase}: {v}");
             }
         }
-    }
-}
-
-/// Resources an op may read or write: bits 0..64 are page slots (`World::slot`), then these.
-const ACK: u128 = 1 << 64;
-const FRAMES: u128 = 1 << 65;
-const BLOCKS: u128 = 1 << 66;
-const FREEZE: u128 = 1 << 67;
-const SIZES: u128 = 1 << 68;
-const MAPS: u128 = 1 << 69;
-const HANDLES: u128 = 1 << 70;
-const REGS: u128 = 1 << 71;
-const COMPLETIONS: u128 = 1 << 72;
-const SEALS: u128 = 1 << 73;
-const ALL: u128 = u128::MAX;
-
-/// Per thread and op: (read, write) footprints, and per op the union of those from it on.
-struct Footprints {
-    ops: Vec<Vec<(u128, u128)>>,
-    rest: Vec<Vec<(u128, u128)>>,
-    /// Kernel threads, fs-DAX or a handle used after its unpin: every op may touch anything.
-    off: bool,
-}
-
-impl Footprints {
-    fn new(w: &World) -> Footprints {
-        let sc = w.sc;
-        let slot = |f: usize, p: u8| 1u128 << w.slot(f, p);
-        let file = |f: usize| (0..8u8).fold(0u128, |m, p| m | slot(f, p));
-        let shared = |m: usize| match sc.maps[m].kind {
-            MapKind::File {
-                file, shared: true, ..
-            } => Some(file),
-            _ => None,
-        };
-        let h = w.design.handling;
-        let ops: Vec<Vec<(u128, u128)>> = sc
-            .threads
-            .iter()
-            .map(|th| {
-                th.ops
-                    .iter()
-                    .map(|od| match od.op {
-                        Op::Store { map, page, .. } => match shared(map) {
-                            Some(f) => (
-                                MAPS | SIZES | FREEZE | SEALS,
-                                slot(f, page) | FRAMES | BLOCKS | ACK,
-                            ),
-                            None => (ALL, ALL),
-                        },
-                        Op::Load { map, page, .. } => match shared(map) {
-                            Some(f) => {
-                                (MAPS | SIZES | FREEZE | SEALS, slot(f, page) | FRAMES | REGS)
-                            }
-                            None => (ALL, ALL),
-                        },
-                        Op::Write { file: f, page, .. } => (
-                            FREEZE | SEALS,
-                            slot(f, page) | FRAMES | BLOCKS | ACK | SIZES,
-                        ),
-                        Op::Read { file: f, page, .. } => (SIZES, slot(f, page) | FRAMES | REGS),
-                        Op::DmaWrite { handle, page, .. } | Op::DmaRead { handle, page, .. } => {
-                            let (m, start) = w.handle_map(handle);
-                            let faults = sc.devices[w.handle_device(handle)].kind.rules().faults;
-                            match shared(m) {
-                                Some(f) if !faults => match od.op {
-                                    Op::DmaWrite { .. } => (HANDLES, slot(f, start + page) | ACK),
-                                    _ => (HANDLES | slot(f, start + page), REGS),
-                                },
-                                _ => (ALL, ALL),
-                            }
-                        }
-                        Op::Fsync { file: f } | Op::Writeback { file: f } => {
-                            let handles = if h.revoke || h.layout_lease {
-                                HANDLES
-                            } else {
-                                0
-                            };
-                            (
-                                SIZES | FREEZE | MAPS | HANDLES,
-                                file(f) | BLOCKS | FRAMES | handles,
-                            )
-                        }
-                        Op::Complete { .. } | Op::WaitForCompletion { .. } => (0, COMPLETIONS),
-                        _ => (ALL, ALL),
-                    })
-                    .collect()
-            })
-            .collect();
-        let rest = ops
-            .iter()
-            .map(|o| {
-                let mut acc = (0u128, 0u128);
-                let mut r: Vec<(u128, u128)> = o
-                    .iter()
-                    .rev()
-                    .map(|&(rd, wr)| {
-                        acc = (acc.0 | rd, acc.1 | wr);
-                        acc
-                    })
-                    .collect();
-                r.reverse();
-                r
-            })
-            .collect();
-        Footprints {
-            ops,
-            rest,
-            off: w.fs.dax || !w.fs.kernel_threads.is_empty() || !w.frame_renumbering_sound(),
-        }
-    }
-
-    /// Thread `t`'s current op conflicts with no op any other thread may still run.
-    fn independent(&self, s: &State, t: usize) -> bool {
-        if self.off || t >= self.ops.len() {
-            return false;
-        }
-        let Some(&(r, w)) = self.ops[t].get(s.threads[t].pc as usize) else {
-            return false;
-        };
-        (0..self.ops.len()).all(|u| {
-            u == t
-                || match self.rest[u].get(s.threads[u].pc as usize) {
-                    None => true,
-                    Some(&(ur, uw)) => w & (ur | uw) == 0 && r & uw == 0,
-                }
-        })
     }
 }

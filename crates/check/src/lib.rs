@@ -216,6 +216,9 @@ pub struct Stats {
     /// What the design's mechanisms cost, summed over every transition explored (and over
     /// every attempt to step that waited on a `folio_maybe_dma_pinned()` false positive).
     pub cost: pinlab_model::cost::Cost,
+    /// States the partial-order reduction expanded through one thread's step alone: each
+    /// left the other threads' steps from it unexplored (`--no-reduce=por` explores them).
+    pub por_states: usize,
 }
 
 /// A path from the initial state: the thread that took each step.
@@ -302,6 +305,7 @@ pub fn check_world(world: &World, limits: Limits) -> CheckResult {
 }
 
 fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> CheckResult {
+    let started = std::time::Instant::now();
     let sc = world.sc;
     let locs: Vec<Loc> = sc
         .condition
@@ -319,6 +323,34 @@ fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> Chec
         positive,
         cut,
     } = search::search(world, limits, &locs, counter);
+    // The partial-order reduction keeps every verdict, violation and final outcome, but not
+    // the shortest paths to them (a step it followed alone may come first where another thread
+    // got there sooner): those come from the same search without it.
+    let (counterexamples, hang, refused_path, revoked) = if stats.por_states > 0
+        && cut.is_none()
+        && (!counterexamples.is_empty()
+            || hang.is_some()
+            || refused_path.is_some()
+            || revoked.is_some())
+    {
+        let plain = Limits {
+            reduce: Reduction {
+                por: false,
+                ..limits.reduce
+            },
+            // What is left of the check's time.
+            timeout: limits.timeout.map(|t| t.saturating_sub(started.elapsed())),
+            ..limits
+        };
+        let f = search::search(world, plain, &locs, None);
+        if f.cut.is_none() {
+            (f.counterexamples, f.hang, f.refused, f.revoked)
+        } else {
+            (counterexamples, hang, refused_path, revoked)
+        }
+    } else {
+        (counterexamples, hang, refused_path, revoked)
+    };
     // Paths name the quotient's threads (thread symmetry): report the scenario's.
     let real = |p: Path| world.real_path(&p);
     let counterexamples: Vec<(Property, Path)> = counterexamples

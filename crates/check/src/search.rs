@@ -96,6 +96,8 @@ struct Known {
     hang: bool,
     /// Successors are wanted (no limit has stopped the search).
     storing: bool,
+    /// The partial-order reduction applies (`World::por_thread`).
+    por: bool,
 }
 
 /// A level kept in compressed form (`frontier`): its segments in id order, each with the id of
@@ -259,6 +261,8 @@ struct Worker {
     outcomes: Vec<(u128, bool)>,
     transitions: usize,
     final_states: usize,
+    /// States expanded through one thread's step alone (partial-order reduction).
+    por_states: usize,
     hung_states: usize,
     cost: Cost,
     /// The longest successor encoding it has written.
@@ -285,6 +289,7 @@ impl Worker {
             outcomes: Vec::new(),
             transitions: 0,
             final_states: 0,
+            por_states: 0,
             hung_states: 0,
             cost: Cost::default(),
             longest: 0,
@@ -315,6 +320,7 @@ impl Worker {
             outcomes,
             transitions,
             final_states,
+            por_states,
             hung_states,
             cost,
             longest,
@@ -330,7 +336,17 @@ impl Worker {
         for id in ids {
             let s = walk.state(v, id, depth, init);
             let mut moved = false;
+            // A persistent set of one thread's step: the other threads are not stepped here.
+            let only = if known.por {
+                world.por_thread(s, next, info)
+            } else {
+                None
+            };
+            *por_states += usize::from(only.is_some());
             for t in 0..nthreads {
+                if only.is_some_and(|a| a != t) {
+                    continue;
+                }
                 match world.step_reusing(s, t, next, info, false) {
                     Moved::Done => {}
                     Moved::Blocked(fp) => {
@@ -536,6 +552,7 @@ pub(crate) fn search_keeping(
 ) -> Found {
     let deadline = limits.timeout.map(|t| Instant::now() + t);
     let jobs = limits.jobs.clamp(1, 64);
+    let por_on = limits.reduce.por && world.por_on();
     // The workers' threads, kept for the whole search (none for one worker: it runs here).
     let pool = (jobs > 1)
         .then(|| {
@@ -661,6 +678,7 @@ pub(crate) fn search_keeping(
                 revoked: found.revoked.is_some(),
                 hang: found.hang.is_some(),
                 storing: cut.is_none(),
+                por: por_on,
             };
             let share = take.div_ceil(jobs) as u32;
             let active = take.div_ceil(share as usize);
@@ -892,6 +910,7 @@ pub(crate) fn search_keeping(
     for w in &workers {
         stats.transitions += w.transitions;
         stats.final_states += w.final_states;
+        stats.por_states += w.por_states;
         stats.hung_states += w.hung_states;
         stats.cost.add(&w.cost);
     }

@@ -35,9 +35,10 @@ pub struct LimitOpts {
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
     /// Store every state the model can tell apart: `--no-reduce` turns off every state-space
-    /// reduction, `--no-reduce=frames,dead,threads` the ones named (`frames`: canonical frame
-    /// numbering and generations; `dead`: fields nothing reads again reset, acknowledgements
-    /// renumbered; `threads`: threads with identical programs merged).
+    /// reduction, `--no-reduce=frames,dead,threads,por` the ones named (`frames`: canonical
+    /// frame numbering and generations; `dead`: fields nothing reads again reset,
+    /// acknowledgements renumbered; `threads`: threads with identical programs merged; `por`:
+    /// partial-order reduction, one thread's step alone where it commutes with the others').
     /// Verdicts, violated properties, conditions and counterexample lengths are the same either
     /// way; only the states stored (and the time) grow. [default: every reduction on]
     #[arg(long, value_name = "NAMES", num_args = 0..=1, require_equals = true,

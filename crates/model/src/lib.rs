@@ -17,6 +17,7 @@ pub mod limits;
 mod memfd;
 mod mm;
 mod ops;
+mod por;
 pub mod property;
 mod reduce;
 pub mod scenario;

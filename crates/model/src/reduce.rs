@@ -34,6 +34,9 @@ pub struct Reduction {
     pub dead: bool,
     /// Merge the states that differ only in which of two identical threads is where.
     pub threads: bool,
+    /// Partial-order reduction: follow one thread's step alone where it commutes with every
+    /// step the others may still take (crates/model/src/por.rs).
+    pub por: bool,
 }
 
 impl Default for Reduction {
@@ -50,6 +53,7 @@ impl Reduction {
             frames: true,
             dead: true,
             threads: true,
+            por: true,
         }
     }
 
@@ -59,6 +63,7 @@ impl Reduction {
             frames: false,
             dead: false,
             threads: false,
+            por: false,
         }
     }
 
@@ -68,7 +73,7 @@ impl Reduction {
     }
 
     /// The names `--no-reduce=` takes, with what each turns off.
-    pub const NAMES: [(&'static str, &'static str); 3] = [
+    pub const NAMES: [(&'static str, &'static str); 4] = [
         ("frames", "canonical frame numbering and generations"),
         (
             "dead",
@@ -78,6 +83,10 @@ impl Reduction {
             "threads",
             "thread symmetry: threads with identical programs merged",
         ),
+        (
+            "por",
+            "partial-order reduction: one thread's step alone where it commutes with the rest",
+        ),
     ];
 
     /// Turns off the reduction called `name` (one of `NAMES`); false for an unknown name.
@@ -86,6 +95,7 @@ impl Reduction {
             "frames" => self.frames = false,
             "dead" => self.dead = false,
             "threads" => self.threads = false,
+            "por" => self.por = false,
             _ => return false,
         }
         true
@@ -110,6 +120,8 @@ pub(crate) struct ReducePlan {
     /// Per class: its threads write nothing and make no promises, so two of them at the same
     /// position are the same (no tie to break).
     pub plain: Vec<bool>,
+    /// The partial-order reduction's footprints (empty: off).
+    pub por: crate::por::PorPlan,
 }
 
 impl ReducePlan {
@@ -123,6 +135,7 @@ impl ReducePlan {
             last_pass: Vec::new(),
             classes: Vec::new(),
             plain: Vec::new(),
+            por: crate::por::PorPlan::default(),
         }
     }
 }
@@ -181,7 +194,11 @@ impl World<'_> {
                 .collect(),
             classes: Vec::new(),
             plain: Vec::new(),
+            por: crate::por::PorPlan::default(),
         };
+        if r.por {
+            self.reduce.por = self.por_plan();
+        }
         if r.threads {
             let classes = self.symmetric_threads();
             self.reduce.plain = classes
@@ -241,12 +258,17 @@ impl World<'_> {
     }
 
     pub(crate) fn frames_sound(&self) -> bool {
-        if self.fs.dax || !self.fs.kernel_threads.is_empty() || self.mutation.is_some() {
-            return false;
-        }
-        // A handle whose pages may be reached after an unpin released them.
+        !self.fs.dax
+            && self.fs.kernel_threads.is_empty()
+            && self.mutation.is_none()
+            && self.handles_not_used_after_unpin()
+    }
+
+    /// Whether no op on a handle can run after an unpin of it: otherwise a frame the unpin freed
+    /// may still be reached through the handle, and which frame that is depends on allocation.
+    pub(crate) fn handles_not_used_after_unpin(&self) -> bool {
         let sc = self.sc;
-        for h in 0..sc.handles.len() {
+        (0..sc.handles.len()).all(|h| {
             let mut unpins = Vec::new();
             let mut uses = Vec::new();
             for (t, th) in sc.threads.iter().enumerate() {
@@ -266,11 +288,8 @@ impl World<'_> {
             let after = |&(t, i): &(usize, usize), &(ut, ui): &(usize, usize)| {
                 (t, i) != (ut, ui) && (t != ut || i > ui)
             };
-            if unpins.iter().any(|u| uses.iter().any(|x| after(x, u))) {
-                return false;
-            }
-        }
-        true
+            !unpins.iter().any(|u| uses.iter().any(|x| after(x, u)))
+        })
     }
 
     /// Whether some op at or after thread `t`'s pc may still touch handle `h`.

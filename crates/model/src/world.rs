@@ -474,6 +474,7 @@ impl<'a> World<'a> {
         // As `symmetric_threads` says: no thread symmetry under a deliberate bug.
         self.reduce.classes.clear();
         self.reduce.plain.clear();
+        self.reduce.por = crate::por::PorPlan::default();
         self
     }
 

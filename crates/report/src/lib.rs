@@ -469,6 +469,8 @@ struct JsonStats {
     max_depth: usize,
     final_states: usize,
     hung_states: usize,
+    /// States the partial-order reduction expanded through one thread's step alone.
+    por_states: usize,
     complete: bool,
     /// Peak bytes the check held (visited set, path nodes, frontier).
     bytes: usize,
@@ -587,6 +589,7 @@ fn json_cell(sc: &Scenario, c: &Cell) -> JsonCell {
             max_depth: r.stats.max_depth,
             final_states: r.stats.final_states,
             hung_states: r.stats.hung_states,
+            por_states: r.stats.por_states,
             complete: r.complete,
             bytes: r.stats.bytes,
             bytes_per_state: (r.stats.bytes as f64 / r.stats.states.max(1) as f64 * 10.0).round()
