@@ -475,3 +475,32 @@ fn no_reduce_stores_more_states_for_the_same_verdicts_and_explain_names_real_thr
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("threads"), "{}", stderr(&bad));
 }
+
+/// A NIC reads page 1 while the application stores to page 0, after a completion orders both
+/// after the pin: every op of one thread commutes with every op of the other.
+const APART: &str = "litmus apart\nfs ext4\nfile f pages=2 data=0,0\nmmap m = f shared rw\ndevice nic rdma\nthread dev {\n  pin p = nic m[0..2] longterm\n  complete pinned\n  dma p[1] -> r1\n  dma p[1] -> r2\n}\nthread app {\n  wait_for_completion pinned\n  store m[0] = A\n  store m[0] = B\n}\nexists (r1 = 0 /\\ r2 = 0)\n";
+
+#[test]
+fn the_partial_order_reduction_prunes_threads_that_work_apart_and_no_reduce_por_turns_it_off() {
+    let f = scratch("apart.litmus", APART);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", f.as_str(), "-d", "upstream", "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = pinlab(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        v["scenarios"][0]["cells"][0].clone()
+    };
+    let (on, off) = (run(&[]), run(&["--no-reduce=por"]));
+    assert_eq!(on["verdict"], off["verdict"]);
+    assert_eq!(on["condition"], off["condition"]);
+    let states = |c: &serde_json::Value| c["stats"]["states"].as_u64().unwrap();
+    assert!(
+        states(&on) < states(&off),
+        "{} {}",
+        states(&on),
+        states(&off)
+    );
+    assert!(on["stats"]["por_states"].as_u64().unwrap() > 0);
+    assert_eq!(off["stats"]["por_states"], 0);
+}
