@@ -344,10 +344,13 @@ impl Worker {
             };
             *por_states += usize::from(only.is_some());
             for t in 0..nthreads {
-                if only.is_some_and(|a| a != t) {
-                    continue;
-                }
-                match world.step_reusing(s, t, next, info, false) {
+                let stepped = match only {
+                    // `por_thread` left this step's successor and report in `next` and `info`.
+                    Some(a) if a == t => Moved::Done,
+                    Some(_) => continue,
+                    None => world.step_reusing(s, t, next, info, false),
+                };
+                match stepped {
                     Moved::Done => {}
                     Moved::Blocked(fp) => {
                         cost.false_positives += fp;

@@ -199,18 +199,24 @@ impl World<'_> {
     }
 
     /// Not a kernel function: the thread whose step alone the checker follows from `s` (a
-    /// persistent set of one), or None to follow every thread. `next` and `info` are scratch.
+    /// persistent set of one), or None to follow every thread. With Some(t), `next` and `info`
+    /// hold that step's successor (in canonical form, as `step_reusing` gives it) and report;
+    /// otherwise their content is meaningless.
     pub fn por_thread(&self, s: &State, next: &mut State, info: &mut StepInfo) -> Option<usize> {
         if !self.reduce.por.on() {
             return None;
         }
-        (0..self.reduce.por.ops.len()).find(|&t| {
+        let t = (0..self.reduce.por.ops.len()).find(|&t| {
             self.por_independent(s, t)
                 && self.step_full(s, t, next, info, false, false) == Moved::Done
                 && {
                     let (a, b) = (s.threads[t], next.threads[t]);
                     (b.pc, b.cursor, b.phase) > (a.pc, a.cursor, a.phase)
                 }
-        })
+        })?;
+        if self.reduce.on.any() {
+            self.canonicalize(next);
+        }
+        Some(t)
     }
 }
