@@ -7,6 +7,10 @@
 //! violates a property, else `hang` if any execution waits forever, else `refused`, else
 //! `revoked`, else `safe` — and `incomplete` whenever a limit cut the search short.
 
+// A dependency nothing uses is a build cost and a supply-chain risk: warn (an error under
+// clippy -D warnings). Test builds see the dev-dependencies too, so only the library is checked.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 mod frontier;
 pub mod memory;
 mod nodes;

@@ -4,6 +4,10 @@
 //! disagrees, 2 bad input or usage; `help.rs` has each command's, and every non-zero exit says why
 //! on stderr.
 
+// A dependency nothing uses is a build cost and a supply-chain risk: warn (an error under
+// clippy -D warnings). Test builds see the dev-dependencies too, so only the library is checked.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use limits::LimitOpts;
 use pinlab_check::check_counting;

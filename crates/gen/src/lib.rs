@@ -14,6 +14,10 @@
 //! assert!(text.starts_with("litmus random\nfs "));
 //! ```
 
+// A dependency nothing uses is a build cost and a supply-chain risk: warn (an error under
+// clippy -D warnings). Test builds see the dev-dependencies too, so only the library is checked.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 use arbitrary::{Result, Unstructured};
 use pinlab_model::device::{DeviceKind, Flag};
 use pinlab_model::scenario::Errno;

@@ -32,6 +32,10 @@
 //!
 //! `parse` never panics, whatever the input.
 
+// A dependency nothing uses is a build cost and a supply-chain risk: warn (an error under
+// clippy -D warnings). Test builds see the dev-dependencies too, so only the library is checked.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 mod ast;
 mod diag;
 mod lexer;

@@ -4,6 +4,10 @@
 //! `World::new(scenario, design)` gives the initial state and `World::step`, which runs one
 //! thread's next atomic step; the checker (pinlab-check) interleaves them.
 
+// A dependency nothing uses is a build cost and a supply-chain risk: warn (an error under
+// clippy -D warnings). Test builds see the dev-dependencies too, so only the library is checked.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 pub mod cost;
 mod dax;
 mod describe;

@@ -10,6 +10,10 @@
 //! The kernel side is Linux only and the only code of pinlab with `unsafe` (system calls on memory
 //! the probe mapped itself); everything else here builds and is tested anywhere.
 
+// A dependency nothing uses is a build cost and a supply-chain risk: warn (an error under
+// clippy -D warnings). Test builds see the dev-dependencies too, so only the library is checked.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 #[cfg(target_os = "linux")]
 pub mod kernel;
 #[cfg(target_os = "linux")]

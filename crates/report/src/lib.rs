@@ -4,6 +4,10 @@
 //! Everything here is a pure function of its input: the same results print the same bytes.
 //! Wall-clock figures never appear here; the CLI prints them to stderr.
 
+// A dependency nothing uses is a build cost and a supply-chain risk: warn (an error under
+// clippy -D warnings). Test builds see the dev-dependencies too, so only the library is checked.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 use pinlab_check::{CheckResult, Cut, TraceStep, Verdict};
 use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
