@@ -170,7 +170,8 @@ impl<'a> Ctx<'_, 'a, '_> {
     }
 
     pub fn mutated(&self, m: Mutation) -> bool {
-        self.w.mutation == Some(m)
+        // Without the `mutations` feature the check folds away, and with it every bug's branch.
+        cfg!(feature = "mutations") && self.w.mutation == Some(m)
     }
 
     pub fn call(&mut self, f: impl FnOnce() -> String) {
@@ -467,7 +468,9 @@ impl<'a> World<'a> {
         Default::default()
     }
 
-    /// The same world with a deliberate bug (mutation tests).
+    /// The same world with a deliberate bug (mutation tests). Only with the `mutations`
+    /// feature, which only the checker's tests turn on: a release build cannot be given a bug.
+    #[cfg(feature = "mutations")]
     pub fn mutated(mut self, m: Mutation) -> Self {
         self.mutation = Some(m);
         self.reduce.renumber = self.reduce.on.frames && self.frames_sound();
