@@ -66,6 +66,23 @@ exists (r1 = 0 /\\ r3 = 0)
 ",
 ];
 
+/// Scenarios written blind — from the seed threads and docs/litmus.md, by someone who had not
+/// read the model — for the reductions' sake: identical threads (9 of them) and threads that
+/// work on other files or pages (7) (tests/blind/).
+fn blind() -> Vec<Scenario> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/blind");
+    let files = pinlab_litmus::litmus_files(&dir).expect("tests/blind");
+    assert!(files.len() >= 14, "{} blind scenarios", files.len());
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            pinlab_litmus::parse(&f.display().to_string(), &text)
+                .unwrap_or_else(|d| panic!("{}", d.render(&text)))
+        })
+        .collect()
+}
+
 fn corners() -> Vec<Scenario> {
     CORNERS
         .iter()
@@ -239,7 +256,7 @@ fn agree(sc: &Scenario, d: Design, plain: &CheckResult, reduced: &CheckResult, w
 #[test]
 fn the_catalog_checks_alike_with_and_without_each_reduction() {
     let (mut plain_states, mut reduced_states, mut frames_only, mut por_only) = (0, 0, 0, 0);
-    for sc in catalog().into_iter().chain(corners()) {
+    for sc in catalog().into_iter().chain(corners()).chain(blind()) {
         for d in Design::presets() {
             let plain = run(&sc, d, Reduction::none(), usize::MAX);
             assert!(plain.complete);
@@ -427,7 +444,7 @@ fn kept_what_is_read(w: &World, s: &State, c: &State, perm: &[usize], what: &str
 
 #[test]
 fn canonicalize_is_a_quotient_map_on_the_catalog() {
-    for sc in catalog().into_iter().chain(corners()) {
+    for sc in catalog().into_iter().chain(corners()).chain(blind()) {
         for d in Design::presets() {
             bisimulation(&sc, d, 20_000, &format!("{} under {}", sc.name, d.name()));
         }
@@ -613,7 +630,7 @@ fn what_the_partial_order_reduction_calls_independent_commutes() {
         }
     }
     println!("{checked} independent pairs of steps checked in the describable scenarios");
-    for sc in catalog().into_iter().chain(corners()) {
+    for sc in catalog().into_iter().chain(corners()).chain(blind()) {
         for d in Design::presets() {
             checked += commutes(&sc, d, 20_000, &format!("{} under {}", sc.name, d.name()));
         }
