@@ -409,7 +409,8 @@ impl World<'_> {
         let mut order: Vec<usize> = (0..class.len()).collect();
         order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
         let old_threads: Vec<_> = class.iter().map(|&t| s.threads[t as usize]).collect();
-        let old_promises: Vec<Vec<u8>> = class.iter().map(|&t| promises(s, t)).collect();
+        // The keys already hold each member's promises.
+        let old_promises: Vec<Vec<u8>> = keys.into_iter().map(|k| k.2).collect();
         // Old write id -> new write id (identity outside the class).
         let mut rename = [0u8; 256];
         for (w, r) in rename.iter_mut().enumerate() {
