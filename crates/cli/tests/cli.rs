@@ -432,20 +432,27 @@ fn many_ordinary_references_make_pincount_see_a_pin_that_is_not_there() {
     assert!(t.contains("1 (1)"), "{t}");
 }
 
+/// `pinlab check FILE ARGS --format json`, which must exit 0: the scenario's cells.
+fn check_cells(file: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = vec!["check", file, "--format", "json"];
+    all.extend_from_slice(args);
+    let o = pinlab(&all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    v["scenarios"][0]["cells"].as_array().unwrap().clone()
+}
+
 /// Two identical workers that store and fsync, a NIC and two identical flushers: thread symmetry
 /// has two classes to merge.
 const TWINS: &str = "litmus twins\nfs ext4\nfile f pages=2 data=0,0\nmmap m = f shared rw\ndevice nic rdma\nthread a {\n  store m[0] = A\n  fsync f\n}\nthread b {\n  store m[0] = A\n  fsync f\n}\nthread dev {\n  pin p = nic m[0..2] write longterm\n  dma p[0] = D\n  unpin p dirty\n}\nthread fl1 {\n  writeback f\n}\nthread fl2 {\n  writeback f\n}\n";
 
 #[test]
-fn no_reduce_stores_more_states_for_the_same_verdicts_and_explain_names_real_threads() {
+fn no_reduce_stores_more_states_for_the_same_verdicts_and_explain_replays() {
     let f = scratch("twins.litmus", TWINS);
     let run = |extra: &[&str]| {
-        let mut args = vec!["check", f.as_str(), "--format", "json", "-j", "1"];
+        let mut args = vec!["-j", "1"];
         args.extend_from_slice(extra);
-        let o = pinlab(&args);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        let checks = v["scenarios"][0]["cells"].as_array().unwrap().clone();
+        let checks = check_cells(&f, &args);
         let verdicts: Vec<String> = checks
             .iter()
             .map(|c| format!("{} {}", c["design"], c["verdict"]))
@@ -484,12 +491,9 @@ const APART: &str = "litmus apart\nfs ext4\nfile f pages=2 data=0,0\nmmap m = f 
 fn the_partial_order_reduction_prunes_threads_that_work_apart_and_no_reduce_por_turns_it_off() {
     let f = scratch("apart.litmus", APART);
     let run = |extra: &[&str]| {
-        let mut args = vec!["check", f.as_str(), "-d", "upstream", "--format", "json"];
+        let mut args = vec!["-d", "upstream"];
         args.extend_from_slice(extra);
-        let o = pinlab(&args);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        v["scenarios"][0]["cells"][0].clone()
+        check_cells(&f, &args)[0].clone()
     };
     let (on, off) = (run(&[]), run(&["--no-reduce=por"]));
     assert_eq!(on["verdict"], off["verdict"]);
