@@ -11,7 +11,7 @@ use crate::schedule::{OpRef, Schedule};
 use crate::sys::{self, Ring};
 use pinlab_model::scenario::{Loc, MapKind, Op, Scenario, Value};
 use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -429,7 +429,7 @@ fn exec(env: &Env, op: Op) {
         }
         Op::Sync => {
             let r = match &env.backing.mount {
-                Some((_, fd)) => sys::syncfs(fd.as_raw_fd()),
+                Some((_, fd)) => sys::syncfs(fd),
                 None => env.files.iter().try_for_each(|f| f.file.sync_all()),
             };
             if let Err(e) = r {
@@ -452,7 +452,7 @@ fn exec(env: &Env, op: Op) {
         Op::Punch { file, page } => env.note_err(
             || format!("punch {}", sc.files[file].name),
             sys::punch(
-                env.files[file].file.as_raw_fd(),
+                &env.files[file].file,
                 (page as usize * pg) as u64,
                 pg as u64,
             ),
@@ -493,13 +493,13 @@ fn exec(env: &Env, op: Op) {
             }
         }
         Op::Seal { file, reg } => {
-            let r = status(sys::seal_write(env.files[file].file.as_raw_fd()));
+            let r = status(sys::seal_write(&env.files[file].file));
             env.regs.lock().expect("regs")[reg] = r;
         }
         Op::Fallocate { file, page } => env.note_err(
             || format!("fallocate {}", sc.files[file].name),
             sys::allocate(
-                env.files[file].file.as_raw_fd(),
+                &env.files[file].file,
                 (page as usize * pg) as u64,
                 pg as u64,
             ),
@@ -614,7 +614,7 @@ fn splice_read(env: &Env, pipe_r: &File, k: usize) -> Obs {
     let Ok((r, w)) = sys::pipe((k + 1) * bp * 2) else {
         return Obs::Raw("pipe failed".into());
     };
-    match sys::tee(pipe_r.as_raw_fd(), w.as_raw_fd(), (k + 1) * bp) {
+    match sys::tee(pipe_r, &w, (k + 1) * bp) {
         Ok(n) if n >= (k + 1) * bp => {}
         Ok(n) => return Obs::Raw(format!("the pipe holds {n} bytes")),
         Err(e) => return Obs::Raw(format!("tee failed: {}", sys::errno_name(&e))),
@@ -657,7 +657,7 @@ fn reclaim(env: &Env) {
             anon: false,
             hugetlb: false,
         };
-        let Ok(addr) = sys::mmap(len, &flags, Some(f.file.as_raw_fd())) else {
+        let Ok(addr) = sys::mmap(len, &flags, Some(f.file.as_fd())) else {
             env.note(format!("reclaim: cannot map {}", env.sc.files[i].name));
             continue;
         };
@@ -858,8 +858,8 @@ fn build(
                     hugetlb: false,
                 };
                 let len = f.pages as usize * pg;
-                let a = sys::mmap(len, &fl, Some(file.as_raw_fd()))
-                    .map_err(|e| format!("mmap: {e}"))?;
+                let a =
+                    sys::mmap(len, &fl, Some(file.as_fd())).map_err(|e| format!("mmap: {e}"))?;
                 let r = sys::store(a + p * pg, value_byte(*v), pg);
                 let _ = sys::munmap(a, len);
                 r.map_err(|s| format!("filling a huge page faulted ({})", signame(s)))?;
@@ -871,7 +871,7 @@ fn build(
         if kind.disk() {
             // The model starts with the data on disk and nothing cached.
             file.sync_all().map_err(|e| format!("fsync: {e}"))?;
-            let _ = sys::fadvise_dontneed(file.as_raw_fd());
+            let _ = sys::fadvise_dontneed(&file);
         }
         files.push(KFile { file, path });
     }
@@ -892,7 +892,7 @@ fn build(
                         anon,
                         hugetlb: false,
                     },
-                    (!anon).then(|| files[file].file.as_raw_fd()),
+                    (!anon).then(|| files[file].file.as_fd()),
                 )
             }
             MapKind::Anon { pages, .. } => (

@@ -50,7 +50,7 @@ pub fn supervise(args: Vec<OsString>) -> ExitCode {
     // SAFETY: the closure runs between fork and exec and only calls prctl, which is
     // async-signal-safe.
     unsafe {
-        cmd.pre_exec(|| sys::set_parent_death_signal(libc::SIGTERM));
+        cmd.pre_exec(sys::set_parent_death_signal_term);
     }
     let mut child = match cmd.spawn() {
         Ok(c) => c,

@@ -5,7 +5,7 @@
 use std::ffi::CString;
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, RawFd};
 use std::path::Path;
 
 fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
@@ -24,35 +24,32 @@ fn cvt_size(r: libc::ssize_t) -> io::Result<usize> {
     }
 }
 
-fn cpath(p: &Path) -> io::Result<CString> {
-    CString::new(p.as_os_str().as_encoded_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path with a NUL byte"))
-}
-
 /// The errno name of an error, as litmus files and reports spell it (`EFAULT`).
 pub fn errno_name(e: &io::Error) -> String {
-    let n = e.raw_os_error().unwrap_or(0);
+    use rustix::io::Errno;
+    let Some(n) = Errno::from_io_error(e) else {
+        return format!("errno {}", e.raw_os_error().unwrap_or(0));
+    };
     let name = match n {
-        libc::EFAULT => "EFAULT",
-        libc::EOPNOTSUPP => "EOPNOTSUPP",
-        libc::ENOSPC => "ENOSPC",
-        libc::EIO => "EIO",
-        libc::EBUSY => "EBUSY",
-        libc::EPERM => "EPERM",
-        libc::EINVAL => "EINVAL",
-        libc::ENOMEM => "ENOMEM",
-        libc::EAGAIN => "EAGAIN",
-        libc::ENXIO => "ENXIO",
-        libc::ETXTBSY => "ETXTBSY",
-        libc::EACCES => "EACCES",
-        _ => return format!("errno {n}"),
+        Errno::FAULT => "EFAULT",
+        Errno::OPNOTSUPP => "EOPNOTSUPP",
+        Errno::NOSPC => "ENOSPC",
+        Errno::IO => "EIO",
+        Errno::BUSY => "EBUSY",
+        Errno::PERM => "EPERM",
+        Errno::INVAL => "EINVAL",
+        Errno::NOMEM => "ENOMEM",
+        Errno::AGAIN => "EAGAIN",
+        Errno::NXIO => "ENXIO",
+        Errno::TXTBSY => "ETXTBSY",
+        Errno::ACCESS => "EACCES",
+        _ => return format!("errno {}", n.raw_os_error()),
     };
     name.to_string()
 }
 
 pub fn page_size() -> usize {
-    // SAFETY: sysconf has no memory side effects.
-    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+    rustix::param::page_size()
 }
 
 extern "C" {
@@ -96,27 +93,28 @@ pub struct MapFlags {
     pub hugetlb: bool,
 }
 
-/// mmap(2). Returns the address.
-pub fn mmap(len: usize, f: &MapFlags, fd: Option<RawFd>) -> io::Result<usize> {
-    let prot = libc::PROT_READ | if f.writable { libc::PROT_WRITE } else { 0 };
-    let mut flags = if f.shared {
-        libc::MAP_SHARED
-    } else {
-        libc::MAP_PRIVATE
-    };
-    if f.anon {
-        flags |= libc::MAP_ANONYMOUS;
-    }
+/// mmap(2) of `fd` (or anonymous memory when `fd` is None, as `f.anon` says). Returns the address.
+pub fn mmap(len: usize, f: &MapFlags, fd: Option<BorrowedFd<'_>>) -> io::Result<usize> {
+    use rustix::mm::{MapFlags as M, ProtFlags};
+    let prot = ProtFlags::READ
+        | if f.writable {
+            ProtFlags::WRITE
+        } else {
+            ProtFlags::empty()
+        };
+    let mut flags = if f.shared { M::SHARED } else { M::PRIVATE };
     if f.hugetlb && f.anon {
-        flags |= libc::MAP_HUGETLB;
+        flags |= M::HUGETLB;
     }
-    // SAFETY: a new mapping at an address the kernel chooses: it cannot overlap Rust objects.
-    let p = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, flags, fd.unwrap_or(-1), 0) };
-    if p == libc::MAP_FAILED {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(p as usize)
-    }
+    let p = match fd {
+        // SAFETY: a new mapping at an address the kernel chooses: it cannot overlap Rust objects.
+        Some(fd) if !f.anon => unsafe {
+            rustix::mm::mmap(std::ptr::null_mut(), len, prot, flags, fd, 0)?
+        },
+        // SAFETY: as above.
+        _ => unsafe { rustix::mm::mmap_anonymous(std::ptr::null_mut(), len, prot, flags)? },
+    };
+    Ok(p as usize)
 }
 
 /// munmap(2) of a scenario mapping, keeping its addresses reserved with an inaccessible anonymous
@@ -146,19 +144,29 @@ pub fn munmap_keep_reserved(addr: usize, len: usize) -> io::Result<()> {
 /// munmap(2), at the end of a scenario.
 pub fn munmap(addr: usize, len: usize) -> io::Result<()> {
     // SAFETY: a mapping the probe made, no longer used by anyone.
-    cvt(unsafe { libc::munmap(addr as *mut libc::c_void, len) }).map(|_| ())
+    unsafe { rustix::mm::munmap(addr as *mut std::ffi::c_void, len)? };
+    Ok(())
 }
 
 pub fn mprotect(addr: usize, len: usize, writable: bool) -> io::Result<()> {
-    let prot = libc::PROT_READ | if writable { libc::PROT_WRITE } else { 0 };
+    use rustix::mm::MprotectFlags;
+    let prot = MprotectFlags::READ
+        | if writable {
+            MprotectFlags::WRITE
+        } else {
+            MprotectFlags::empty()
+        };
     // SAFETY: changes the protection of a scenario mapping that holds no Rust objects.
-    cvt(unsafe { libc::mprotect(addr as *mut libc::c_void, len, prot) }).map(|_| ())
+    unsafe { rustix::mm::mprotect(addr as *mut std::ffi::c_void, len, prot)? };
+    Ok(())
 }
 
 /// madvise(MADV_PAGEOUT): reclaim the range's pages now, as shrink_folio_list would.
 pub fn madvise_pageout(addr: usize, len: usize) -> io::Result<()> {
+    let advice = rustix::mm::Advice::LinuxPageOut;
     // SAFETY: advice on a scenario mapping; it changes no memory contents.
-    cvt(unsafe { libc::madvise(addr as *mut libc::c_void, len, libc::MADV_PAGEOUT) }).map(|_| ())
+    unsafe { rustix::mm::madvise(addr as *mut std::ffi::c_void, len, advice)? };
+    Ok(())
 }
 
 /// mincore(2): which pages of the range are resident (in the page cache, for a file mapping).
@@ -173,34 +181,29 @@ pub fn mincore(addr: usize, len: usize, page: usize) -> io::Result<Vec<bool>> {
         .collect())
 }
 
+/// memfd_create(MFD_CLOEXEC|MFD_ALLOW_SEALING[|MFD_HUGETLB]).
 pub fn memfd_create(name: &str, hugetlb: bool) -> io::Result<File> {
-    let c = CString::new(name).expect("no NUL");
-    let mut flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+    use rustix::fs::MemfdFlags;
+    let mut flags = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
     if hugetlb {
-        flags |= libc::MFD_HUGETLB;
+        flags |= MemfdFlags::HUGETLB;
     }
-    // SAFETY: `c` is a valid C string; the fd returned is owned by the File.
-    let fd = cvt(unsafe { libc::memfd_create(c.as_ptr(), flags) })?;
-    // SAFETY: a fresh fd nobody else owns.
-    Ok(unsafe { File::from_raw_fd(fd) })
+    Ok(File::from(rustix::fs::memfd_create(name, flags)?))
 }
 
 /// fcntl(F_ADD_SEALS, F_SEAL_WRITE).
-pub fn seal_write(fd: RawFd) -> io::Result<()> {
-    // SAFETY: fcntl on an fd the probe owns, with an integer argument.
-    cvt(unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, libc::F_SEAL_WRITE) }).map(|_| ())
+pub fn seal_write(fd: impl AsFd) -> io::Result<()> {
+    Ok(rustix::fs::fcntl_add_seals(
+        fd,
+        rustix::fs::SealFlags::WRITE,
+    )?)
 }
 
 /// pipe2(O_CLOEXEC) with room for `bytes` (root may exceed pipe-max-size).
 pub fn pipe(bytes: usize) -> io::Result<(File, File)> {
-    let mut fds = [0 as libc::c_int; 2];
-    // SAFETY: `fds` has room for the two fds pipe2 writes.
-    cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
-    // SAFETY: two fresh fds nobody else owns.
-    let (r, w) = unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) };
-    // SAFETY: fcntl on an fd the probe owns, with an integer argument.
-    cvt(unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETPIPE_SZ, bytes as libc::c_int) })?;
-    Ok((r, w))
+    let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    rustix::pipe::fcntl_setpipe_size(&w, bytes)?;
+    Ok((File::from(r), File::from(w)))
 }
 
 /// vmsplice(2) of user ranges into a pipe, without SPLICE_F_GIFT: the pipe takes references to the
@@ -218,9 +221,13 @@ pub fn vmsplice(pipe_w: RawFd, ranges: &[(usize, usize)]) -> io::Result<usize> {
 }
 
 /// tee(2): duplicates a pipe's content (the page references) into another pipe.
-pub fn tee(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
-    // SAFETY: two pipe fds the probe owns; no user memory involved.
-    cvt_size(unsafe { libc::tee(from, to, len, libc::SPLICE_F_NONBLOCK) })
+pub fn tee(from: impl AsFd, to: impl AsFd, len: usize) -> io::Result<usize> {
+    Ok(rustix::pipe::tee(
+        from,
+        to,
+        len,
+        rustix::pipe::SpliceFlags::NONBLOCK,
+    )?)
 }
 
 /// process_vm_writev(2) to ourselves: `src` into the page at `dst` (pin_user_pages_remote with
@@ -400,70 +407,72 @@ pub fn writeback(fd: RawFd) -> io::Result<()> {
     cvt(unsafe { libc::sync_file_range(fd, 0, 0, flags) }).map(|_| ())
 }
 
-pub fn syncfs(fd: RawFd) -> io::Result<()> {
-    // SAFETY: no memory arguments.
-    cvt(unsafe { libc::syncfs(fd) }).map(|_| ())
+pub fn syncfs(fd: impl AsFd) -> io::Result<()> {
+    Ok(rustix::fs::syncfs(fd)?)
 }
 
 /// fallocate(PUNCH_HOLE|KEEP_SIZE).
-pub fn punch(fd: RawFd, off: u64, len: u64) -> io::Result<()> {
-    let mode = libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE;
-    // SAFETY: no memory arguments.
-    cvt(unsafe { libc::fallocate(fd, mode, off as libc::off_t, len as libc::off_t) }).map(|_| ())
+pub fn punch(fd: impl AsFd, off: u64, len: u64) -> io::Result<()> {
+    use rustix::fs::FallocateFlags;
+    let mode = FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE;
+    Ok(rustix::fs::fallocate(fd, mode, off, len)?)
 }
 
 /// fallocate(2) mode 0: allocate the range (unwritten extents), growing the file.
-pub fn allocate(fd: RawFd, off: u64, len: u64) -> io::Result<()> {
-    // SAFETY: no memory arguments.
-    cvt(unsafe { libc::fallocate(fd, 0, off as libc::off_t, len as libc::off_t) }).map(|_| ())
+pub fn allocate(fd: impl AsFd, off: u64, len: u64) -> io::Result<()> {
+    Ok(rustix::fs::fallocate(
+        fd,
+        rustix::fs::FallocateFlags::empty(),
+        off,
+        len,
+    )?)
 }
 
-pub fn fadvise_dontneed(fd: RawFd) -> io::Result<()> {
-    // SAFETY: no memory arguments.
-    let r = unsafe { libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED) };
-    if r != 0 {
-        Err(io::Error::from_raw_os_error(r))
-    } else {
-        Ok(())
-    }
+/// posix_fadvise(POSIX_FADV_DONTNEED) of the whole file.
+pub fn fadvise_dontneed(fd: impl AsFd) -> io::Result<()> {
+    Ok(rustix::fs::fadvise(
+        fd,
+        0,
+        None,
+        rustix::fs::Advice::DontNeed,
+    )?)
 }
 
 /// mount(2) with MS_NOSUID|MS_NODEV.
 pub fn mount(src: &str, target: &Path, fstype: &str, data: &str) -> io::Result<()> {
-    let s = CString::new(src).expect("no NUL");
-    let t = cpath(target)?;
-    let f = CString::new(fstype).expect("no NUL");
-    let d = CString::new(data).expect("no NUL");
-    // SAFETY: four valid C strings that outlive the call.
-    cvt(unsafe {
-        libc::mount(
-            s.as_ptr(),
-            t.as_ptr(),
-            f.as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV,
-            d.as_ptr() as *const libc::c_void,
-        )
-    })
-    .map(|_| ())
+    use rustix::mount::MountFlags;
+    let d = CString::new(data)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "mount data with a NUL byte"))?;
+    Ok(rustix::mount::mount(
+        src,
+        target,
+        fstype,
+        MountFlags::NOSUID | MountFlags::NODEV,
+        d.as_c_str(),
+    )?)
 }
 
 pub fn umount(target: &Path, detach: bool) -> io::Result<()> {
-    let t = cpath(target)?;
-    let flags = if detach { libc::MNT_DETACH } else { 0 };
-    // SAFETY: a valid C string that outlives the call.
-    cvt(unsafe { libc::umount2(t.as_ptr(), flags) }).map(|_| ())
+    use rustix::mount::UnmountFlags;
+    let flags = if detach {
+        UnmountFlags::DETACH
+    } else {
+        UnmountFlags::empty()
+    };
+    Ok(rustix::mount::unmount(target, flags)?)
 }
 
-/// Asks the kernel to send `sig` to this process when its parent dies (for the probe's worker:
-/// a supervisor killed with SIGKILL must not leave its worker's mounts behind).
-pub fn set_parent_death_signal(sig: i32) -> io::Result<()> {
-    // SAFETY: prctl with integer arguments; async-signal-safe, so usable between fork and exec.
-    cvt(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) }).map(|_| ())
+/// Asks the kernel to send SIGTERM to this process when its parent dies (for the probe's worker:
+/// a supervisor killed with SIGKILL must not leave its worker's mounts behind). A raw prctl
+/// without allocation, so usable between fork and exec.
+pub fn set_parent_death_signal_term() -> io::Result<()> {
+    Ok(rustix::process::set_parent_process_death_signal(Some(
+        rustix::process::Signal::TERM,
+    ))?)
 }
 
 pub fn geteuid() -> u32 {
-    // SAFETY: no arguments.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
 /// A btrfs chunk: logical range → physical offset of its first stripe on the (single) device.
@@ -662,18 +671,12 @@ impl Drop for Aligned {
 
 /// statfs(2)'s f_type of the filesystem holding `p`.
 pub fn statfs_type(p: &Path) -> io::Result<i64> {
-    let c = cpath(p)?;
-    // SAFETY: an all-zero statfs is a valid value of the plain C struct.
-    let mut s: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid C string, `s` a statfs the kernel fills.
-    cvt(unsafe { libc::statfs(c.as_ptr(), &mut s) })?;
-    Ok(s.f_type as i64)
+    Ok(rustix::fs::statfs(p)?.f_type as i64)
 }
 
 /// kill(pid, SIGTERM).
 pub fn terminate(pid: i32) {
-    // SAFETY: sends a signal; no memory arguments.
-    unsafe {
-        libc::kill(pid, libc::SIGTERM);
+    if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
     }
 }
