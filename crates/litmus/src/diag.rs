@@ -1,10 +1,8 @@
-//! Diagnostics: what `parse` returns for a malformed file, a plain-text renderer for terminals,
-//! mails and snapshots, and `miette::Diagnostic` so callers can use miette's fancy renderer too.
+//! Diagnostics: what `parse` returns for a malformed file, and the one renderer every command
+//! prints them with (plain text for mails and snapshots, rustc's colours on a terminal).
 
 use std::fmt;
 use std::ops::Range;
-
-use miette::{LabeledSpan, NamedSource, SourceCode};
 
 /// One error in a litmus file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,22 +128,6 @@ impl fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
-impl miette::Diagnostic for Diagnostic {
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let label = (!self.label.is_empty()).then(|| self.label.clone());
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            label,
-            self.span.clone(),
-        ))))
-    }
-}
-
 /// Every error found in one litmus file (never empty when returned by `parse`), in the order of
 /// their position in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,8 +135,8 @@ pub struct Diagnostics {
     /// The name the file was parsed under (a path or `catalog:NAME.litmus`).
     pub source_name: String,
     pub errors: Vec<Diagnostic>,
-    /// The text, for `miette::Diagnostic::source_code`.
-    source: NamedSource<String>,
+    /// The text the errors point into.
+    source: String,
 }
 
 impl Diagnostics {
@@ -163,13 +145,13 @@ impl Diagnostics {
         Diagnostics {
             source_name: source_name.to_string(),
             errors,
-            source: NamedSource::new(source_name, text.to_string()),
+            source: text.to_string(),
         }
     }
 
     /// The text the errors point into.
     pub fn source_text(&self) -> &str {
-        self.source.inner()
+        &self.source
     }
 
     /// Renders every error as plain text (no colour), one block per error with a blank line
@@ -389,37 +371,6 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// The first error is the diagnostic itself (its labels and help); the others are `related`,
-/// and share this diagnostic's source code.
-impl miette::Diagnostic for Diagnostics {
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.errors
-            .first()
-            .and_then(<Diagnostic as miette::Diagnostic>::help)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.errors
-            .first()
-            .and_then(<Diagnostic as miette::Diagnostic>::labels)
-    }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        if self.errors.len() < 2 {
-            return None;
-        }
-        Some(Box::new(
-            self.errors[1..]
-                .iter()
-                .map(|e| e as &dyn miette::Diagnostic),
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,33 +494,5 @@ mod tests {
         // the caret is under the `@`
         let caret = lines[4].find('^').unwrap();
         assert_eq!(&lines[3][caret..caret + 1], "@");
-    }
-
-    #[test]
-    fn miette_sees_source_labels_help_and_related_errors() {
-        use miette::Diagnostic as _;
-        let text = "litmus x\nfs ext5\nsync\nthread t {\n  sync\n}\n";
-        let ds = crate::parse("x.litmus", text).unwrap_err();
-        assert_eq!(ds.errors.len(), 2);
-        assert!(ds.source_code().is_some());
-        let labels: Vec<_> = ds.labels().unwrap().collect();
-        assert_eq!(labels.len(), 1);
-        assert_eq!(labels[0].offset(), 12);
-        assert_eq!(labels[0].label(), Some("not a filesystem the model knows"));
-        assert!(ds
-            .help()
-            .unwrap()
-            .to_string()
-            .starts_with("did you mean `ext4`?"));
-        assert_eq!(ds.related().unwrap().count(), 1);
-        let mut out = String::new();
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-            .render_report(&mut out, &ds)
-            .unwrap();
-        assert!(
-            out.contains("fs ext5") && out.contains("`sync` is an operation"),
-            "{out}"
-        );
-        assert_eq!(ds.source_text(), text);
     }
 }
