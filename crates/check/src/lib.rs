@@ -22,6 +22,7 @@ use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};
 use pinlab_model::state::State;
+pub use pinlab_model::verdict::VerdictKind;
 use pinlab_model::{Reduction, Step, World};
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
@@ -132,18 +133,27 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict's kind, in the one vocabulary every report spells.
+    pub fn kind(&self) -> VerdictKind {
+        match self {
+            Verdict::Unsafe(_) => VerdictKind::Unsafe,
+            Verdict::Hang => VerdictKind::Hang,
+            Verdict::Refused => VerdictKind::Refused,
+            Verdict::Revoked => VerdictKind::Revoked,
+            Verdict::Safe => VerdictKind::Safe,
+            Verdict::Incomplete { .. } => VerdictKind::Incomplete,
+        }
+    }
+
     /// The herd-style cell text: `safe`, `unsafe(mkwrite-contract, durability)`, ...
     pub fn text(&self) -> String {
         match self {
             Verdict::Unsafe(ps) => format!(
-                "unsafe({})",
+                "{}({})",
+                self.kind().name(),
                 ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
             ),
-            Verdict::Hang => "hang".into(),
-            Verdict::Refused => "refused".into(),
-            Verdict::Revoked => "revoked".into(),
-            Verdict::Safe => "safe".into(),
-            Verdict::Incomplete { .. } => "incomplete".into(),
+            other => other.kind().name().into(),
         }
     }
 

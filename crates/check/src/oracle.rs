@@ -15,7 +15,7 @@
 //! Where docs/model.md or the event docs leave a choice, the choice is written next to the code that
 //! makes it, marked "Decided:".
 
-use crate::{check_world, Limits};
+use crate::{check_world, Limits, VerdictKind};
 use pinlab_model::design::Design;
 use pinlab_model::fs::{FsRules, Unprepared};
 use pinlab_model::history::{Event, Loss, Writer};
@@ -743,10 +743,10 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts: Vec<&str> = self.violated.iter().map(|p| p.name()).collect();
         if self.refused {
-            parts.push("refused");
+            parts.push(VerdictKind::Refused.name());
         }
         if self.revoked {
-            parts.push("revoked");
+            parts.push(VerdictKind::Revoked.name());
         }
         if parts.is_empty() {
             write!(f, "{{}}")

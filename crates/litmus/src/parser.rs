@@ -10,6 +10,7 @@ use pinlab_model::device::DeviceKind;
 use pinlab_model::fs::FsKind;
 use pinlab_model::property::Property;
 use pinlab_model::scenario::{Errno, ExpectedAnswer, Quantifier};
+use pinlab_model::verdict::VerdictKind;
 
 use crate::ast::*;
 use crate::diag::{Diagnostic, LineIndex};
@@ -64,7 +65,16 @@ pub(crate) const RESERVED: &[&str] = &[
 
 const THREAD_HELP: &str = "a thread is `thread NAME {`, one op per line, then `}` on its own line";
 
-const VERDICTS: &[&str] = &["safe", "refused", "revoked", "hang", "unsafe"];
+/// The verdict words an `expect` line takes, in the order diagnostics list them.
+const VERDICTS: [&str; VerdictKind::EXPECTABLE.len()] = {
+    let mut names = [""; VerdictKind::EXPECTABLE.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = VerdictKind::EXPECTABLE[i].name();
+        i += 1;
+    }
+    names
+};
 
 /// The answers an `expect` line may pin for the final condition, as herd prints them.
 const ANSWERS: [&str; 3] = ["Always", "Sometimes", "Never"];
@@ -928,16 +938,12 @@ impl Parser<'_> {
             "expected `:` after the design",
             "expected `:`",
         )?;
-        let verdict = match self.choice(
-            cur,
-            VERDICTS,
-            "expected a verdict",
-            "expected a verdict",
-        )? {
-            "safe" => VerdictAst::Safe,
-            "refused" => VerdictAst::Refused,
-            "revoked" => VerdictAst::Revoked,
-            "hang" => VerdictAst::Hang,
+        let word = self.choice(cur, &VERDICTS, "expected a verdict", "expected a verdict")?;
+        let verdict = match VerdictKind::from_name(word) {
+            Some(VerdictKind::Safe) => VerdictAst::Safe,
+            Some(VerdictKind::Refused) => VerdictAst::Refused,
+            Some(VerdictKind::Revoked) => VerdictAst::Revoked,
+            Some(VerdictKind::Hang) => VerdictAst::Hang,
             _ => {
                 if cur.eat(&Tok::LParen) {
                     VerdictAst::Unsafe(self.properties(cur)?)

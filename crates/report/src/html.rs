@@ -16,7 +16,7 @@
 //! The twelve presets' columns fit a 1400 px wide window.
 
 use crate::{condition_text, expect_line_text, short_verdict, xml_escape as esc, Cell, Row};
-use pinlab_check::Verdict;
+use pinlab_check::{Verdict, VerdictKind};
 use pinlab_model::design::{Design, PRESETS};
 use pinlab_model::property::Property;
 use std::fmt::Write as _;
@@ -35,34 +35,9 @@ pub struct ReportMeta<'a> {
     pub failed: &'a [String],
 }
 
-/// The verdict kinds (`crate::verdict_kind`, also the CSS class suffix), in legend order, each
-/// with a symbol that does not depend on colour and what it means.
-const KINDS: &[(&str, &str, &str)] = &[
-    ("safe", "✓", "no execution violates a property"),
-    (
-        "unsafe",
-        "✗",
-        "some execution violates the properties named",
-    ),
-    (
-        "hang",
-        "∞",
-        "some execution leaves a thread waiting forever",
-    ),
-    (
-        "refused",
-        "⊘",
-        "the design refuses a pin the application could have had",
-    ),
-    ("revoked", "↯", "the design takes a device's access away"),
-    ("incomplete", "?", "a limit was hit; never read as safe"),
-];
-
 /// A verdict's kind and symbol.
 fn badge(v: &Verdict) -> (&'static str, &'static str) {
-    let kind = crate::verdict_kind(v);
-    let sym = KINDS.iter().find(|k| k.0 == kind).map_or("", |k| k.1);
-    (kind, sym)
+    (v.kind().name(), v.kind().symbol())
 }
 
 const STYLE: &str = r#"
@@ -340,11 +315,13 @@ fn design_section(d: &Design, rows: &[Row], col: usize) -> String {
         esc(d.handling.seed)
     );
     o.push_str("</dl>\n<p class=\"counts\">");
-    for &(kind, ..) in KINDS {
+    // The legend's order (VerdictKind::ALL), a CSS class and a word for each kind.
+    for k in VerdictKind::ALL {
+        let kind = k.name();
         let n = rows
             .iter()
             .filter_map(|r| r.cells.get(col))
-            .filter(|c| crate::verdict_kind(&c.result.verdict) == kind)
+            .filter(|c| c.result.verdict.kind() == k)
             .count();
         if n > 0 {
             let _ = write!(o, "<span>{kind}: {n}</span>");
@@ -391,7 +368,8 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
     o.push_str(
         "<section id=\"matrix-section\"><h2>Designs × scenarios</h2>\n<div class=\"legend\">",
     );
-    for &(kind, sym, words) in KINDS {
+    for k in VerdictKind::ALL {
+        let (kind, sym, words) = (k.name(), k.symbol(), k.meaning());
         let _ = write!(
             o,
             r#"<span><span class="sw v-{kind}">{sym} {kind}</span>{}</span>"#,

@@ -164,22 +164,7 @@ pub(crate) fn short_verdict(v: &Verdict) -> String {
 }
 
 pub(crate) fn expected_text(e: &Expect) -> String {
-    use pinlab_model::scenario::ExpectedVerdict as E;
-    match &e.verdict {
-        E::Safe => "safe".into(),
-        E::Refused => "refused".into(),
-        E::Revoked => "revoked".into(),
-        E::Hang => "hang".into(),
-        E::UnsafeAny => "unsafe".into(),
-        E::Unsafe(ps) => {
-            let mut ps = ps.clone();
-            ps.sort();
-            format!(
-                "unsafe({})",
-                ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
-            )
-        }
-    }
+    e.verdict.text()
 }
 
 /// An expect line as written after `expect DESIGN: `: the verdict, normalised, and the answer
@@ -548,14 +533,7 @@ struct JsonTotals {
 
 /// The verdict's kind: the `kind` of JSON cells and the HTML report's CSS class.
 pub(crate) fn verdict_kind(v: &Verdict) -> &'static str {
-    match v {
-        Verdict::Unsafe(_) => "unsafe",
-        Verdict::Hang => "hang",
-        Verdict::Refused => "refused",
-        Verdict::Revoked => "revoked",
-        Verdict::Safe => "safe",
-        Verdict::Incomplete { .. } => "incomplete",
-    }
+    v.kind().name()
 }
 
 fn props(ps: PropertySet) -> Vec<&'static str> {

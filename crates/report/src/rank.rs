@@ -7,7 +7,7 @@
 //! instead).
 
 use crate::Row;
-use pinlab_check::Verdict;
+use pinlab_check::{Verdict, VerdictKind};
 use pinlab_model::cost::Cost;
 use pinlab_model::design::Design;
 use serde::Serialize;
@@ -212,14 +212,15 @@ pub fn rank_text(r: &Ranking) -> String {
         r.scenarios,
         if r.scenarios == 1 { "" } else { "s" }
     );
+    // The refused column counts revoked too (`refused_in`).
     let head = [
         "pair",
         "preset",
-        "unsafe",
-        "hang",
-        "refused",
-        "incomplete",
-        "safe",
+        VerdictKind::Unsafe.name(),
+        VerdictKind::Hang.name(),
+        VerdictKind::Refused.name(),
+        VerdictKind::Incomplete.name(),
+        VerdictKind::Safe.name(),
         "ops/page",
     ];
     let row = |e: &RankEntry, mark: &str| -> Vec<String> {
@@ -315,7 +316,7 @@ fn few(names: &[String], what: &str) -> String {
 /// What `e` does on the catalog, in a sentence fragment.
 fn behaviour(e: &RankEntry) -> String {
     let mut parts = vec![
-        few(&e.unsafe_in, "unsafe"),
+        few(&e.unsafe_in, VerdictKind::Unsafe.name()),
         few(&e.hang_in, "hangs"),
         match e.refused_in.len() {
             0 => "refuses or revokes nothing".to_string(),
@@ -323,7 +324,7 @@ fn behaviour(e: &RankEntry) -> String {
         },
     ];
     if !e.incomplete_in.is_empty() {
-        parts.push(few(&e.incomplete_in, "incomplete"));
+        parts.push(few(&e.incomplete_in, VerdictKind::Incomplete.name()));
     }
     format!("{}; {:.2} ops/page", parts.join("; "), e.ops_per_page())
 }
