@@ -1,5 +1,7 @@
 //! "Did you mean ...?": the closest known word within a small edit distance.
 
+use pinlab_model::design::DesignError;
+
 /// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), on chars.
 pub(crate) fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -117,13 +119,15 @@ pub(crate) fn with_suggestion(suggestion: Option<String>, rest: String) -> Strin
 /// design.
 /// @word: the word given.
 /// @parse_error: `Design::parse`'s error for it.
-pub fn design_help(word: &str, parse_error: &str) -> String {
-    // Design::parse's message names the word again; the caller's message already does.
-    let prefix = format!("unknown design `{word}`; ");
-    let why = parse_error.strip_prefix(&prefix).unwrap_or(parse_error);
+pub fn design_help(word: &str, parse_error: &DesignError) -> String {
+    // The caller's message already names the word; an unknown one gets only the rule.
+    let why = match parse_error {
+        DesignError::Unknown(_) => DesignError::what_a_design_is(),
+        other => other.to_string(),
+    };
     with_suggestion(
         did_you_mean(word, pinlab_model::design::PRESETS.iter().map(|p| p.name)),
-        why.to_string(),
+        why,
     )
 }
 

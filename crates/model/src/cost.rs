@@ -51,10 +51,6 @@ impl Cost {
         self.refaults += o.refaults;
     }
 
-    pub fn is_zero(&self) -> bool {
-        *self == Cost::default()
-    }
-
     /// The single figure `pinlab rank` weighs designs by: operations (atomics + locks + tree
     /// updates) per pinned page, plus the same per unpinned page, plus page copies per pinned
     /// page. Each side is divided by its own page count: the checker counts a step once per

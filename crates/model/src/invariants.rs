@@ -6,6 +6,11 @@ use crate::scenario::PinResult;
 use crate::state::{Owner, State, NONE};
 use crate::world::World;
 
+/// A reachable state that breaks a model invariant: a bug in the model, never in a scenario.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("model invariant broken: {0}")]
+pub struct BrokenInvariant(pub String);
+
 impl World<'_> {
     /// Returns the first broken invariant, if any:
     /// - every frame's refcount is exactly page cache + PTEs + held GUP references (so it never
@@ -14,7 +19,11 @@ impl World<'_> {
     /// - no PTE, page-cache slot or writeback points at a free frame;
     /// - the page cache and frame owners agree;
     /// - reservations never exceed the free blocks.
-    pub fn check_invariants(&self, s: &State) -> Result<(), String> {
+    pub fn check_invariants(&self, s: &State) -> Result<(), BrokenInvariant> {
+        self.first_broken_invariant(s).map_err(BrokenInvariant)
+    }
+
+    fn first_broken_invariant(&self, s: &State) -> Result<(), String> {
         let mut refs = vec![0u32; s.frames.len()];
         let mut maps = vec![0u32; s.frames.len()];
         for (i, p) in s.pages.iter().enumerate() {

@@ -163,12 +163,20 @@ pub fn frames_needed(sc: &Scenario) -> usize {
     frames_base(sc) + pins
 }
 
+/// A scenario past one of the limits the model's counters are sized for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the scenario has too many {what} for the model")]
+pub struct TooLarge {
+    /// What there is too much of: "threads", "page frames", ...
+    pub what: &'static str,
+}
+
 /// within_limits() - whether a scenario keeps the limits the model's counters are sized for
 /// (the parser's limits, and [`frames_needed`]); `World::new` insists on it, so a scenario
 /// built by hand cannot make a counter wrap either.
 ///
 /// Return: Ok, or the first limit it passes.
-pub fn within_limits(sc: &Scenario) -> Result<(), String> {
+pub fn within_limits(sc: &Scenario) -> Result<(), TooLarge> {
     let ops: usize = sc.threads.iter().map(|t| t.ops.len()).sum();
     let checks = [
         (sc.files.len() <= MAX_FILES, "files"),
@@ -195,7 +203,7 @@ pub fn within_limits(sc: &Scenario) -> Result<(), String> {
         (frames_needed(sc) <= MAX_FRAMES, "page frames"),
     ];
     match checks.iter().find(|(ok, _)| !ok) {
-        Some((_, what)) => Err(format!("the scenario has too many {what} for the model")),
+        Some((_, what)) => Err(TooLarge { what }),
         None => Ok(()),
     }
 }

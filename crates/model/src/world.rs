@@ -693,13 +693,6 @@ impl<'a> World<'a> {
             .all(|(t, d)| t.pc as usize >= d.ops.len())
     }
 
-    pub fn thread_finished(&self, s: &State, t: usize) -> bool {
-        match self.sc.threads.get(t) {
-            Some(d) => s.threads[t].pc as usize >= d.ops.len(),
-            None => true,
-        }
-    }
-
     /// Runs thread `t`'s next atomic step.
     pub fn step(&self, s: &State, t: usize, trace: bool) -> Step {
         let mut next = s.clone();

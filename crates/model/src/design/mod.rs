@@ -329,66 +329,92 @@ impl Design {
             .map(|p| p.name)
     }
 
-    /// Parses a preset name or `TRACKING+HANDLING`. The error is one line with a hint.
-    pub fn parse(s: &str) -> Result<Design, String> {
+    /// Parses a preset name or `TRACKING+HANDLING`. The error's text is one line with a hint.
+    pub fn parse(s: &str) -> Result<Design, DesignError> {
         if let Some(d) = Design::preset(s) {
             return Ok(d);
         }
-        let names = |v: Vec<&str>| v.join(", ");
-        let trackings = || names(TRACKINGS.iter().map(|t| t.name).collect());
-        let handlings = || {
-            names(
-                HANDLINGS
-                    .iter()
-                    .filter(|h| !h.preset_only)
-                    .map(|h| h.name)
-                    .collect(),
-            )
+        let Some((t, h)) = s.split_once('+') else {
+            return Err(DesignError::Unknown(s.to_string()));
         };
-        if let Some((t, h)) = s.split_once('+') {
-            let tr = tracking(t).ok_or_else(|| {
-                if let Some(p) = PRESETS.iter().find(|p| p.name == t) {
-                    format!(
-                        "`{t}` is a preset ({}+{}), not a tracking mechanism; known: {}",
-                        p.tracking,
-                        p.handling,
-                        trackings()
-                    )
-                } else {
-                    format!("unknown tracking mechanism `{t}`; known: {}", trackings())
-                }
-            })?;
-            let ha = handling(h).ok_or_else(|| {
-                if tracking(h).is_some() {
-                    format!(
-                        "`{h}` is a tracking mechanism, not a handling; known handlings: {}",
-                        handlings()
-                    )
-                } else {
-                    format!("unknown handling `{h}`; known: {}", handlings())
-                }
-            })?;
-            if ha.preset_only {
-                return Err(format!(
-                    "`{h}` is not a handling to combine but Linux as it is: use `--design {h}`; known handlings: {}",
-                    handlings()
-                ));
-            }
-            return Ok(Design {
-                tracking: tr,
-                handling: ha,
-                preset: None,
-            });
+        let tr = tracking(t).ok_or_else(|| match PRESETS.iter().find(|p| p.name == t) {
+            Some(p) => DesignError::PresetAsTracking {
+                name: t.to_string(),
+                tracking: p.tracking,
+                handling: p.handling,
+            },
+            None => DesignError::UnknownTracking(t.to_string()),
+        })?;
+        let ha = handling(h).ok_or_else(|| match tracking(h) {
+            Some(_) => DesignError::TrackingAsHandling(h.to_string()),
+            None => DesignError::UnknownHandling(h.to_string()),
+        })?;
+        if ha.preset_only {
+            return Err(DesignError::PresetOnlyHandling(h.to_string()));
         }
-        Err(format!(
-            "unknown design `{s}`; use a preset ({}) or TRACKING+HANDLING (e.g. pincount+wait)",
-            PRESETS
-                .iter()
-                .map(|p| p.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        Ok(Design {
+            tracking: tr,
+            handling: ha,
+            preset: None,
+        })
     }
+}
+
+/// Why a design name does not parse; its text names what is known.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DesignError {
+    #[error("`{name}` is a preset ({tracking}+{handling}), not a tracking mechanism; known: {known}", known = tracking_names())]
+    PresetAsTracking {
+        name: String,
+        tracking: &'static str,
+        handling: &'static str,
+    },
+    #[error("unknown tracking mechanism `{0}`; known: {known}", known = tracking_names())]
+    UnknownTracking(String),
+    #[error("`{0}` is a tracking mechanism, not a handling; known handlings: {known}", known = handling_names())]
+    TrackingAsHandling(String),
+    #[error("unknown handling `{0}`; known: {known}", known = handling_names())]
+    UnknownHandling(String),
+    #[error("`{0}` is not a handling to combine but Linux as it is: use `--design {0}`; known handlings: {known}", known = handling_names())]
+    PresetOnlyHandling(String),
+    #[error("unknown design `{0}`; {rule}", rule = DesignError::what_a_design_is())]
+    Unknown(String),
+}
+
+impl DesignError {
+    /// What a design name looks like, for a word that is neither a preset nor a pair.
+    pub fn what_a_design_is() -> String {
+        format!(
+            "use a preset ({}) or TRACKING+HANDLING (e.g. pincount+wait)",
+            preset_names()
+        )
+    }
+}
+
+fn tracking_names() -> String {
+    TRACKINGS
+        .iter()
+        .map(|t| t.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The handlings a pair may name (not the preset-only ones).
+fn handling_names() -> String {
+    HANDLINGS
+        .iter()
+        .filter(|h| !h.preset_only)
+        .map(|h| h.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn preset_names() -> String {
+    PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A tracking mechanism by name.
@@ -457,7 +483,7 @@ mod tests {
                 "is a tracking mechanism, not a handling",
             ),
         ] {
-            let e = Design::parse(bad).unwrap_err();
+            let e = Design::parse(bad).unwrap_err().to_string();
             assert!(e.contains(want) && !e.contains('\n'), "{bad}: {e}");
         }
     }
@@ -465,11 +491,13 @@ mod tests {
     #[test]
     fn unknown_names_get_a_hint() {
         let e = Design::parse("pincount+teleport").unwrap_err();
+        assert_eq!(e, DesignError::UnknownHandling("teleport".into()));
+        let e = e.to_string();
         assert!(
             e.contains("unknown handling `teleport`") && e.contains("wait"),
             "{e}"
         );
-        let e = Design::parse("pinwait").unwrap_err();
+        let e = Design::parse("pinwait").unwrap_err().to_string();
         assert!(
             e.contains("TRACKING+HANDLING") && e.contains("pin-wait"),
             "{e}"
