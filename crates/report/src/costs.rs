@@ -9,7 +9,7 @@
 use crate::Row;
 use pinlab_check::{CheckResult, Verdict};
 use pinlab_model::cost::Cost;
-use pinlab_model::design::Design;
+use pinlab_model::design::{Design, TRACKINGS};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -173,6 +173,37 @@ pub struct CostTables {
     pub scenarios: usize,
     pub tracking: Vec<DesignCost>,
     pub presets: Vec<DesignCost>,
+}
+
+impl CostTables {
+    /// The designs `pinlab designs --costs` checks, in column order: each tracking mechanism
+    /// under the `none` handling (the mechanism's own cost, nothing done about a pin), then each
+    /// preset.
+    pub fn designs() -> Vec<Design> {
+        let none = pinlab_model::design::handling("none").expect("the none handling");
+        let tracking = TRACKINGS.iter().map(|t| Design {
+            tracking: t,
+            handling: none,
+            preset: None,
+        });
+        tracking.chain(Design::presets()).collect()
+    }
+
+    /// The tables of `rows`, checked under `CostTables::designs()` in that order; `source` is
+    /// what was checked, for the heading.
+    pub fn from_rows(rows: &[Row], source: String) -> CostTables {
+        let (presets, tracking) = CostTables::designs()
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| DesignCost::of_column(rows, i, d))
+            .partition(|c| c.design.preset.is_some());
+        CostTables {
+            source,
+            scenarios: rows.len(),
+            tracking,
+            presets,
+        }
+    }
 }
 
 fn fixed(x: Option<f64>) -> String {
