@@ -42,217 +42,270 @@ const JSON_DOC: &str = "docs/json.md (the JSON outputs)";
 /// The extra help of `cmd` (a subcommand's name, or `pinlab`).
 pub fn page(cmd: &str) -> Page {
     match cmd {
-        "matrix" => Page {
-            examples: &[
-                ("pinlab matrix", "The designs x scenarios matrix of the built-in catalog."),
-                (
-                    "pinlab matrix -d legacy,upstream litmus/ mine.litmus",
-                    "Two designs over a directory and a file of your own.",
-                ),
-                (
-                    "pinlab matrix --catalog mine/ --format json -o matrix.json",
-                    "The catalog and your scenarios, as JSON, into a file.",
-                ),
-            ],
-            exit: JUDGED,
-            see_also: &["pinlab-check(1)", "pinlab-report(1)", LITMUS_DOC, JSON_DOC],
-        },
-        "check" => Page {
-            examples: &[
-                (
-                    "pinlab check litmus/ext4-rdma-redirty-after-writeback.litmus",
-                    "A scenario under the designs its expect lines name.",
-                ),
-                (
-                    "cat my.litmus | pinlab check - --all-designs",
-                    "One scenario read from stdin, under every preset.",
-                ),
-                (
-                    "pinlab check mine/ -d pincount+wait --format json -o results.json",
-                    "A directory of scenarios under a tracking+handling pair, as JSON.",
-                ),
-            ],
-            exit: JUDGED,
-            see_also: &["pinlab-explain(1)", "pinlab-matrix(1)", LITMUS_DOC, JSON_DOC],
-        },
-        "explain" => Page {
-            examples: &[
-                (
-                    "pinlab explain litmus/ext4-rdma-redirty-after-writeback.litmus -d legacy",
-                    "The shortest counterexample, one atomic step a line.",
-                ),
-                (
-                    "pinlab explain litmus/ext4-rdma-redirty-after-writeback.litmus -d legacy -p durability --format svg -o trace.svg",
-                    "The shortest execution that loses a write, as a sequence diagram.",
-                ),
-                (
-                    "pinlab explain - -d upstream < my.litmus",
-                    "A scenario read from stdin.",
-                ),
-            ],
-            exit: &[
-                (
-                    "0",
-                    "The trace was written; or (text) there is nothing to explain: no execution \
-                     violates a property, hangs or is refused.",
-                ),
-                (
-                    "1",
-                    "No trace to give: the property asked for (-p) is not violated, or there is \
-                     nothing to explain and the format is json or svg; or the check hit a limit \
-                     (incomplete), trace or not. stderr says which.",
-                ),
-                BAD,
-            ],
-            see_also: &["pinlab-check(1)", "pinlab-probe(1)", "docs/report.md (the diagram)"],
-        },
-        "report" => Page {
-            examples: &[
-                (
-                    "pinlab report",
-                    "report.html: every preset over the built-in catalog.",
-                ),
-                (
-                    "pinlab report --catalog mine/ -d legacy,upstream -o mine.html",
-                    "The catalog and your scenarios, under two designs.",
-                ),
-                ("pinlab report -o - | gzip > report.html.gz", "The HTML on stdout."),
-            ],
-            exit: &[
-                AGREE,
-                DISAGREE,
-                (
-                    "2",
-                    "As for the other commands; when some inputs failed the report names them, and \
-                     when nothing could be checked no file is written.",
-                ),
-            ],
-            see_also: &["pinlab-matrix(1)", "pinlab-explain(1)", "docs/report.md"],
-        },
-        "rank" => Page {
-            examples: &[
-                ("pinlab rank", "Every tracking x handling pair over the built-in catalog."),
-                (
-                    "pinlab rank mine/ --format json -o rank.json",
-                    "Your scenarios, as JSON, into a file.",
-                ),
-            ],
-            exit: &[
-                (
-                    "0",
-                    "Ranked (rank judges no expect line). When a check is incomplete no Pareto \
-                     front is drawn, and the output says so.",
-                ),
-                (
-                    "1",
-                    "Every check hit a limit (incomplete): there is nothing to rank.",
-                ),
-                BAD,
-            ],
-            see_also: &["pinlab-designs(1)", "pinlab-matrix(1)", JSON_DOC],
-        },
-        "designs" => Page {
-            examples: &[
-                ("pinlab designs", "The tracking mechanisms, handlings and presets."),
-                (
-                    "pinlab designs --costs",
-                    "What each mechanism and preset costs on the built-in catalog.",
-                ),
-                (
-                    "pinlab designs --costs - < my.litmus",
-                    "The costs on one scenario read from stdin.",
-                ),
-                (
-                    "pinlab designs --markdown > docs/designs.md",
-                    "Regenerate docs/designs.md.",
-                ),
-            ],
-            exit: &[("0", "Listed."), BAD],
-            see_also: &["pinlab-rank(1)", "docs/designs.md"],
-        },
-        "probe" => Page {
-            examples: &[
-                (
-                    "sudo pinlab probe",
-                    "The built-in catalog on this kernel, each scenario on its own filesystem.",
-                ),
-                (
-                    "sudo pinlab probe litmus/ext4-vmsplice-live.litmus --fs ext4,xfs,tmpfs",
-                    "One scenario on three backings.",
-                ),
-                ("sudo pinlab probe --pin-matrix", "The selftest-style pin matrix."),
-            ],
-            exit: &[
-                ("0", "Every run agrees with the model."),
-                ("1", "A run disagrees with the model."),
-                (
-                    "2",
-                    "Nothing could run (not root, no loop devices, ...), or bad input or usage.",
-                ),
-                ("130", "Interrupted; the probe cleaned up after itself."),
-            ],
-            see_also: &["pinlab-explain(1)", "docs/probe.md"],
-        },
-        "completions" => Page {
-            examples: &[(
-                "pinlab completions bash > ~/.local/share/bash-completion/completions/pinlab",
-                "Completion for bash (also zsh, fish, elvish, powershell).",
-            )],
-            exit: &[("0", "Printed."), BAD],
-            see_also: &["pinlab(1)"],
-        },
-        "man" => Page {
-            examples: &[
-                ("pinlab man | man -l -", "Read pinlab(1)."),
-                (
-                    "pinlab man -o /usr/local/share/man/man1",
-                    "Install pinlab.1 and a page per subcommand.",
-                ),
-            ],
-            exit: &[("0", "Written."), BAD],
-            see_also: &["pinlab(1)"],
-        },
-        _ => Page {
-            examples: &[
-                ("pinlab matrix", "The designs x scenarios matrix of the built-in catalog."),
-                (
-                    "cat my.litmus | pinlab check - --all-designs",
-                    "One scenario read from stdin, under every preset.",
-                ),
-                (
-                    "pinlab explain litmus/ext4-rdma-redirty-after-writeback.litmus -d legacy",
-                    "The shortest counterexample of a scenario under a design.",
-                ),
-                (
-                    "pinlab report -o report.html",
-                    "Everything as one self-contained HTML file.",
-                ),
-            ],
-            exit: &[
-                ("0", "Success: every check agrees with its expect line."),
-                (
-                    "1",
-                    "A check disagrees with its expect line (matrix, check, report), a property is \
-                     not violated or no check finished (explain, rank), a run disagrees with the \
-                     kernel (probe). stderr says which.",
-                ),
-                BAD,
-                ("130", "The probe was interrupted."),
-            ],
-            see_also: &[
-                "pinlab-matrix(1)",
-                "pinlab-check(1)",
-                "pinlab-explain(1)",
-                "pinlab-report(1)",
-                "pinlab-rank(1)",
-                "pinlab-designs(1)",
-                "pinlab-probe(1)",
-                LITMUS_DOC,
-                JSON_DOC,
-            ],
-        },
+        "matrix" => MATRIX,
+        "check" => CHECK,
+        "explain" => EXPLAIN,
+        "report" => REPORT,
+        "rank" => RANK,
+        "designs" => DESIGNS,
+        "probe" => PROBE,
+        "completions" => COMPLETIONS,
+        "man" => MAN,
+        _ => PINLAB,
     }
 }
+
+/// `pinlab matrix`.
+const MATRIX: Page = Page {
+    examples: &[
+        (
+            "pinlab matrix",
+            "The designs x scenarios matrix of the built-in catalog.",
+        ),
+        (
+            "pinlab matrix -d legacy,upstream litmus/ mine.litmus",
+            "Two designs over a directory and a file of your own.",
+        ),
+        (
+            "pinlab matrix --catalog mine/ --format json -o matrix.json",
+            "The catalog and your scenarios, as JSON, into a file.",
+        ),
+    ],
+    exit: JUDGED,
+    see_also: &["pinlab-check(1)", "pinlab-report(1)", LITMUS_DOC, JSON_DOC],
+};
+
+/// `pinlab check`.
+const CHECK: Page = Page {
+    examples: &[
+        (
+            "pinlab check litmus/ext4-rdma-redirty-after-writeback.litmus",
+            "A scenario under the designs its expect lines name.",
+        ),
+        (
+            "cat my.litmus | pinlab check - --all-designs",
+            "One scenario read from stdin, under every preset.",
+        ),
+        (
+            "pinlab check mine/ -d pincount+wait --format json -o results.json",
+            "A directory of scenarios under a tracking+handling pair, as JSON.",
+        ),
+    ],
+    exit: JUDGED,
+    see_also: &[
+        "pinlab-explain(1)",
+        "pinlab-matrix(1)",
+        LITMUS_DOC,
+        JSON_DOC,
+    ],
+};
+
+/// `pinlab explain`.
+const EXPLAIN: Page = Page {
+    examples: &[
+        (
+            "pinlab explain litmus/ext4-rdma-redirty-after-writeback.litmus -d legacy",
+            "The shortest counterexample, one atomic step a line.",
+        ),
+        (
+            "pinlab explain litmus/ext4-rdma-redirty-after-writeback.litmus -d legacy -p durability --format svg -o trace.svg",
+            "The shortest execution that loses a write, as a sequence diagram.",
+        ),
+        (
+            "pinlab explain - -d upstream < my.litmus",
+            "A scenario read from stdin.",
+        ),
+    ],
+    exit: &[
+        (
+            "0",
+            "The trace was written; or (text) there is nothing to explain: no execution \
+             violates a property, hangs or is refused.",
+        ),
+        (
+            "1",
+            "No trace to give: the property asked for (-p) is not violated, or there is \
+             nothing to explain and the format is json or svg; or the check hit a limit \
+             (incomplete), trace or not. stderr says which.",
+        ),
+        BAD,
+    ],
+    see_also: &["pinlab-check(1)", "pinlab-probe(1)", "docs/report.md (the diagram)"],
+};
+
+/// `pinlab report`.
+const REPORT: Page = Page {
+    examples: &[
+        (
+            "pinlab report",
+            "report.html: every preset over the built-in catalog.",
+        ),
+        (
+            "pinlab report --catalog mine/ -d legacy,upstream -o mine.html",
+            "The catalog and your scenarios, under two designs.",
+        ),
+        (
+            "pinlab report -o - | gzip > report.html.gz",
+            "The HTML on stdout.",
+        ),
+    ],
+    exit: &[
+        AGREE,
+        DISAGREE,
+        (
+            "2",
+            "As for the other commands; when some inputs failed the report names them, and \
+             when nothing could be checked no file is written.",
+        ),
+    ],
+    see_also: &["pinlab-matrix(1)", "pinlab-explain(1)", "docs/report.md"],
+};
+
+/// `pinlab rank`.
+const RANK: Page = Page {
+    examples: &[
+        (
+            "pinlab rank",
+            "Every tracking x handling pair over the built-in catalog.",
+        ),
+        (
+            "pinlab rank mine/ --format json -o rank.json",
+            "Your scenarios, as JSON, into a file.",
+        ),
+    ],
+    exit: &[
+        (
+            "0",
+            "Ranked (rank judges no expect line). When a check is incomplete no Pareto \
+             front is drawn, and the output says so.",
+        ),
+        (
+            "1",
+            "Every check hit a limit (incomplete): there is nothing to rank.",
+        ),
+        BAD,
+    ],
+    see_also: &["pinlab-designs(1)", "pinlab-matrix(1)", JSON_DOC],
+};
+
+/// `pinlab designs`.
+const DESIGNS: Page = Page {
+    examples: &[
+        (
+            "pinlab designs",
+            "The tracking mechanisms, handlings and presets.",
+        ),
+        (
+            "pinlab designs --costs",
+            "What each mechanism and preset costs on the built-in catalog.",
+        ),
+        (
+            "pinlab designs --costs - < my.litmus",
+            "The costs on one scenario read from stdin.",
+        ),
+        (
+            "pinlab designs --markdown > docs/designs.md",
+            "Regenerate docs/designs.md.",
+        ),
+    ],
+    exit: &[("0", "Listed."), BAD],
+    see_also: &["pinlab-rank(1)", "docs/designs.md"],
+};
+
+/// `pinlab probe`.
+const PROBE: Page = Page {
+    examples: &[
+        (
+            "sudo pinlab probe",
+            "The built-in catalog on this kernel, each scenario on its own filesystem.",
+        ),
+        (
+            "sudo pinlab probe litmus/ext4-vmsplice-live.litmus --fs ext4,xfs,tmpfs",
+            "One scenario on three backings.",
+        ),
+        (
+            "sudo pinlab probe --pin-matrix",
+            "The selftest-style pin matrix.",
+        ),
+    ],
+    exit: &[
+        ("0", "Every run agrees with the model."),
+        ("1", "A run disagrees with the model."),
+        (
+            "2",
+            "Nothing could run (not root, no loop devices, ...), or bad input or usage.",
+        ),
+        ("130", "Interrupted; the probe cleaned up after itself."),
+    ],
+    see_also: &["pinlab-explain(1)", "docs/probe.md"],
+};
+
+/// `pinlab completions`.
+const COMPLETIONS: Page = Page {
+    examples: &[(
+        "pinlab completions bash > ~/.local/share/bash-completion/completions/pinlab",
+        "Completion for bash (also zsh, fish, elvish, powershell).",
+    )],
+    exit: &[("0", "Printed."), BAD],
+    see_also: &["pinlab(1)"],
+};
+
+/// `pinlab man`.
+const MAN: Page = Page {
+    examples: &[
+        ("pinlab man | man -l -", "Read pinlab(1)."),
+        (
+            "pinlab man -o /usr/local/share/man/man1",
+            "Install pinlab.1 and a page per subcommand.",
+        ),
+    ],
+    exit: &[("0", "Written."), BAD],
+    see_also: &["pinlab(1)"],
+};
+
+/// `pinlab` itself.
+const PINLAB: Page = Page {
+    examples: &[
+        (
+            "pinlab matrix",
+            "The designs x scenarios matrix of the built-in catalog.",
+        ),
+        (
+            "cat my.litmus | pinlab check - --all-designs",
+            "One scenario read from stdin, under every preset.",
+        ),
+        (
+            "pinlab explain litmus/ext4-rdma-redirty-after-writeback.litmus -d legacy",
+            "The shortest counterexample of a scenario under a design.",
+        ),
+        (
+            "pinlab report -o report.html",
+            "Everything as one self-contained HTML file.",
+        ),
+    ],
+    exit: &[
+        ("0", "Success: every check agrees with its expect line."),
+        (
+            "1",
+            "A check disagrees with its expect line (matrix, check, report), a property is \
+             not violated or no check finished (explain, rank), a run disagrees with the \
+             kernel (probe). stderr says which.",
+        ),
+        BAD,
+        ("130", "The probe was interrupted."),
+    ],
+    see_also: &[
+        "pinlab-matrix(1)",
+        "pinlab-check(1)",
+        "pinlab-explain(1)",
+        "pinlab-report(1)",
+        "pinlab-rank(1)",
+        "pinlab-designs(1)",
+        "pinlab-probe(1)",
+        LITMUS_DOC,
+        JSON_DOC,
+    ],
+};
 
 /// The width help is wrapped to, as clap's `wrap_help` finds it: the terminal's, else `COLUMNS`,
 /// else 100. `main` hands the same number to clap, so both wrap alike.

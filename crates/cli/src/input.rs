@@ -6,8 +6,8 @@
 //! reached twice — by two links, or named twice — is checked once, under the name it was first
 //! reached by.
 
+use crate::error::CliError;
 use crate::out::errln;
-use crate::BadInput;
 use pinlab_model::scenario::Scenario;
 use std::collections::HashSet;
 use std::io::Read;
@@ -83,9 +83,9 @@ pub enum Stdin<'a> {
 }
 
 /// Rejects what no run can do before anything is read: stdin named twice.
-pub fn check_paths(paths: &[PathBuf]) -> Result<(), BadInput> {
+pub fn check_paths(paths: &[PathBuf]) -> Result<(), CliError> {
     if paths.iter().filter(|p| is_stdin(p)).count() > 1 {
-        return Err(BadInput(
+        return Err(CliError::Input(
             "error: `-` (stdin) is given twice; stdin holds one scenario".into(),
         ));
     }
@@ -100,7 +100,7 @@ pub fn uses_catalog(paths: &[PathBuf], catalog: bool) -> bool {
 /// Reads and parses the inputs: the catalog (first) when `catalog` is set or no path is given,
 /// then each path in order. An input that cannot be read or parsed has its error printed on
 /// stderr and is listed in `failed`; the others are still checked.
-pub fn load(paths: &[PathBuf], catalog: bool, stdin: Stdin) -> Result<Loaded, BadInput> {
+pub fn load(paths: &[PathBuf], catalog: bool, stdin: Stdin) -> Result<Loaded, CliError> {
     check_paths(paths)?;
     let mut l = Loaded {
         scenarios: Vec::new(),

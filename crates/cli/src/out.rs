@@ -14,7 +14,7 @@
 //! old file is only replaced by a complete new one at the end. A file the run created and never
 //! wrote (it failed before the end) is removed again.
 
-use crate::BadInput;
+use crate::error::CliError;
 use std::fs::File;
 use std::io::{ErrorKind, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Writes `text` to stdout. A closed stdout is not an error (see the module's doc); any other
 /// failure is, with the message the caller prints.
-pub fn stdout(text: &str) -> Result<(), BadInput> {
+pub fn stdout(text: &str) -> Result<(), CliError> {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return Ok(());
     }
@@ -36,7 +36,9 @@ pub fn stdout(text: &str) -> Result<(), BadInput> {
             STDOUT_CLOSED.store(true, Ordering::Relaxed);
             Ok(())
         }
-        Err(e) => Err(BadInput(format!("error: cannot write to stdout: {e}"))),
+        Err(e) => Err(CliError::Output(format!(
+            "error: cannot write to stdout: {e}"
+        ))),
     }
 }
 
@@ -70,11 +72,13 @@ pub enum Sink {
 impl Sink {
     /// Opens the output before any work starts. `None` and `-` are stdout. A file is created if
     /// missing but not truncated: that happens in `write`, once the output is complete.
-    pub fn open(path: Option<&Path>) -> Result<Sink, BadInput> {
+    pub fn open(path: Option<&Path>) -> Result<Sink, CliError> {
         let Some(path) = path.filter(|p| p.as_os_str() != "-") else {
             return Ok(Sink::Stdout);
         };
-        let fail = |why: String| BadInput(format!("error: cannot write {}: {why}", path.display()));
+        let fail = |why: String| {
+            CliError::Output(format!("error: cannot write {}: {why}", path.display()))
+        };
         if path.is_dir() {
             return Err(fail("it is a directory".into()));
         }
@@ -98,7 +102,7 @@ impl Sink {
     }
 
     /// Writes the whole output: to stdout, or over the file's old contents.
-    pub fn write(&mut self, text: &str) -> Result<(), BadInput> {
+    pub fn write(&mut self, text: &str) -> Result<(), CliError> {
         match self {
             Sink::Stdout => stdout(text),
             Sink::File {
@@ -109,7 +113,7 @@ impl Sink {
             } => {
                 *written = true;
                 let fail = |e: std::io::Error| {
-                    BadInput(format!("error: cannot write {}: {e}", path.display()))
+                    CliError::Output(format!("error: cannot write {}: {e}", path.display()))
                 };
                 // Truncate regular files only: /dev/null and FIFOs have no length to set.
                 if file.metadata().map_err(fail)?.is_file() {

@@ -50,7 +50,8 @@ pub use lexer::{MAX_STRING, MAX_WORD};
 /// catalog's largest file is under 6 KiB), far below what would take seconds to reject.
 pub const MAX_INPUT_BYTES: usize = 1 << 20;
 pub use lower::{
-    DEFAULT_BLOCKS, MAX_BLOCKS, MAX_FILES, MAX_MAPS, MAX_OPS, MAX_PAGES, MAX_THREADS, MAX_VALUES,
+    LowerOptions, DEFAULT_BLOCKS, MAX_BLOCKS, MAX_FILES, MAX_MAPS, MAX_OPS, MAX_PAGES, MAX_THREADS,
+    MAX_VALUES,
 };
 pub use suggest::{design_help, property_help};
 
@@ -63,6 +64,21 @@ use pinlab_model::scenario::Scenario;
 ///
 /// Return: the scenario, or every error found (at least one), sorted by position.
 pub fn parse(source_name: &str, text: &str) -> Result<Scenario, Diagnostics> {
+    parse_with(source_name, text, LowerOptions::default())
+}
+
+/// parse_with() - parse() a litmus file, lowering it as `opts` asks.
+/// @source_name: as for parse().
+/// @text: as for parse().
+/// @opts: e.g. `fs`: the scenario for another filesystem than its `fs` line names, refused with
+///   that filesystem's diagnostics when it does something the filesystem cannot.
+///
+/// Return: as parse().
+pub fn parse_with(
+    source_name: &str,
+    text: &str,
+    opts: LowerOptions,
+) -> Result<Scenario, Diagnostics> {
     if text.len() > MAX_INPUT_BYTES {
         // Refused before lexing: a file this size is not a scenario, and parsing it would cost
         // seconds and a gigabyte of diagnostics.
@@ -86,7 +102,7 @@ pub fn parse(source_name: &str, text: &str) -> Result<Scenario, Diagnostics> {
     let index = diag::LineIndex::new(text);
     let lines = lexer::lex(text, &mut errors);
     let parsed = parser::parse(text, &index, &lines, &mut errors);
-    let scenario = lower::lower(source_name, text, &index, &parsed, &mut errors);
+    let scenario = lower::lower(source_name, text, &index, &parsed, &mut errors, opts);
     match scenario {
         Some(s) if errors.is_empty() => Ok(s),
         _ => {

@@ -107,6 +107,7 @@ struct MapInfo {
 }
 
 struct Lower<'a> {
+    opts: LowerOptions,
     text: &'a str,
     index: &'a LineIndex,
     errors: &'a mut Vec<Diagnostic>,
@@ -137,6 +138,15 @@ struct Lower<'a> {
     too_many_values: bool,
 }
 
+/// What the lowering may be asked to do differently from what the file says.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LowerOptions {
+    /// Lower the scenario for this filesystem instead of the one its `fs` line names (the probe
+    /// runs one scenario on several backings). Every rule of that filesystem is checked, with the
+    /// diagnostics a file naming it would get; `blocks=` and `integrity` stay as written.
+    pub fs: Option<FsKind>,
+}
+
 /// Checks `parsed` and lowers it; `None` if any error was found (here or before).
 pub(crate) fn lower(
     source_name: &str,
@@ -144,8 +154,10 @@ pub(crate) fn lower(
     index: &LineIndex,
     parsed: &Parsed,
     errors: &mut Vec<Diagnostic>,
+    opts: LowerOptions,
 ) -> Option<Scenario> {
     let mut l = Lower {
+        opts,
         text,
         index,
         errors,
@@ -614,7 +626,7 @@ impl Lower<'_> {
         // The filesystem first: ops and conditions depend on its rules wherever it is declared.
         for item in &parsed.items {
             if let Stmt::Fs { kind, .. } = &item.stmt {
-                self.fs.get_or_insert(*kind);
+                self.fs.get_or_insert(self.opts.fs.unwrap_or(*kind));
             }
         }
 
@@ -671,7 +683,7 @@ impl Lower<'_> {
                         None => {
                             fs = Some((
                                 FsConfig {
-                                    kind: *kind,
+                                    kind: self.opts.fs.unwrap_or(*kind),
                                     blocks: b,
                                     integrity: *integrity,
                                 },

@@ -1,52 +1,8 @@
 //! What a run of a scenario showed, on the kernel or in the model, in one vocabulary, so the two can
 //! be compared observable by observable.
 
-use serde::Serialize;
-
-/// What one observable held at the end of the run (or, for a pin, what the pin returned).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
-pub enum Obs {
-    /// A value of the scenario, by its name (`0` for zeroes).
-    Val(String),
-    /// `none`: not cached, unmapped, beyond EOF, never written.
-    None,
-    /// A pin's (or a seal's) result: `ok` or an errno name; `not run` if its thread never got there.
-    Status(String),
-    /// Content that is no value of the scenario: a torn page, or a byte no value stands for.
-    Raw(String),
-    /// The probe could not observe it here, and why. Never counted as agreement.
-    Unobserved(String),
-}
-
-impl Obs {
-    pub fn text(&self) -> String {
-        match self {
-            Obs::Val(v) => v.clone(),
-            Obs::None => "none".into(),
-            Obs::Status(s) => s.clone(),
-            Obs::Raw(r) => r.clone(),
-            Obs::Unobserved(why) => format!("? ({why})"),
-        }
-    }
-}
-
-/// One run's observations, in a fixed order (pins, registers, then locations as the scenario lists
-/// them), so the kernel's and the model's line up.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Observations {
-    pub items: Vec<(String, Obs)>,
-    /// Threads whose op never completed (waiting at the end of the run), with that op.
-    pub blocked: Vec<String>,
-}
-
-/// An observable on which the kernel and the model differ.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Difference {
-    pub observable: String,
-    pub kernel: String,
-    pub model: String,
-}
+// The vocabulary is plain data in its own crate, so the report renders it without the runner.
+pub use pinlab_probe_data::{Difference, Obs, Observations};
 
 /// Compares observable by observable. Returns the differences and the observables the kernel side
 /// could not observe (neither agreement nor disagreement).

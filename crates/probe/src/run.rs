@@ -1,14 +1,16 @@
 //! A probe run: scenarios × backings, each run on the kernel and asked of the model of `upstream`
 //! in the same order, compared observable by observable.
 
-use crate::obs::{compare, Difference, Observations};
+use crate::obs::{compare, Observations};
+// What a run found is plain data (pinlab-probe-data), which the report renders.
 use crate::predict::predict;
 use crate::schedule::Schedule;
 use pinlab_model::design::Design;
+use pinlab_model::fs::FsKind;
 use pinlab_model::scenario::Scenario;
-use serde::Serialize;
+pub use pinlab_probe_data::{Compared, Entry, Outcome};
 
-/// A scenario to probe: parsed, with its text (re-parsed for another backing's filesystem).
+/// A scenario to probe: parsed, with its text (lowered again for another backing's filesystem).
 pub struct Input {
     pub scenario: Scenario,
     pub text: String,
@@ -23,40 +25,6 @@ pub enum Order {
     List(String),
     /// `--schedule trace.json`: the output of `pinlab explain --format json`.
     Explain(String),
-}
-
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
-pub enum Outcome {
-    Agree(Compared),
-    Disagree(Compared),
-    Skipped { reason: String },
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Compared {
-    pub kernel: Observations,
-    pub model: Observations,
-    pub differences: Vec<Difference>,
-    /// Observables the kernel side could not observe: neither agreement nor disagreement.
-    pub unobserved: Vec<String>,
-    /// What the probe noticed while running the ops on the kernel.
-    pub notes: Vec<String>,
-    /// Properties the model finds violated along this one order (informational: the kernel shows
-    /// effects, not properties).
-    pub model_violations: Vec<&'static str>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Entry {
-    pub scenario: String,
-    pub source: String,
-    pub backing: String,
-    /// The order the ops ran in, as thread names.
-    pub schedule: Vec<String>,
-    pub schedule_notes: Vec<String>,
-    #[serde(flatten)]
-    pub outcome: Outcome,
 }
 
 /// The model's filesystem for a backing: the name the scenario is re-parsed with.
@@ -87,38 +55,22 @@ pub fn own_backing(sc: &Scenario) -> Result<&'static str, String> {
     })
 }
 
-/// The scenario with its `fs` statement changed to `fs` (the rest as written), parsed again; the
-/// parser's first error if the scenario does not fit that filesystem.
-pub fn retarget(input: &Input, fs: &str) -> Result<Scenario, String> {
-    if input.scenario.fs.kind.name() == fs {
+/// The scenario lowered for filesystem `fs` instead of its own (the rest as written); the
+/// lowering's first error if the scenario does not fit that filesystem.
+pub fn retarget(input: &Input, fs: FsKind) -> Result<Scenario, String> {
+    if input.scenario.fs.kind == fs {
         return Ok(input.scenario.clone());
     }
-    let mut out = String::new();
-    let mut done = false;
-    for line in input.text.split_inclusive('\n') {
-        let body = line.split('#').next().unwrap_or("");
-        let mut toks = body.split_whitespace();
-        if !done && toks.next() == Some("fs") {
-            if let Some(old) = toks.next() {
-                let at = line.find(old).expect("token of the line");
-                out.push_str(&line[..at]);
-                out.push_str(fs);
-                out.push_str(&line[at + old.len()..]);
-                done = true;
-                continue;
-            }
-        }
-        out.push_str(line);
-    }
-    pinlab_litmus::parse(&input.scenario.source, &out).map_err(|d| {
-        let first = d.render(&out);
+    let opts = pinlab_litmus::LowerOptions { fs: Some(fs) };
+    pinlab_litmus::parse_with(&input.scenario.source, &input.text, opts).map_err(|d| {
+        let first = d.render(&input.text);
         let line = first
             .lines()
             .find(|l| l.starts_with("error"))
             .unwrap_or("does not parse")
             .trim_start_matches("error: ")
             .to_string();
-        format!("does not fit {fs}: {line}")
+        format!("does not fit {}: {line}", fs.name())
     })
 }
 
@@ -211,7 +163,9 @@ pub fn probe(
                 b?;
                 let kind = BackingKind::from_name(&backing)
                     .ok_or_else(|| format!("unknown backing {backing}"))?;
-                let sc = retarget(input, model_fs(&backing))?;
+                let fs = FsKind::from_name(model_fs(&backing))
+                    .expect("the model has each backing's filesystem");
+                let sc = retarget(input, fs)?;
                 let schedule = schedule_for(&sc, order)?;
                 entry.schedule = schedule
                     .ops
@@ -236,16 +190,6 @@ pub fn probe(
         }
     }
     out
-}
-
-impl Outcome {
-    pub fn word(&self) -> &'static str {
-        match self {
-            Outcome::Agree(_) => "agree",
-            Outcome::Disagree(_) => "DISAGREE",
-            Outcome::Skipped { .. } => "skipped",
-        }
-    }
 }
 
 /// Runs one scenario on the kernel in `schedule`'s order and judges it against the model.

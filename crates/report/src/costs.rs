@@ -9,7 +9,7 @@
 use crate::Row;
 use pinlab_check::{CheckResult, Verdict};
 use pinlab_model::cost::Cost;
-use pinlab_model::design::Design;
+use pinlab_model::design::{Design, TRACKINGS};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -173,6 +173,37 @@ pub struct CostTables {
     pub scenarios: usize,
     pub tracking: Vec<DesignCost>,
     pub presets: Vec<DesignCost>,
+}
+
+impl CostTables {
+    /// The designs `pinlab designs --costs` checks, in column order: each tracking mechanism
+    /// under the `none` handling (the mechanism's own cost, nothing done about a pin), then each
+    /// preset.
+    pub fn designs() -> Vec<Design> {
+        let none = pinlab_model::design::handling("none").expect("the none handling");
+        let tracking = TRACKINGS.iter().map(|t| Design {
+            tracking: t,
+            handling: none,
+            preset: None,
+        });
+        tracking.chain(Design::presets()).collect()
+    }
+
+    /// The tables of `rows`, checked under `CostTables::designs()` in that order; `source` is
+    /// what was checked, for the heading.
+    pub fn from_rows(rows: &[Row], source: String) -> CostTables {
+        let (presets, tracking) = CostTables::designs()
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| DesignCost::of_column(rows, i, d))
+            .partition(|c| c.design.preset.is_some());
+        CostTables {
+            source,
+            scenarios: rows.len(),
+            tracking,
+            presets,
+        }
+    }
 }
 
 fn fixed(x: Option<f64>) -> String {
@@ -356,4 +387,49 @@ pub fn costs_json(t: &CostTables) -> String {
             .collect(),
     };
     serde_json::to_string_pretty(&j).expect("serialisable") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Cell;
+    use pinlab_check::{check, Limits};
+
+    const PIN: &str = "litmus t\nfs ext4\nfile f pages=1\nmmap m = f shared rw\ndevice nic rdma\nthread app {\n  pin p = nic m[0..1] write\n  dma p[0] = A\n  unpin p dirty\n}\n";
+
+    #[test]
+    fn the_tables_take_each_design_from_its_own_column() {
+        let sc = pinlab_litmus::parse("t.litmus", PIN).expect("a valid scenario");
+        let designs = CostTables::designs();
+        let cells = designs
+            .iter()
+            .map(|&design| Cell {
+                design,
+                result: check(&sc, design, Limits::default()),
+                expect: None,
+            })
+            .collect();
+        let rows = [Row {
+            scenario: &sc,
+            cells,
+        }];
+        let t = CostTables::from_rows(&rows, "t".into());
+        let names = |c: &[DesignCost]| c.iter().map(|c| c.design.name()).collect::<Vec<_>>();
+        let tracking: Vec<String> = TRACKINGS
+            .iter()
+            .map(|t| format!("{}+none", t.name))
+            .collect();
+        assert_eq!(names(&t.tracking), tracking);
+        let presets: Vec<String> = Design::presets().iter().map(Design::name).collect();
+        assert_eq!(names(&t.presets), presets);
+        assert_eq!(t.scenarios, 1);
+        // A design read from another's column would find no cell of its own and sum nothing;
+        // each sums exactly its own check.
+        let checked = t.tracking.iter().chain(&t.presets).zip(&rows[0].cells);
+        for (c, cell) in checked {
+            assert_eq!(c.scenarios, 1, "{}", c.design.name());
+            let own = DesignCost::of(cell.design, [&cell.result]);
+            assert_eq!(c.cost, own.cost, "{}", c.design.name());
+        }
+    }
 }

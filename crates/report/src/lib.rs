@@ -16,6 +16,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 pub mod costs;
+pub mod designs;
 pub mod designs_doc;
 pub mod diagram;
 pub mod html;
@@ -24,6 +25,7 @@ pub mod rank;
 pub mod views;
 
 pub use costs::{costs_json, costs_text, CostTables, DesignCost, COSTS_SCHEMA};
+pub use designs::{designs_json, designs_text, Selection, DESIGNS_SCHEMA};
 pub use rank::{rank, rank_json, rank_text, Ranking, RANK_SCHEMA};
 
 pub const MATRIX_SCHEMA: &str = "pinlab.matrix/2";

@@ -2,8 +2,7 @@
 //! of `upstream` predicts for the same order, and `agree` or `DISAGREE` with the differing
 //! observables. JSON schema `pinlab.probe/1` (docs/json.md).
 
-use pinlab_probe::obs::{Obs, Observations};
-use pinlab_probe::run::{Entry, Outcome};
+use pinlab_probe_data::{Entry, Obs, Observations, Outcome};
 use serde::Serialize;
 
 pub const PROBE_SCHEMA: &str = "pinlab.probe/1";

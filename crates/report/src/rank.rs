@@ -371,6 +371,15 @@ fn reading(r: &Ranking) -> Vec<String> {
         ));
         return out;
     }
+    front_lines(r, &mut out);
+    off_front_lines(r, &mut out);
+    reference_lines(r, &mut out);
+    overall_lines(r, &mut out);
+    out
+}
+
+/// The pairs on the front: how many are presets, and what the others do.
+fn front_lines(r: &Ranking, out: &mut Vec<String>) {
     let front: Vec<&RankEntry> = r.pairs.iter().filter(|e| e.front).collect();
     let (named, unnamed): (Vec<&RankEntry>, Vec<&RankEntry>) =
         front.iter().partition(|e| e.preset().is_some());
@@ -434,6 +443,10 @@ fn reading(r: &Ranking) -> Vec<String> {
             ));
         }
     }
+}
+
+/// The presets off the front, each with a front pair that dominates it.
+fn off_front_lines(r: &Ranking, out: &mut Vec<String>) {
     let off: Vec<&RankEntry> = r
         .pairs
         .iter()
@@ -465,6 +478,10 @@ fn reading(r: &Ranking) -> Vec<String> {
             ));
         }
     }
+}
+
+/// The designs for reference (a preset-only handling), and what would beat them.
+fn reference_lines(r: &Ranking, out: &mut Vec<String>) {
     for e in &r.reference {
         let verdict = match e
             .dominated_by
@@ -484,6 +501,11 @@ fn reading(r: &Ranking) -> Vec<String> {
             ),
         ));
     }
+}
+
+/// What holds over every pair: scenarios no pair makes safe, the fewest unsafe, the cost range,
+/// the checks a limit cut short.
+fn overall_lines(r: &Ranking, out: &mut Vec<String>) {
     let always_unsafe: Vec<String> = r
         .pairs
         .first()
@@ -566,7 +588,6 @@ fn reading(r: &Ranking) -> Vec<String> {
             ),
         ));
     }
-    out
 }
 
 #[derive(Serialize)]

@@ -1,21 +1,15 @@
-//! `pinlab completions SHELL` and `pinlab man [-o DIR]`: what a package installs next to the
-//! binary, generated from the same clap definition as the parser so they never drift from it.
+//! `pinlab man [-o DIR]`: the man pages a package installs next to the binary, generated from
+//! the same clap definition as the parser so they never drift from it.
 
-use crate::{BadInput, Cli};
+use crate::error::CliError;
+use crate::Cli;
 use clap::CommandFactory;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
-pub struct Completions {
-    /// The shell to complete for.
-    #[arg(value_enum)]
-    shell: clap_complete::Shell,
-}
-
-#[derive(clap::Args)]
-pub struct Man {
+pub struct Args {
     /// Write pinlab.1 and a page per subcommand (pinlab-matrix.1, ...) into DIR, created if
     /// missing, instead of printing pinlab.1.
     #[arg(long, short = 'o', value_name = "DIR")]
@@ -24,7 +18,7 @@ pub struct Man {
 
 /// The command as the pages and completions describe it: without clap's `help` subcommand,
 /// which is no command a user needs a page for.
-fn command() -> clap::Command {
+pub fn command() -> clap::Command {
     Cli::command().disable_help_subcommand(true)
 }
 
@@ -87,48 +81,13 @@ fn write_pages(cmd: &clap::Command, dir: &std::path::Path) -> std::io::Result<()
     std::fs::write(dir.join(file), render_page(cmd.clone()))
 }
 
-/// A copy of `cmd` (built) without its hidden options and subcommands: clap_complete's scripts
-/// would otherwise offer them, and pinlab's hidden option is internal (the probe's `--worker`,
-/// which only the probe's supervisor passes to itself).
-fn visible(cmd: &clap::Command) -> clap::Command {
-    let mut out = clap::Command::new(cmd.get_name().to_string()).disable_help_subcommand(true);
-    if let Some(v) = cmd.get_version() {
-        out = out.version(v.to_string());
-    }
-    if let Some(a) = cmd.get_about() {
-        out = out.about(a.clone());
-    }
-    // clap adds -h/--help and -V/--version to the copy itself.
-    for a in cmd
-        .get_arguments()
-        .filter(|a| !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version"))
-    {
-        out = out.arg(a.clone());
-    }
-    for s in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        out = out.subcommand(visible(s));
-    }
-    out
-}
-
-pub fn completions(a: Completions) -> Result<ExitCode, BadInput> {
-    let mut full = command();
-    full.build();
-    let mut cmd = visible(&full);
-    // Generated into memory: clap_complete panics on a failed write, out::stdout does not.
-    let mut script = Vec::new();
-    clap_complete::generate(a.shell, &mut cmd, "pinlab", &mut script);
-    crate::out::stdout(&String::from_utf8_lossy(&script))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn man(a: Man) -> Result<ExitCode, BadInput> {
+pub fn run(a: Args) -> Result<ExitCode, CliError> {
     let Some(dir) = a.out_dir else {
         crate::out::stdout(&render_page(command()))?;
         return Ok(ExitCode::SUCCESS);
     };
     let fail = |e: std::io::Error| {
-        BadInput(format!(
+        CliError::Output(format!(
             "error: cannot write man pages to {}: {e}",
             dir.display()
         ))
