@@ -136,11 +136,8 @@ fn frame_lines(w: &World, s: &State, fr: usize) -> Vec<String> {
     let Some(v) = page_view(w, s, fr) else {
         return vec!["no page yet".into()];
     };
-    let fp = format!(
-        "{}[{}]",
-        v.file.as_deref().unwrap_or(""),
-        v.index.unwrap_or(0)
-    );
+    let fp = v.file_page();
+    // Shorter than the text trace's owner sentences (`World::owner_text`): a box is narrow.
     let owner = match v.owner {
         OwnerKind::Free => return vec!["free".into()],
         OwnerKind::Cache => format!("{fp} (page cache)"),
@@ -164,11 +161,7 @@ fn frame_lines(w: &World, s: &State, fr: usize) -> Vec<String> {
         .collect();
     vec![
         format!("{owner} = {}", v.content),
-        if v.flags.is_empty() {
-            "clean".into()
-        } else {
-            v.flags.join("|")
-        },
+        v.flags_text(),
         format!("refcount {} · pins {}", v.refcount, v.pins),
         if ptes.is_empty() {
             "PTE: none".into()
