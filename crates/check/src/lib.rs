@@ -22,6 +22,7 @@ use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
 use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};
 use pinlab_model::state::State;
+use pinlab_model::trace::Call;
 pub use pinlab_model::verdict::VerdictKind;
 use pinlab_model::{Reduction, Step, World};
 use std::sync::atomic::AtomicUsize;
@@ -459,7 +460,8 @@ pub struct TraceStep {
     pub thread: usize,
     /// The litmus op this step belongs to (index into the thread's ops).
     pub op: usize,
-    pub calls: Vec<String>,
+    /// The kernel calls the step made, as data (`pinlab_model::trace`); each has its sentence.
+    pub calls: Vec<Call>,
     pub changes: Vec<String>,
     pub violations: Vec<(Property, String)>,
     pub refused: bool,

@@ -28,6 +28,7 @@ fn calls(sc: &Scenario, design: &str, p: Property) -> Vec<String> {
         .0
         .into_iter()
         .flat_map(|s| s.calls)
+        .map(|c| c.text)
         .collect()
 }
 
@@ -67,7 +68,10 @@ fn freeze_blocks_writers_then_write_faults_before_it_syncs() {
     assert_eq!(run(&sc, "legacy").verdict, Verdict::Hang);
     let d = Design::parse("legacy").unwrap();
     let texts = |steps: &[pinlab_check::TraceStep]| -> Vec<String> {
-        steps.iter().flat_map(|s| s.calls.clone()).collect()
+        steps
+            .iter()
+            .flat_map(|s| s.calls.iter().map(|c| c.text.clone()))
+            .collect()
     };
     let at = |t: &[String], what: &str| t.iter().position(|c| c.contains(what));
     assert!(
@@ -123,7 +127,7 @@ fn btrfs_fixup_runs_in_its_own_kernel_thread_and_fsync_does_not_wait_for_it() {
     let path = find_path(&sc, d, |steps| {
         steps
             .iter()
-            .any(|s| s.thread == 1 && s.calls.iter().any(|c| c.contains("a later writeback")))
+            .any(|s| s.thread == 1 && s.calls.iter().any(|c| c.text.contains("a later writeback")))
     });
     assert!(path, "some execution runs btrfs_writepage_fixup_worker");
     // Without space the worker drops the data: no-late-enospc.

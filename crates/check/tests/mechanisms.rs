@@ -243,7 +243,10 @@ fn a_sealed_memfd_refuses_writes_but_not_a_private_cow() {
     let sc = parse(text);
     let (steps, s) = pinlab_check::replay(&sc, Design::parse("upstream").unwrap(), &[0; 5]);
     assert_eq!(s.next_ack, 1, "one acknowledged write, the store");
-    let calls: Vec<String> = steps.iter().flat_map(|t| t.calls.clone()).collect();
+    let calls: Vec<String> = steps
+        .iter()
+        .flat_map(|t| t.calls.iter().map(|c| c.text.clone()))
+        .collect();
     assert!(
         calls
             .iter()
@@ -266,8 +269,8 @@ fn the_seal_trace_names_memfd_wait_for_pins() {
         let (steps, _) = pinlab_check::replay(&sc, Design::parse(d).unwrap(), &[0; 4]);
         let seal = &steps[3];
         assert!(
-            seal.calls[0].contains("memfd_wait_for_pins: f[0]")
-                && seal.calls[0].ends_with("-> -EBUSY"),
+            seal.calls[0].text.contains("memfd_wait_for_pins: f[0]")
+                && seal.calls[0].text.ends_with("-> -EBUSY"),
             "{d}: {:?}",
             seal.calls
         );
@@ -305,7 +308,10 @@ fn a_completion_orders_the_device_dma_before_the_unpin() {
     // The trace names the kernel calls.
     let sc = parse(with);
     let (steps, _) = pinlab_check::replay(&sc, Design::parse("legacy").unwrap(), &[0, 1, 1, 0]);
-    let calls: Vec<String> = steps.iter().flat_map(|t| t.calls.clone()).collect();
+    let calls: Vec<String> = steps
+        .iter()
+        .flat_map(|t| t.calls.iter().map(|c| c.text.clone()))
+        .collect();
     assert!(calls.iter().any(|c| c == "complete(done)"), "{calls:?}");
     assert!(
         calls.iter().any(|c| c == "wait_for_completion(done): done"),

@@ -316,13 +316,20 @@ fn def_validator(id: &str, name: &str) -> Validator {
 #[test]
 fn the_schemas_closed_vocabularies_are_the_models() {
     let props: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
-    let vocab: [(&str, Vec<&str>); 6] = [
+    let vocab: [(&str, Vec<&str>); 7] = [
         ("property", props.clone()),
         ("fs", FsKind::names()),
         ("tracking", TRACKINGS.iter().map(|t| t.name).collect()),
         ("handling", HANDLINGS.iter().map(|h| h.name).collect()),
         ("preset", PRESETS.iter().map(|p| p.name).collect()),
         ("backing", pinlab_probe::matrix::BACKINGS.to_vec()),
+        (
+            "arrow",
+            pinlab_model::trace::Arrow::ALL
+                .iter()
+                .map(|a| a.name())
+                .collect(),
+        ),
     ];
     let mut seen = BTreeSet::new();
     for (id, _) in schema_files() {
@@ -579,6 +586,18 @@ fn a_mutated_output_fails_its_schema() {
         json!("liveness"))
     .is_empty());
     assert!(!errors_after("pinlab.explain/1", &x, |d| d["steps"][0]["line"] = json!(0)).is_empty());
+    assert!(
+        !errors_after("pinlab.explain/1", &x, |d| d["steps"][0]["events"][0]
+            ["arrow"] =
+            json!("teleport"))
+        .is_empty()
+    );
+    assert!(
+        !errors_after("pinlab.explain/1", &x, |d| d["steps"][0]["events"][0]
+            ["touches"][0] =
+            json!({"kind": "frame", "page": 0}))
+        .is_empty()
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use crate::history::Event;
 use crate::property::Property;
 use crate::state::{freeze, Content, Owner, Pte, NONE};
+use crate::trace::{Arrow, Call, Change};
 use crate::world::{Ctx, Stop};
 
 impl Ctx<'_, '_, '_> {
@@ -56,13 +57,35 @@ impl Ctx<'_, '_, '_> {
             let b = self.s.pages[slot].block;
             if b == NONE {
                 if !write {
-                    self.call(|| format!("dax_load_hole: {m}[{page}] is a hole: zero page"));
+                    self.call(|| {
+                        Call::new(
+                            "dax_load_hole",
+                            format!("dax_load_hole: {m}[{page}] is a hole: zero page"),
+                        )
+                        .arrow(Arrow::Fault)
+                        .pte(map, page)
+                    });
                     return Err(Stop::ZeroPage);
                 }
             } else {
                 fr = b;
                 self.set_pte(pi, fr, false);
-                self.call(|| format!("dax_iomap_fault: map {m}[{page}] -> block {b} (#{fr}, ro)"));
+                self.call(|| {
+                    Call::new(
+                        "dax_iomap_fault",
+                        format!("dax_iomap_fault: map {m}[{page}] -> block {b} (#{fr}, ro)"),
+                    )
+                    .arrow(Arrow::Fault)
+                    .pte(map, page)
+                    .block(b)
+                    .frame(fr)
+                    .change(Change::Pte {
+                        map: map as u8,
+                        page,
+                        frame: fr,
+                        writable: false,
+                    })
+                });
             }
         }
         if !(write || unshare) || (fr != NONE && self.s.ptes[pi].writable) {
@@ -79,19 +102,31 @@ impl Ctx<'_, '_, '_> {
             if fr == NONE {
                 if self.s.free_blocks() == 0 {
                     self.call(|| {
-                        format!("dax_iomap_fault(FAULT_FLAG_WRITE) [{fsname}]: allocate -> ENOSPC => VM_FAULT_SIGBUS")
+                        Call::new("dax_iomap_fault", format!("dax_iomap_fault(FAULT_FLAG_WRITE) [{fsname}]: allocate -> ENOSPC => VM_FAULT_SIGBUS"))
+                            .arrow(Arrow::Fault)
+                            .pte(map, page)
                     });
                     return Err(Stop::Sigbus);
                 }
                 fr = self.dax_alloc_block(file, page);
                 self.set_pte(pi, fr, true);
                 self.call(|| {
-                    format!("dax_iomap_fault(FAULT_FLAG_WRITE) [{fsname}]: block {fr} allocated and zeroed, {m}[{page}] -> #{fr} rw")
+                    Call::new("dax_iomap_fault", format!("dax_iomap_fault(FAULT_FLAG_WRITE) [{fsname}]: block {fr} allocated and zeroed, {m}[{page}] -> #{fr} rw"))
+                        .arrow(Arrow::Fault)
+                        .block(fr)
+                        .pte(map, page)
+                        .frame(fr)
+                        .change(Change::Extent { file: file as u8, page, block: fr })
+                        .change(Change::Pte { map: map as u8, page, frame: fr, writable: true })
                 });
             } else {
                 self.s.ptes[pi].writable = true;
                 self.call(|| {
-                    format!("dax_iomap_fault(FAULT_FLAG_WRITE) [{fsname}]: block {fr} already allocated, {m}[{page}] rw")
+                    Call::new("dax_iomap_fault", format!("dax_iomap_fault(FAULT_FLAG_WRITE) [{fsname}]: block {fr} already allocated, {m}[{page}] rw"))
+                        .arrow(Arrow::Fault)
+                        .block(fr)
+                        .pte(map, page)
+                        .change(Change::Pte { map: map as u8, page, frame: fr, writable: true })
                 });
             }
             return Ok(fr);
@@ -115,7 +150,21 @@ impl Ctx<'_, '_, '_> {
             frame: new,
             writable: write,
         };
-        self.call(|| format!("wp_page_copy: DAX {m}[{page}] -> anonymous copy #{new}"));
+        self.call(|| {
+            Call::new(
+                "wp_page_copy",
+                format!("wp_page_copy: DAX {m}[{page}] -> anonymous copy #{new}"),
+            )
+            .arrow(Arrow::Fault)
+            .pte(map, page)
+            .frame(new)
+            .change(Change::Pte {
+                map: map as u8,
+                page,
+                frame: new,
+                writable: write,
+            })
+        });
         Ok(new)
     }
 

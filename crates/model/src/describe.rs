@@ -1,9 +1,107 @@
 //! How steps and states read in a trace: litmus op text and state differences, in the names a
 //! kernel developer uses (frame #N, PG_dirty, PTE rw/ro, block N).
+//!
+//! A page frame and a disk block at one moment are `PageView` and `BlockView`: the text trace's
+//! lines about a frame, the diagram's state boxes and the `pages`/`blocks` of
+//! `explain --format json` are all drawn from them, so the renderings cannot disagree about
+//! who owns a page, what it holds, or which flags it has.
 
 use crate::scenario::{Observed, Op, PinResult, Scenario};
-use crate::state::{pg, Content, Frame, Owner, Pte, State, NONE};
+use crate::state::{pg, Content, Owner, Pte, State, NONE};
 use crate::world::World;
+use serde::Serialize;
+
+/// A PTE that maps a frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PteView {
+    pub map: String,
+    pub page: u8,
+    pub writable: bool,
+}
+
+/// Who a frame belongs to (`Owner` without its file page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OwnerKind {
+    Free,
+    /// In the page cache.
+    Cache,
+    /// Truncated while held: mapping NULL.
+    Orphan,
+    /// Anonymous memory, or a COW copy of a private file mapping.
+    Anon,
+    /// A gup-bounce page.
+    Bounce,
+    /// The persistent memory of a block in use (fs-DAX).
+    Dax,
+    /// The persistent memory of a free block.
+    DaxFree,
+}
+
+impl OwnerKind {
+    /// The kind of `o`, and the file page it belongs to or stands for.
+    pub fn of(o: Owner) -> (OwnerKind, Option<(u8, u8)>) {
+        match o {
+            Owner::Free => (OwnerKind::Free, None),
+            Owner::Cache { file, page } => (OwnerKind::Cache, Some((file, page))),
+            Owner::Orphan { file, page } => (OwnerKind::Orphan, Some((file, page))),
+            Owner::Anon => (OwnerKind::Anon, None),
+            Owner::Bounce { file, page } => (OwnerKind::Bounce, Some((file, page))),
+            Owner::Dax { file, page } => (OwnerKind::Dax, Some((file, page))),
+            Owner::DaxFree => (OwnerKind::DaxFree, None),
+        }
+    }
+}
+
+/// A page frame (struct page / folio).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PageView {
+    pub frame: usize,
+    pub owner: OwnerKind,
+    /// The file page the frame belongs to or stands for, if any.
+    pub file: Option<String>,
+    pub index: Option<u8>,
+    pub content: String,
+    pub flags: Vec<&'static str>,
+    /// folio_ref_count(): a FOLL_PIN adds 1024.
+    pub refcount: u32,
+    /// DMA handles holding the frame.
+    pub pins: u8,
+    pub ptes: Vec<PteView>,
+}
+
+impl PageView {
+    /// The file page as traces name it (`f[0]`); `[0]` for a frame of no file.
+    pub fn file_page(&self) -> String {
+        format!(
+            "{}[{}]",
+            self.file.as_deref().unwrap_or(""),
+            self.index.unwrap_or(0)
+        )
+    }
+
+    /// The folio flags as traces show them: `dirty|writeback`, or `clean`.
+    pub fn flags_text(&self) -> String {
+        flags_text(&self.flags)
+    }
+}
+
+/// A disk block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BlockView {
+    pub block: usize,
+    /// None on fs-DAX, where the block's content is its frame's (`PageView` of the same number).
+    pub content: Option<String>,
+    pub used: bool,
+}
+
+fn flags_text(names: &[&str]) -> String {
+    if names.is_empty() {
+        "clean".into()
+    } else {
+        names.join("|")
+    }
+}
 
 impl Scenario {
     /// The op as written in the litmus language.
@@ -110,6 +208,46 @@ pub fn flag_names(flags: u8) -> Vec<&'static str> {
 }
 
 impl World<'_> {
+    /// Frame `fr` in `s`; None while the model has not allocated it.
+    pub fn page_view(&self, s: &State, fr: usize) -> Option<PageView> {
+        let f = s.frames.get(fr)?;
+        let (owner, fp) = OwnerKind::of(f.owner);
+        let mut ptes = Vec::new();
+        for (m, md) in self.sc.maps.iter().enumerate() {
+            for p in 0..self.map_pages(m) {
+                let pte = s.ptes[self.pte(m, p)];
+                if pte.frame as usize == fr {
+                    ptes.push(PteView {
+                        map: md.name.clone(),
+                        page: p,
+                        writable: pte.writable,
+                    });
+                }
+            }
+        }
+        Some(PageView {
+            frame: fr,
+            owner,
+            file: fp.map(|(file, _)| self.sc.files[file as usize].name.clone()),
+            index: fp.map(|(_, page)| page),
+            content: self.content_text(f.content).to_string(),
+            flags: flag_names(f.flags),
+            refcount: f.refcount,
+            pins: f.pincount,
+            ptes,
+        })
+    }
+
+    /// Disk block `b` in `s`.
+    pub fn block_view(&self, s: &State, b: usize) -> BlockView {
+        let blk = &s.blocks[b];
+        BlockView {
+            block: b,
+            content: (!self.fs.dax).then(|| self.content_text(blk.content).to_string()),
+            used: blk.used,
+        }
+    }
+
     /// The litmus name of a content's value.
     pub fn content_text(&self, c: Content) -> &str {
         self.sc.value_name(c.value)
@@ -117,40 +255,31 @@ impl World<'_> {
 
     /// Who a frame belongs to, in words (`f[0] in the page cache`, `orphan of f[0] …`).
     pub fn owner_text(&self, o: Owner) -> String {
-        match o {
-            Owner::Free => "free".into(),
-            Owner::Cache { file, page } => format!(
-                "{}[{page}] in the page cache",
-                self.sc.files[file as usize].name
-            ),
-            Owner::Orphan { file, page } => format!(
-                "orphan of {}[{page}] (mapping NULL)",
-                self.sc.files[file as usize].name
-            ),
-            Owner::Anon => "anonymous".into(),
-            Owner::Bounce { file, page } => format!(
-                "gup-bounce page for {}[{page}]",
-                self.sc.files[file as usize].name
-            ),
-            Owner::Dax { file, page } => format!(
-                "DAX storage of {}[{page}]",
-                self.sc.files[file as usize].name
-            ),
-            Owner::DaxFree => "DAX storage, free".into(),
+        let (kind, fp) = OwnerKind::of(o);
+        let fp = || {
+            let (file, page) = fp.expect("an owner with a file page");
+            format!("{}[{page}]", self.sc.files[file as usize].name)
+        };
+        match kind {
+            OwnerKind::Free => "free".into(),
+            OwnerKind::Cache => format!("{} in the page cache", fp()),
+            OwnerKind::Orphan => format!("orphan of {} (mapping NULL)", fp()),
+            OwnerKind::Anon => "anonymous".into(),
+            OwnerKind::Bounce => format!("gup-bounce page for {}", fp()),
+            OwnerKind::Dax => format!("DAX storage of {}", fp()),
+            OwnerKind::DaxFree => "DAX storage, free".into(),
         }
     }
 
-    fn frame_text(&self, i: usize, f: &Frame) -> String {
+    /// A frame that appeared in a step, in one line.
+    fn frame_text(&self, s: &State, i: usize) -> String {
+        let v = self.page_view(s, i).expect("a frame of the state");
         format!(
             "#{i} {} = {}, refcount {}, {}",
-            self.owner_text(f.owner),
-            self.content_text(f.content),
-            f.refcount,
-            if f.flags == 0 {
-                "clean".to_string()
-            } else {
-                flag_names(f.flags).join("|")
-            }
+            self.owner_text(s.frames[i].owner),
+            v.content,
+            v.refcount,
+            v.flags_text()
         )
     }
 
@@ -197,7 +326,7 @@ impl World<'_> {
                         out.push(format!("#{i} {}", parts.join(", ")));
                     }
                 }
-                _ => out.push(format!("{} (new)", self.frame_text(i, fb))),
+                _ => out.push(format!("{} (new)", self.frame_text(b, i))),
             }
         }
         for (m, md) in self.sc.maps.iter().enumerate() {

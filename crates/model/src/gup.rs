@@ -7,6 +7,7 @@ use crate::history::{Event, Loss, Writer};
 use crate::property::Property;
 use crate::scenario::{Errno, MapKind, Observed, PinResult, Value};
 use crate::state::{freeze, pg, Content, Owner, NONE};
+use crate::trace::{Arrow, Call, Change, Object};
 use crate::world::{Ctx, Mutation, Stop};
 
 /// What FOLL_GET costs whatever the design (vmsplice keeps plain references).
@@ -108,10 +109,13 @@ impl Ctx<'_, '_, '_> {
             if !ms.mapped || (write && !ms.writable) {
                 let f = flags();
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "{} -> {pin_fn}({f}): check_vma_flags -> -EFAULT",
                         dev.gup_caller
-                    )
+                    );
+                    Call::new(pin_fn, text)
+                        .touch(Object::Handle(handle as u8))
+                        .touch(Object::Map(map as u8))
                 });
                 self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
                 self.next_op();
@@ -120,11 +124,12 @@ impl Ctx<'_, '_, '_> {
             if let Some(e) = (self.w.design.handling.refuse)(&req) {
                 let (f, h) = (flags(), self.w.design.handling.name);
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "{} -> {pin_fn}({f}): refused by `{h}` -> -{}",
                         dev.gup_caller,
                         e.name()
-                    )
+                    );
+                    Call::new(pin_fn, text).touch(Object::Handle(handle as u8))
                 });
                 self.s.handles[handle].result = PinResult::Err(e);
                 self.info.refused = true;
@@ -175,7 +180,7 @@ impl Ctx<'_, '_, '_> {
                 });
                 let f = flags();
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "{} -> {pin_fn}({f}) page {page}: the zero page, returned {}",
                         dev.gup_caller,
                         if dev.foll_pin {
@@ -183,7 +188,10 @@ impl Ctx<'_, '_, '_> {
                         } else {
                             "with a reference"
                         }
-                    )
+                    );
+                    Call::new(pin_fn, text)
+                        .touch(Object::Handle(handle as u8))
+                        .pte(map, page)
                 });
                 return self.pin_page_done(handle, start, end, cursor, &req, bounce);
             }
@@ -193,7 +201,7 @@ impl Ctx<'_, '_, '_> {
                 self.gup_release_prefix(handle, device, cursor);
                 let f = flags();
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "{} -> {pin_fn}({f}) page {page}: fault failed ({}) -> -EFAULT",
                         dev.gup_caller,
                         if e == Stop::Sigbus {
@@ -201,7 +209,10 @@ impl Ctx<'_, '_, '_> {
                         } else {
                             "SIGSEGV"
                         }
-                    )
+                    );
+                    Call::new(pin_fn, text)
+                        .touch(Object::Handle(handle as u8))
+                        .pte(map, page)
                 });
                 self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
                 self.next_op();
@@ -223,7 +234,17 @@ impl Ctx<'_, '_, '_> {
             self.info.cost.page_copies += 1;
             let from = got.map_or("the zero page".to_string(), |fr| format!("#{fr}"));
             self.call(|| {
-                format!("gup-bounce: bounce page #{b} = copy of {from}; the device gets #{b}")
+                let c = Call::new(
+                    pin_fn,
+                    format!("gup-bounce: bounce page #{b} = copy of {from}; the device gets #{b}"),
+                )
+                .frame(b);
+                // The device gets the bounce page (the arrow's target); the page it copies is
+                // touched too, unless it was the zero page.
+                match got {
+                    Some(fr) => c.frame(fr),
+                    None => c,
+                }
             });
             b
         } else {
@@ -270,10 +291,14 @@ impl Ctx<'_, '_, '_> {
         });
         let fl = flags();
         self.call(|| {
-            format!(
+            let text = format!(
                 "{} -> {pin_fn}({fl}) page {page}: #{fr} refcount +{r} = {rc}",
                 dev.gup_caller
-            )
+            );
+            Call::new(pin_fn, text)
+                .touch(Object::Handle(handle as u8))
+                .frame(fr)
+                .change(Change::Refcount { frame: fr, to: rc })
         });
         self.info.cost.pin_pages += 1;
         self.charge_pin(if dev.foll_pin {
@@ -284,11 +309,24 @@ impl Ctx<'_, '_, '_> {
         if off_lru {
             self.info.cost.lru_removals += 1;
             self.charge_pin(tr.lru_cost);
-            self.call(|| format!("folio_isolate_lru(#{fr}): SetPageGot, off the LRU"));
+            self.call(|| {
+                Call::new(
+                    "folio_isolate_lru",
+                    format!("folio_isolate_lru(#{fr}): SetPageGot, off the LRU"),
+                )
+                .frame(fr)
+                .change(Change::Flag {
+                    frame: fr,
+                    flag: pg::GOT,
+                    set: true,
+                })
+            });
         }
         if mark {
             self.call(|| {
-                format!("writeback-mark: folio_start_writeback(#{fr}) for the GUP user: writers and fsync wait until the last unpin")
+                Call::new("folio_start_writeback", format!("writeback-mark: folio_start_writeback(#{fr}) for the GUP user: writers and fsync wait until the last unpin"))
+                    .frame(fr)
+                    .change(Change::Flag { frame: fr, flag: pg::WRITEBACK, set: true })
             });
         }
         self.pin_page_done(handle, start, end, cursor, &req, bounce)
@@ -320,7 +358,18 @@ impl Ctx<'_, '_, '_> {
             f.set(pg::GUP_WRITEBACK, false);
             f.set(pg::WRITEBACK, false);
             self.call(|| {
-                format!("writeback-mark: folio_end_writeback(#{fr}): the last GUP writer is gone")
+                Call::new(
+                    "folio_end_writeback",
+                    format!(
+                        "writeback-mark: folio_end_writeback(#{fr}): the last GUP writer is gone"
+                    ),
+                )
+                .frame(fr)
+                .change(Change::Flag {
+                    frame: fr,
+                    flag: pg::WRITEBACK,
+                    set: false,
+                })
             });
         }
     }
@@ -371,7 +420,10 @@ impl Ctx<'_, '_, '_> {
             self.s.handles[handle].lease = true;
             self.charge_pin(h.pin_call_cost);
             let name = self.w.sc.handles[handle].as_str();
-            self.call(|| format!("layout lease (F_LAYOUT) taken for {name}"));
+            self.call(|| {
+                Call::new("fcntl", format!("layout lease (F_LAYOUT) taken for {name}"))
+                    .touch(Object::Handle(handle as u8))
+            });
         }
         self.next_op();
         Ok(())
@@ -392,13 +444,23 @@ impl Ctx<'_, '_, '_> {
         if cursor == 0 {
             let ms = self.s.maps[map];
             if !ms.mapped || (write && !ms.writable) {
-                self.call(|| "hmm_range_fault -> -EFAULT".into());
+                self.call(|| {
+                    Call::new("hmm_range_fault", "hmm_range_fault -> -EFAULT")
+                        .touch(Object::Handle(handle as u8))
+                });
                 self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
                 self.next_op();
                 return Ok(());
             }
             let m = self.w.sc.maps[map].name.as_str();
-            self.call(|| format!("mmu_interval_notifier_insert({m}[{start}..{end}])"));
+            self.call(|| {
+                Call::new(
+                    "mmu_interval_notifier_insert",
+                    format!("mmu_interval_notifier_insert({m}[{start}..{end}])"),
+                )
+                .touch(Object::Handle(handle as u8))
+                .touch(Object::Map(map as u8))
+            });
         }
         let page = start + cursor;
         let hs = self.w.handle_slot(handle, cursor);
@@ -413,9 +475,12 @@ impl Ctx<'_, '_, '_> {
                 });
                 let mode = if write { "rw" } else { "ro" };
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "hmm_range_fault page {page}: device maps #{fr} {mode}, no reference taken"
-                    )
+                    );
+                    Call::new("hmm_range_fault", text)
+                        .touch(Object::Handle(handle as u8))
+                        .frame(fr)
                 });
             }
             Err(Stop::ZeroPage) => {
@@ -433,7 +498,14 @@ impl Ctx<'_, '_, '_> {
                     self.s.pinned[hs] = (NONE, 0);
                     self.emit(|| Event::Unpin { handle: h8, k });
                 }
-                self.call(|| format!("hmm_range_fault page {page}: fault failed -> -EFAULT"));
+                self.call(|| {
+                    Call::new(
+                        "hmm_range_fault",
+                        format!("hmm_range_fault page {page}: fault failed -> -EFAULT"),
+                    )
+                    .touch(Object::Handle(handle as u8))
+                    .pte(map, page)
+                });
                 self.s.handles[handle].result = PinResult::Err(Errno::EFAULT);
                 self.next_op();
                 return Ok(());
@@ -486,11 +558,23 @@ impl Ctx<'_, '_, '_> {
                 self.emit(|| Event::Unpin { handle: h8, k });
             }
             self.s.handles[handle].released = true;
-            self.call(|| "mmu_interval_notifier_remove: the device's mappings are gone".into());
+            self.call(|| {
+                Call::new(
+                    "mmu_interval_notifier_remove",
+                    "mmu_interval_notifier_remove: the device's mappings are gone",
+                )
+                .touch(Object::Handle(handle as u8))
+            });
             return Ok(());
         }
         if self.s.handles[handle].revoked {
-            self.call(|| "the lease was revoked: the pages were already released".into());
+            self.call(|| {
+                Call::new(
+                    "unpin_user_pages",
+                    "the lease was revoked: the pages were already released",
+                )
+                .touch(Object::Handle(handle as u8))
+            });
             return Ok(());
         }
         let bounced = self.bounced(handle);
@@ -520,14 +604,14 @@ impl Ctx<'_, '_, '_> {
                     // The filesystem refused the dirtying (no space): the page stays clean.
                 } else {
                     self.call(|| {
-                        format!(
-                            "{}(#{fr})",
-                            if dev.foll_pin {
-                                tr.unpin_dirty_fn
-                            } else {
-                                "set_page_dirty_lock"
-                            }
-                        )
+                        let function = if dev.foll_pin {
+                            tr.unpin_dirty_fn
+                        } else {
+                            "set_page_dirty_lock"
+                        };
+                        Call::new(function, format!("{function}(#{fr})"))
+                            .touch(Object::Handle(handle as u8))
+                            .frame(fr)
                     });
                     self.folio_mark_dirty(fr);
                 }
@@ -545,14 +629,15 @@ impl Ctx<'_, '_, '_> {
             let rc = f.refcount.saturating_sub(u32::from(r));
             self.end_gup_writeback_mark(fr);
             self.call(|| {
-                format!(
-                    "{}(#{fr}): refcount -{r} = {rc}",
-                    if dev.foll_pin {
-                        tr.unpin_fn
-                    } else {
-                        "put_page"
-                    }
-                )
+                let function = if dev.foll_pin {
+                    tr.unpin_fn
+                } else {
+                    "put_page"
+                };
+                Call::new(function, format!("{function}(#{fr}): refcount -{r} = {rc}"))
+                    .touch(Object::Handle(handle as u8))
+                    .frame(fr)
+                    .change(Change::Refcount { frame: fr, to: rc })
             });
             self.info.cost.unpin_pages += 1;
             self.charge_unpin(if dev.foll_pin {
@@ -562,7 +647,18 @@ impl Ctx<'_, '_, '_> {
             });
             if back_on_lru {
                 self.charge_unpin(tr.lru_cost);
-                self.call(|| format!("folio_putback_lru(#{fr}): ClearPageGot, back on the LRU"));
+                self.call(|| {
+                    Call::new(
+                        "folio_putback_lru",
+                        format!("folio_putback_lru(#{fr}): ClearPageGot, back on the LRU"),
+                    )
+                    .frame(fr)
+                    .change(Change::Flag {
+                        frame: fr,
+                        flag: pg::GOT,
+                        set: false,
+                    })
+                });
             }
             self.folio_put(fr, r);
         }
@@ -577,7 +673,9 @@ impl Ctx<'_, '_, '_> {
         }
         if self.s.handles[handle].lease {
             self.charge_unpin(h.unpin_call_cost);
-            self.call(|| "layout lease released".into());
+            self.call(|| {
+                Call::new("fcntl", "layout lease released").touch(Object::Handle(handle as u8))
+            });
         }
         Ok(())
     }
@@ -601,14 +699,18 @@ impl Ctx<'_, '_, '_> {
                 f.set(pg::FS_CLEAN, false);
                 self.emit(|| Event::Prepared { frame: fr });
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "page_mkwrite_light [{fsname}] ({name}[{page}] #{fr}): {}",
                         if reserved {
                             "a new extent reserved"
                         } else {
                             "the first page_mkwrite's blocks and buffers kept"
                         }
-                    )
+                    );
+                    Call::new("page_mkwrite_light", text)
+                        .arrow(Arrow::PageMkwrite)
+                        .file_page(file, page)
+                        .frame(fr)
                 });
                 true
             }
@@ -626,10 +728,14 @@ impl Ctx<'_, '_, '_> {
                     why: Loss::Enospc,
                 });
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "page_mkwrite_light [{fsname}] ({name}[{page}] #{fr}): -{}, not dirtied",
                         e.name()
-                    )
+                    );
+                    Call::new("page_mkwrite_light", text)
+                        .arrow(Arrow::PageMkwrite)
+                        .file_page(file, page)
+                        .frame(fr)
                 });
                 false
             }
@@ -666,7 +772,8 @@ impl Ctx<'_, '_, '_> {
         let v = self.val(c);
         if page >= self.s.sizes[file] {
             self.call(|| {
-                format!("gup-bounce: {name}[{page}] is beyond EOF now (truncated): the bounce page's {v} is dropped")
+                Call::new("unpin_user_pages", format!("gup-bounce: {name}[{page}] is beyond EOF now (truncated): the bounce page's {v} is dropped"))
+                    .file_page(file, page)
             });
             return;
         }
@@ -681,7 +788,9 @@ impl Ctx<'_, '_, '_> {
                 content: c,
                 why: Loss::Enospc,
             });
-            me.call(|| "gup-bounce: write_begin -> -ENOSPC".into());
+            me.call(|| {
+                Call::new("write_begin", "gup-bounce: write_begin -> -ENOSPC").file_page(file, page)
+            });
         };
         if self.w.fs.dax {
             let slot = self.slot(file, page);
@@ -692,9 +801,23 @@ impl Ctx<'_, '_, '_> {
                 }
                 b = self.dax_alloc_block(file, page);
             }
+            let old = self.s.frames[b as usize].content.value;
             self.write_frame(b, c, Writer::CopyBack);
             self.info.cost.page_copies += 1;
-            self.call(|| format!("gup-bounce: #{bounce} copied into {name}[{page}] (block {b})"));
+            self.call(|| {
+                Call::new(
+                    "dax_iomap_rw",
+                    format!("gup-bounce: #{bounce} copied into {name}[{page}] (block {b})"),
+                )
+                .frame(bounce)
+                .file_page(file, page)
+                .block(b)
+                .change(Change::Content {
+                    frame: b,
+                    from: old,
+                    to: c.value,
+                })
+            });
             // fs-DAX storage is the disk: the copy may put older data over what an fsync promised.
             self.check_standing_promise(file, page);
             return;
@@ -709,11 +832,17 @@ impl Ctx<'_, '_, '_> {
         f.set(pg::PRIVATE, true);
         f.set(pg::FS_CLEAN, false);
         self.emit(|| Event::Prepared { frame: target });
+        let old = self.s.frames[target as usize].content.value;
         self.write_frame(target, c, Writer::CopyBack);
         self.dirty_in_write_path(target);
         self.info.cost.page_copies += 1;
         self.call(|| {
-            format!("gup-bounce: #{bounce} copied into {name}[{page}] (#{target}) through write_begin/write_end, folio_mark_dirty")
+            Call::new("generic_perform_write", format!("gup-bounce: #{bounce} copied into {name}[{page}] (#{target}) through write_begin/write_end, folio_mark_dirty"))
+                .frame(bounce)
+                .file_page(file, page)
+                .frame(target)
+                .change(Change::Content { frame: target, from: old, to: c.value })
+                .change(Change::Flag { frame: target, flag: pg::DIRTY, set: true })
         });
     }
 
@@ -730,7 +859,7 @@ impl Ctx<'_, '_, '_> {
     /// Revokes the device access of every leased (long-term) pin that reaches `file`/`page` and
     /// has not been released: its pages are released and its next DMA fails. `by` names the
     /// kernel path that revokes, for the trace.
-    pub(crate) fn revoke_pins_of(&mut self, file: usize, page: u8, by: &str) {
+    pub(crate) fn revoke_pins_of(&mut self, file: usize, page: u8, by: &'static str) {
         for h in 0..self.w.sc.handles.len() {
             let hs = self.s.handles[h];
             if !hs.lease || hs.released {
@@ -763,9 +892,10 @@ impl Ctx<'_, '_, '_> {
                 self.w.sc.handles[h].as_str(),
                 self.w.sc.files[file].name.as_str(),
             );
-            let by = by.to_string();
             self.call(|| {
-                format!("{by}({fname}[{page}]): the lease of {name} is broken; not released by lease-break-time: device access revoked, pages released")
+                Call::new(by, format!("{by}({fname}[{page}]): the lease of {name} is broken; not released by lease-break-time: device access revoked, pages released"))
+                    .file_page(file, page)
+                    .touch(Object::Handle(h8))
             });
         }
     }
@@ -783,14 +913,17 @@ impl Ctx<'_, '_, '_> {
         match self.s.handles[handle].result {
             PinResult::Pending => return Err(Stop::Blocked),
             PinResult::Err(_) => {
-                self.call(|| "the pin failed: the driver skips this transfer".into());
+                self.call(|| {
+                    Call::new("dma", "the pin failed: the driver skips this transfer")
+                        .touch(Object::Handle(handle as u8))
+                });
                 self.next_op();
                 return Ok(());
             }
             PinResult::Ok => {}
         }
         let fail = |me: &mut Self, why: &'static str| {
-            me.call(|| why.into());
+            me.call(|| Call::new("dma", why).touch(Object::Handle(handle as u8)));
             if let Some(r) = reg {
                 me.s.regs[r] = Observed::None;
             }
@@ -825,10 +958,15 @@ impl Ctx<'_, '_, '_> {
                             frame: fr,
                         });
                         self.call(|| {
-                            format!(
+                            let text = format!(
                                 "device page fault: hmm_range_fault(page {}) -> #{fr}",
                                 start + k
-                            )
+                            );
+                            Call::new("hmm_range_fault", text)
+                                .arrow(Arrow::Fault)
+                                .touch(Object::Handle(handle as u8))
+                                .pte(map, start + k)
+                                .frame(fr)
                         });
                         fr
                     }
@@ -901,7 +1039,17 @@ impl Ctx<'_, '_, '_> {
                 } else {
                     "no PTE, no fault"
                 };
-                self.call(|| format!("DMA write #{fr}: {old} -> {new} ({how})"));
+                self.call(|| {
+                    Call::new("dma", format!("DMA write #{fr}: {old} -> {new} ({how})"))
+                        .arrow(Arrow::DmaWrite)
+                        .touch(Object::Handle(handle as u8))
+                        .frame(fr)
+                        .change(Change::Content {
+                            frame: fr,
+                            from: f.content.value,
+                            to: c.value,
+                        })
+                });
                 self.ack(c.write);
             }
             None => {
@@ -909,7 +1057,12 @@ impl Ctx<'_, '_, '_> {
                     self.s.regs[r] = Observed::Val(f.content.value);
                 }
                 let vs = self.val(f.content);
-                self.call(|| format!("DMA read #{fr} = {vs}"));
+                self.call(|| {
+                    Call::new("dma", format!("DMA read #{fr} = {vs}"))
+                        .arrow(Arrow::DmaRead)
+                        .touch(Object::Handle(handle as u8))
+                        .frame(fr)
+                });
             }
         }
         self.next_op();
@@ -944,7 +1097,9 @@ impl Ctx<'_, '_, '_> {
                 let c = self.content(v);
                 let new = self.val(c);
                 self.call(|| {
-                    format!("DMA write of {new} into the zero page through a read-only pin: a driver bug; not modelled")
+                    Call::new("dma", format!("DMA write of {new} into the zero page through a read-only pin: a driver bug; not modelled"))
+                        .arrow(Arrow::DmaWrite)
+                        .touch(Object::Handle(handle as u8))
                 });
                 self.ack(c.write);
             }
@@ -952,7 +1107,11 @@ impl Ctx<'_, '_, '_> {
                 if let Some(r) = reg {
                     self.s.regs[r] = Observed::Val(Value::default());
                 }
-                self.call(|| "DMA read of the zero page = 0".into());
+                self.call(|| {
+                    Call::new("dma", "DMA read of the zero page = 0")
+                        .arrow(Arrow::DmaRead)
+                        .touch(Object::Handle(handle as u8))
+                });
             }
         }
         self.next_op();

@@ -27,13 +27,14 @@ pub mod property;
 mod reduce;
 pub mod scenario;
 pub mod state;
+pub mod trace;
 mod truncate;
 pub mod verdict;
 mod vmscan;
 pub mod world;
 mod writeback;
 
-pub use describe::flag_names;
+pub use describe::{flag_names, BlockView, OwnerKind, PageView, PteView};
 pub use history::Event;
 pub use reduce::Reduction;
 pub use world::{Moved, Mutation, Step, StepInfo, StepInto, World};

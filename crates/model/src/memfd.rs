@@ -5,6 +5,7 @@
 
 use crate::scenario::{Errno, MapKind, Observed, PinResult};
 use crate::state::NONE;
+use crate::trace::{Call, Object};
 use crate::world::{Ctx, MAX_FILE_PAGES};
 
 impl Ctx<'_, '_, '_> {
@@ -20,16 +21,30 @@ impl Ctx<'_, '_, '_> {
         let result = if !self.w.fs.sealable {
             // memfd_file_seals_ptr() is NULL: -EINVAL. The litmus parser rejects `seal` there, so
             // only a hand-built scenario gets here; the model has no EINVAL to report.
-            self.call(|| format!("memfd_add_seals({name}): not a memfd -> -EINVAL"));
+            self.call(|| {
+                Call::new(
+                    "memfd_add_seals",
+                    format!("memfd_add_seals({name}): not a memfd -> -EINVAL"),
+                )
+                .touch(Object::File(file as u8))
+            });
             Observed::None
         } else if self.write_sealed(file) {
             // Seals are only added: a second F_SEAL_WRITE finds the bit set and does nothing more.
-            self.call(|| format!("memfd_add_seals({name}, F_SEAL_WRITE): already sealed -> 0"));
+            self.call(|| {
+                Call::new(
+                    "memfd_add_seals",
+                    format!("memfd_add_seals({name}, F_SEAL_WRITE): already sealed -> 0"),
+                )
+                .touch(Object::File(file as u8))
+            });
             Observed::Pin(PinResult::Ok)
         } else if let Some(m) = self.mapping_deny_writable(file) {
             let mname = self.w.sc.maps[m].name.as_str();
             self.call(|| {
-                format!("memfd_add_seals({name}, F_SEAL_WRITE): mapping_deny_writable: {mname} is MAP_SHARED of an O_RDWR memfd (VM_SHARED|VM_MAYWRITE counts in i_mmap_writable whatever its protection) -> -EBUSY")
+                Call::new("memfd_add_seals", format!("memfd_add_seals({name}, F_SEAL_WRITE): mapping_deny_writable: {mname} is MAP_SHARED of an O_RDWR memfd (VM_SHARED|VM_MAYWRITE counts in i_mmap_writable whatever its protection) -> -EBUSY"))
+                    .touch(Object::File(file as u8))
+                    .touch(Object::Map(m as u8))
             });
             Observed::Pin(PinResult::Err(Errno::EBUSY))
         } else if let Some((page, fr, rc, expected)) = self.memfd_wait_for_pins(file) {
@@ -37,13 +52,15 @@ impl Ctx<'_, '_, '_> {
             // thread of the model can drop its reference inside one atomic step, so the wait
             // always ends the way it would after the timeout: -EBUSY at once.
             self.call(|| {
-                format!("memfd_add_seals({name}, F_SEAL_WRITE): memfd_wait_for_pins: {name}[{page}] (#{fr}) has refcount {rc}, expected {expected} (page cache + mappings) -> -EBUSY")
+                Call::new("memfd_add_seals", format!("memfd_add_seals({name}, F_SEAL_WRITE): memfd_wait_for_pins: {name}[{page}] (#{fr}) has refcount {rc}, expected {expected} (page cache + mappings) -> -EBUSY"))
+                    .file_page(file, page)
+                    .frame(fr)
             });
             Observed::Pin(PinResult::Err(Errno::EBUSY))
         } else {
             self.s.sealed |= 1 << file;
             self.call(|| {
-                format!("memfd_add_seals({name}, F_SEAL_WRITE): no writable mapping, no extra references: sealed -> 0")
+                Call::new("memfd_add_seals", format!("memfd_add_seals({name}, F_SEAL_WRITE): no writable mapping, no extra references: sealed -> 0")).touch(Object::File(file as u8))
             });
             Observed::Pin(PinResult::Ok)
         };
@@ -153,7 +170,11 @@ mod tests {
             panic!()
         };
         assert!(!n.maps[0].writable, "mprotect changed nothing");
-        assert!(info.calls[0].ends_with("-> -EACCES"), "{:?}", info.calls);
+        assert!(
+            info.calls[0].text.ends_with("-> -EACCES"),
+            "{:?}",
+            info.calls
+        );
         // Without the seal it works.
         s.sealed = 0;
         let Step::Done(n, _) = w.step(&s, 0, false) else {
@@ -171,6 +192,6 @@ mod tests {
             panic!()
         };
         assert_eq!((n.sealed, n.regs[0]), (0, Observed::None));
-        assert!(info.calls[0].ends_with("-EINVAL"));
+        assert!(info.calls[0].text.ends_with("-EINVAL"));
     }
 }

@@ -4,6 +4,7 @@ use crate::history::{Event, Writer};
 use crate::property::Property;
 use crate::scenario::{Errno, MapKind};
 use crate::state::{freeze, pg, Content, Owner, NONE};
+use crate::trace::{Arrow, Call, Change, Object};
 use crate::world::{Ctx, Mutation, Stop};
 
 impl Ctx<'_, '_, '_> {
@@ -34,11 +35,15 @@ impl Ctx<'_, '_, '_> {
         f.set(pg::FS_CLEAN, needs_mkwrite);
         self.s.pages[slot].cache = fr;
         let v = self.val(content);
+        let name = self.w.sc.files[file].name.as_str();
         self.call(|| {
-            format!(
-                "filemap_fault: read_folio({}) -> #{fr} = {v}",
-                self.w.sc.files[file].name
+            Call::new(
+                "filemap_fault",
+                format!("filemap_fault: read_folio({name}) -> #{fr} = {v}"),
             )
+            .arrow(Arrow::Fault)
+            .file_page(file, page)
+            .frame(fr)
         });
         Ok(fr)
     }
@@ -84,10 +89,13 @@ impl Ctx<'_, '_, '_> {
             Ok(r) => r,
             Err(e) => {
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "page_mkwrite [{fsname}]: reserve -> {} => VM_FAULT_SIGBUS",
                         e.name()
-                    )
+                    );
+                    Call::new("page_mkwrite", text)
+                        .arrow(Arrow::PageMkwrite)
+                        .file_page(file, page)
                 });
                 return Err(Stop::Sigbus);
             }
@@ -101,7 +109,19 @@ impl Ctx<'_, '_, '_> {
         } else {
             "blocks already allocated"
         };
-        self.call(|| format!("page_mkwrite [{fsname}]: {what}, buffers attached"));
+        self.call(|| {
+            Call::new(
+                "page_mkwrite",
+                format!("page_mkwrite [{fsname}]: {what}, buffers attached"),
+            )
+            .arrow(Arrow::PageMkwrite)
+            .file_page(file, page)
+            .change(Change::Flag {
+                frame: fr,
+                flag: pg::PRIVATE,
+                set: true,
+            })
+        });
         Ok(())
     }
 
@@ -112,7 +132,13 @@ impl Ctx<'_, '_, '_> {
         let f = self.s.frames[fr as usize];
         let Owner::Cache { file, page } = f.owner else {
             // folio->mapping is NULL (truncated) or anonymous: nothing for a filesystem to do.
-            self.call(|| format!("folio_mark_dirty(#{fr}): no mapping, no-op"));
+            self.call(|| {
+                Call::new(
+                    "folio_mark_dirty",
+                    format!("folio_mark_dirty(#{fr}): no mapping, no-op"),
+                )
+                .frame(fr)
+            });
             return;
         };
         let name = self.w.sc.files[file as usize].name.as_str();
@@ -129,7 +155,13 @@ impl Ctx<'_, '_, '_> {
             self.violate(Property::FsIntegrity, || {
                 format!("{fsname}_dirty_folio: WARN_ON_ONCE(!folio_buffers(folio)): {name}[{page}] (#{fr}) dirtied without buffers")
             });
-            self.call(|| format!("{fsname}_dirty_folio(#{fr}): no buffers attached: WARN"));
+            self.call(|| {
+                Call::new(
+                    "dirty_folio",
+                    format!("{fsname}_dirty_folio(#{fr}): no buffers attached: WARN"),
+                )
+                .frame(fr)
+            });
         }
         if self.s.frozen() && self.w.fs.backing {
             self.violate(Property::FreezeConsistency, || {
@@ -143,7 +175,15 @@ impl Ctx<'_, '_, '_> {
                 outside: true,
             });
         }
-        self.call(|| format!("folio_mark_dirty(#{fr})"));
+        self.call(|| {
+            Call::new("folio_mark_dirty", format!("folio_mark_dirty(#{fr})"))
+                .frame(fr)
+                .change(Change::Flag {
+                    frame: fr,
+                    flag: pg::DIRTY,
+                    set: true,
+                })
+        });
     }
 
     /// The page became dirty through the filesystem's own write path (a write fault after
@@ -220,7 +260,14 @@ impl Ctx<'_, '_, '_> {
                     // the PTE empty, which reads 0 all the same. A reference taken meanwhile
                     // (vmsplice) holds the zero page, not the page a later store creates: the
                     // probe measured it (pin matrix, MAP_PRIVATE anon, vmsplice after a read).
-                    self.call(|| format!("do_anonymous_page: {m}[{page}] -> the zero page"));
+                    self.call(|| {
+                        Call::new(
+                            "do_anonymous_page",
+                            format!("do_anonymous_page: {m}[{page}] -> the zero page"),
+                        )
+                        .arrow(Arrow::Fault)
+                        .pte(map, page)
+                    });
                     return Err(Stop::ZeroPage);
                 }
                 let fr = self.alloc_frame(Owner::Anon, Content::default());
@@ -232,13 +279,28 @@ impl Ctx<'_, '_, '_> {
                     writable: ms.writable,
                 };
                 if ms.writable {
-                    self.call(|| format!("do_anonymous_page -> #{fr}"));
+                    self.call(|| {
+                        Call::new("do_anonymous_page", format!("do_anonymous_page -> #{fr}"))
+                            .arrow(Arrow::Fault)
+                            .pte(map, page)
+                            .frame(fr)
+                            .change(Change::Pte {
+                                map: map as u8,
+                                page,
+                                frame: fr,
+                                writable: true,
+                            })
+                    });
                 } else {
                     // gup_must_unshare(): a read-only long-term pin must not hold the zero page,
                     // which a later write would COW away from: FAULT_FLAG_UNSHARE gives the
                     // mapping an exclusive zeroed page, still mapped read-only.
                     self.call(|| {
-                        format!("do_anonymous_page + FAULT_FLAG_UNSHARE: {m}[{page}] -> exclusive #{fr} (ro)")
+                        Call::new("do_anonymous_page", format!("do_anonymous_page + FAULT_FLAG_UNSHARE: {m}[{page}] -> exclusive #{fr} (ro)"))
+                            .arrow(Arrow::Fault)
+                            .pte(map, page)
+                            .frame(fr)
+                            .change(Change::Pte { map: map as u8, page, frame: fr, writable: false })
                     });
                 }
                 Ok(fr)
@@ -259,10 +321,20 @@ impl Ctx<'_, '_, '_> {
                     self.set_pte(pi, fr, writable);
                     let m = self.w.sc.maps[map].name.as_str();
                     self.call(|| {
-                        format!(
+                        let text = format!(
                             "map {m}[{page}] -> #{fr} ({})",
                             if writable { "rw" } else { "ro" }
-                        )
+                        );
+                        Call::new("finish_fault", text)
+                            .arrow(Arrow::Fault)
+                            .pte(map, page)
+                            .frame(fr)
+                            .change(Change::Pte {
+                                map: map as u8,
+                                page,
+                                frame: fr,
+                                writable,
+                            })
                     });
                 }
                 if !(write || unshare) || self.s.ptes[pi].writable {
@@ -277,7 +349,26 @@ impl Ctx<'_, '_, '_> {
                     self.s.ptes[pi].writable = true;
                     let m = self.w.sc.maps[map].name.as_str();
                     self.call(|| {
-                        format!("wp_page_shared: folio_mark_dirty(#{fr}), {m}[{page}] writable")
+                        Call::new(
+                            "wp_page_shared",
+                            format!(
+                                "wp_page_shared: folio_mark_dirty(#{fr}), {m}[{page}] writable"
+                            ),
+                        )
+                        .arrow(Arrow::Fault)
+                        .frame(fr)
+                        .pte(map, page)
+                        .change(Change::Flag {
+                            frame: fr,
+                            flag: pg::DIRTY,
+                            set: true,
+                        })
+                        .change(Change::Pte {
+                            map: map as u8,
+                            page,
+                            frame: fr,
+                            writable: true,
+                        })
                     });
                     Ok(fr)
                 } else if self.s.frames[fr as usize].owner == Owner::Anon {
@@ -303,7 +394,22 @@ impl Ctx<'_, '_, '_> {
                     } else {
                         "write"
                     };
-                    self.call(|| format!("wp_page_copy ({why}): #{fr} -> anonymous copy #{new}"));
+                    self.call(|| {
+                        Call::new(
+                            "wp_page_copy",
+                            format!("wp_page_copy ({why}): #{fr} -> anonymous copy #{new}"),
+                        )
+                        .arrow(Arrow::Fault)
+                        .frame(fr)
+                        .frame(new)
+                        .pte(map, page)
+                        .change(Change::Pte {
+                            map: map as u8,
+                            page,
+                            frame: new,
+                            writable: write,
+                        })
+                    });
                     Ok(new)
                 }
             }
@@ -334,7 +440,13 @@ impl Ctx<'_, '_, '_> {
                 n += 1;
             }
         }
-        self.call(|| format!("folio_mkclean(#{fr}): {n} PTE(s) write-protected"));
+        self.call(|| {
+            Call::new(
+                "folio_mkclean",
+                format!("folio_mkclean(#{fr}): {n} PTE(s) write-protected"),
+            )
+            .frame(fr)
+        });
     }
 
     /// try_to_unmap(): remove every PTE that maps the frame.
@@ -350,7 +462,13 @@ impl Ctx<'_, '_, '_> {
         }
         if n > 0 {
             self.s.frames[fr as usize].mapcount -= n as u8;
-            self.call(|| format!("try_to_unmap(#{fr}): {n} PTE(s) removed"));
+            self.call(|| {
+                Call::new(
+                    "try_to_unmap",
+                    format!("try_to_unmap(#{fr}): {n} PTE(s) removed"),
+                )
+                .frame(fr)
+            });
             self.folio_put(fr, n);
         }
     }
@@ -381,9 +499,12 @@ impl Ctx<'_, '_, '_> {
                 self.emit(|| Event::Unpin { handle, k });
                 self.info.cost.invalidations += 1;
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "mmu_notifier_invalidate_range: the device's mapping of #{fr} is torn down"
-                    )
+                    );
+                    Call::new("mmu_notifier_invalidate_range", text)
+                        .touch(Object::Handle(handle))
+                        .frame(fr)
                 });
             }
         }

@@ -5,6 +5,7 @@ use crate::history::{Event, Writer};
 use crate::property::Property;
 use crate::scenario::{MapKind, Observed, Op};
 use crate::state::{freeze, pg, Owner, NONE};
+use crate::trace::{Call, Change, Object};
 use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
 use crate::writeback::PassKind;
 
@@ -23,14 +24,15 @@ impl Ctx<'_, '_, '_> {
                     Err(Stop::ZeroPage) => self.s.regs[reg] = Observed::Val(Default::default()),
                     Err(e) => {
                         self.call(|| {
-                            format!(
+                            let text = format!(
                                 "load faults: {}",
                                 if e == Stop::Sigbus {
                                     "SIGBUS"
                                 } else {
                                     "SIGSEGV"
                                 }
-                            )
+                            );
+                            Call::new("load", text).pte(map, page)
                         });
                         self.s.regs[reg] = Observed::None;
                     }
@@ -45,7 +47,10 @@ impl Ctx<'_, '_, '_> {
                 } else {
                     Observed::Val(self.disk_content_of(file, page).value)
                 };
-                self.call(|| "dax_iomap_rw: read from the storage".into());
+                self.call(|| {
+                    Call::new("dax_iomap_rw", "dax_iomap_rw: read from the storage")
+                        .file_page(file, page)
+                });
                 self.next_op();
                 Ok(())
             }
@@ -75,9 +80,10 @@ impl Ctx<'_, '_, '_> {
             Op::Unpin { handle, dirty } => {
                 match self.s.handles[handle].result {
                     crate::scenario::PinResult::Pending => return Err(Stop::Blocked),
-                    crate::scenario::PinResult::Err(_) => {
-                        self.call(|| "the pin failed: nothing to unpin".into())
-                    }
+                    crate::scenario::PinResult::Err(_) => self.call(|| {
+                        Call::new("unpin_user_pages", "the pin failed: nothing to unpin")
+                            .touch(Object::Handle(handle as u8))
+                    }),
                     crate::scenario::PinResult::Ok => self.unpin_user_pages(handle, dirty)?,
                 }
                 self.next_op();
@@ -91,7 +97,13 @@ impl Ctx<'_, '_, '_> {
                 // shmem_fallocate(FALLOC_FL_PUNCH_HOLE) refuses to change sealed content.
                 let name = self.w.sc.files[file].name.as_str();
                 self.call(|| {
-                    format!("shmem_fallocate({name}[{page}], PUNCH_HOLE): F_SEAL_WRITE -> -EPERM")
+                    Call::new(
+                        "shmem_fallocate",
+                        format!(
+                            "shmem_fallocate({name}[{page}], PUNCH_HOLE): F_SEAL_WRITE -> -EPERM"
+                        ),
+                    )
+                    .file_page(file, page)
                 });
                 self.next_op();
                 Ok(())
@@ -103,10 +115,13 @@ impl Ctx<'_, '_, '_> {
                 if self.s.frozen() {
                     self.s.freeze = freeze::UNFROZEN;
                     self.emit(|| Event::Thawed);
-                    self.call(|| "thaw_super".into());
+                    self.call(|| Call::new("thaw_super", "thaw_super").touch(Object::Super));
                 } else {
                     // thaw_super() of a filesystem that is not (yet) frozen: -EINVAL.
-                    self.call(|| "thaw_super: not frozen -> -EINVAL".into());
+                    self.call(|| {
+                        Call::new("thaw_super", "thaw_super: not frozen -> -EINVAL")
+                            .touch(Object::Super)
+                    });
                 }
                 self.next_op();
                 Ok(())
@@ -115,7 +130,10 @@ impl Ctx<'_, '_, '_> {
             Op::Complete { completion } => {
                 self.s.completions[completion] += 1;
                 let name = self.w.sc.completions[completion].as_str();
-                self.call(|| format!("complete({name})"));
+                self.call(|| {
+                    Call::new("complete", format!("complete({name})"))
+                        .touch(Object::Completion(completion as u8))
+                });
                 self.next_op();
                 Ok(())
             }
@@ -125,7 +143,13 @@ impl Ctx<'_, '_, '_> {
                 }
                 self.s.completions[completion] -= 1;
                 let name = self.w.sc.completions[completion].as_str();
-                self.call(|| format!("wait_for_completion({name}): done"));
+                self.call(|| {
+                    Call::new(
+                        "wait_for_completion",
+                        format!("wait_for_completion({name}): done"),
+                    )
+                    .touch(Object::Completion(completion as u8))
+                });
                 self.next_op();
                 Ok(())
             }
@@ -137,7 +161,9 @@ impl Ctx<'_, '_, '_> {
                 }
                 self.s.maps[map].mapped = false;
                 let name = self.w.sc.maps[map].name.as_str();
-                self.call(|| format!("munmap({name})"));
+                self.call(|| {
+                    Call::new("munmap", format!("munmap({name})")).touch(Object::Map(map as u8))
+                });
                 self.next_op();
                 Ok(())
             }
@@ -145,7 +171,7 @@ impl Ctx<'_, '_, '_> {
                 // memfd_check_seals_mmap() cleared VM_MAYWRITE: mprotect_fixup() says -EACCES.
                 let name = self.w.sc.maps[map].name.as_str();
                 self.call(|| {
-                    format!("mprotect({name}, PROT_READ|PROT_WRITE): F_SEAL_WRITE, no VM_MAYWRITE -> -EACCES")
+                    Call::new("mprotect", format!("mprotect({name}, PROT_READ|PROT_WRITE): F_SEAL_WRITE, no VM_MAYWRITE -> -EACCES")).touch(Object::Map(map as u8))
                 });
                 self.next_op();
                 Ok(())
@@ -165,14 +191,15 @@ impl Ctx<'_, '_, '_> {
                 }
                 let name = self.w.sc.maps[map].name.as_str();
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "mprotect({name}, {})",
                         if writable {
                             "PROT_READ|PROT_WRITE"
                         } else {
                             "PROT_READ"
                         }
-                    )
+                    );
+                    Call::new("mprotect", text).touch(Object::Map(map as u8))
                 });
                 self.next_op();
                 Ok(())
@@ -200,14 +227,15 @@ impl Ctx<'_, '_, '_> {
             Err(Stop::Blocked) => return Err(Stop::Blocked),
             Err(e) => {
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "store faults: {}",
                         if e == Stop::Sigbus {
                             "SIGBUS"
                         } else {
                             "SIGSEGV"
                         }
-                    )
+                    );
+                    Call::new("store", text).pte(map, page)
                 });
                 self.next_op();
                 return Ok(());
@@ -227,7 +255,15 @@ impl Ctx<'_, '_, '_> {
         let old = self.val(f.content);
         self.write_frame(fr, c, Writer::Cpu);
         let new = self.val(c);
-        self.call(|| format!("store #{fr}: {old} -> {new}"));
+        self.call(|| {
+            Call::new("store", format!("store #{fr}: {old} -> {new}"))
+                .frame(fr)
+                .change(Change::Content {
+                    frame: fr,
+                    from: f.content.value,
+                    to: c.value,
+                })
+        });
         self.ack(c.write);
         self.next_op();
         Ok(())
@@ -247,7 +283,13 @@ impl Ctx<'_, '_, '_> {
         if self.write_sealed(file) {
             // shmem_write_begin(): nothing is written and nothing acknowledged.
             let name = self.w.sc.files[file].name.as_str();
-            self.call(|| format!("shmem_write_begin({name}[{page}]): F_SEAL_WRITE -> -EPERM"));
+            self.call(|| {
+                Call::new(
+                    "shmem_write_begin",
+                    format!("shmem_write_begin({name}[{page}]): F_SEAL_WRITE -> -EPERM"),
+                )
+                .file_page(file, page)
+            });
             self.next_op();
             return Ok(());
         }
@@ -269,7 +311,10 @@ impl Ctx<'_, '_, '_> {
         }
         if self.w.fs.page_mkwrite {
             if let Err(e) = self.reserve_space(file, page) {
-                self.call(|| format!("write_begin: -{}", e.name()));
+                self.call(|| {
+                    Call::new("write_begin", format!("write_begin: -{}", e.name()))
+                        .file_page(file, page)
+                });
                 self.s.sizes[file] = old_size;
                 if self.s.frames[fr as usize].refcount == 1
                     && self.s.frames[fr as usize].mapcount == 0
@@ -290,12 +335,28 @@ impl Ctx<'_, '_, '_> {
             self.emit(|| Event::Prepared { frame: fr });
         }
         let c = self.content(value);
+        let old = self.s.frames[fr as usize].content.value;
         self.write_frame(fr, c, Writer::Syscall);
         self.dirty_in_write_path(fr);
         let v = self.val(c);
         let name = self.w.sc.files[file].name.as_str();
         self.call(|| {
-            format!("write_begin/copy/write_end: {name}[{page}] #{fr} = {v}, folio_mark_dirty")
+            Call::new(
+                "generic_perform_write",
+                format!("write_begin/copy/write_end: {name}[{page}] #{fr} = {v}, folio_mark_dirty"),
+            )
+            .file_page(file, page)
+            .frame(fr)
+            .change(Change::Content {
+                frame: fr,
+                from: old,
+                to: c.value,
+            })
+            .change(Change::Flag {
+                frame: fr,
+                flag: pg::DIRTY,
+                set: true,
+            })
         });
         if page >= old_size {
             self.emit_size(file);
@@ -318,7 +379,10 @@ impl Ctx<'_, '_, '_> {
         if b == NONE {
             if self.s.free_blocks() == 0 {
                 self.s.sizes[file] = old_size;
-                self.call(|| "dax_iomap_rw: allocate -> -ENOSPC".into());
+                self.call(|| {
+                    Call::new("dax_iomap_rw", "dax_iomap_rw: allocate -> -ENOSPC")
+                        .file_page(file, page)
+                });
                 self.next_op();
                 return Ok(());
             }
@@ -327,7 +391,18 @@ impl Ctx<'_, '_, '_> {
         let c = self.content(value);
         self.write_frame(b, c, Writer::Syscall);
         let (name, v) = (self.w.sc.files[file].name.as_str(), self.val(c));
-        self.call(|| format!("dax_iomap_rw: {name}[{page}] = {v} written to block {b}"));
+        self.call(|| {
+            Call::new(
+                "dax_iomap_rw",
+                format!("dax_iomap_rw: {name}[{page}] = {v} written to block {b}"),
+            )
+            .file_page(file, page)
+            .block(b)
+            .change(Change::Block {
+                block: b,
+                value: c.value,
+            })
+        });
         if page >= old_size {
             self.emit_size(file);
         }
@@ -365,7 +440,14 @@ impl Ctx<'_, '_, '_> {
             grow(self);
             let fr = self.filemap_get_folio(file, page).expect("within i_size");
             let fsname = self.w.fs.name;
-            self.call(|| format!("{fsname}_fallocate({name}[{page}]): #{fr} in the page cache"));
+            self.call(|| {
+                Call::new(
+                    "vfs_fallocate",
+                    format!("{fsname}_fallocate({name}[{page}]): #{fr} in the page cache"),
+                )
+                .file_page(file, page)
+                .frame(fr)
+            });
             self.next_op();
             return Ok(());
         }
@@ -373,7 +455,13 @@ impl Ctx<'_, '_, '_> {
         let ps = self.s.pages[slot];
         if ps.block != NONE {
             grow(self);
-            self.call(|| format!("fallocate({name}[{page}]): already allocated"));
+            self.call(|| {
+                Call::new(
+                    "vfs_fallocate",
+                    format!("fallocate({name}[{page}]): already allocated"),
+                )
+                .file_page(file, page)
+            });
             self.next_op();
             return Ok(());
         }
@@ -381,14 +469,32 @@ impl Ctx<'_, '_, '_> {
             // The delayed allocation's reservation becomes the extent.
             self.s.pages[slot].reserved = false;
         } else if self.s.free_blocks() == 0 {
-            self.call(|| format!("fallocate({name}[{page}]) -> -ENOSPC"));
+            self.call(|| {
+                Call::new(
+                    "vfs_fallocate",
+                    format!("fallocate({name}[{page}]) -> -ENOSPC"),
+                )
+                .file_page(file, page)
+            });
             self.next_op();
             return Ok(());
         }
         grow(self);
         if self.w.fs.dax {
             let b = self.dax_alloc_block(file, page);
-            self.call(|| format!("fallocate({name}[{page}]): block {b} allocated and zeroed"));
+            self.call(|| {
+                Call::new(
+                    "vfs_fallocate",
+                    format!("fallocate({name}[{page}]): block {b} allocated and zeroed"),
+                )
+                .file_page(file, page)
+                .block(b)
+                .change(Change::Extent {
+                    file: file as u8,
+                    page,
+                    block: b,
+                })
+            });
         } else {
             let b = self.alloc_block();
             self.set_extent(file, page, b, true);
@@ -397,7 +503,19 @@ impl Ctx<'_, '_, '_> {
             } else {
                 "an unwritten extent"
             };
-            self.call(|| format!("fallocate({name}[{page}]): block {b} allocated as {what}"));
+            self.call(|| {
+                Call::new(
+                    "vfs_fallocate",
+                    format!("fallocate({name}[{page}]): block {b} allocated as {what}"),
+                )
+                .file_page(file, page)
+                .block(b)
+                .change(Change::Extent {
+                    file: file as u8,
+                    page,
+                    block: b,
+                })
+            });
         }
         self.next_op();
         Ok(())

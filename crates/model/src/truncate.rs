@@ -4,6 +4,7 @@ use crate::design::OnPinned;
 use crate::history::Event;
 use crate::scenario::MapKind;
 use crate::state::{freeze, pg, Owner, NONE};
+use crate::trace::{Call, Change, Object};
 use crate::world::{Ctx, Mutation, Stop, MAX_FILE_PAGES};
 
 impl Ctx<'_, '_, '_> {
@@ -56,7 +57,13 @@ impl Ctx<'_, '_, '_> {
             self.s.threads[t].cursor = from;
             if let Some(n) = set_size {
                 let name = self.w.sc.files[file].name.as_str();
-                self.call(|| format!("truncate_setsize({name}, {n} pages)"));
+                self.call(|| {
+                    Call::new(
+                        "truncate_setsize",
+                        format!("truncate_setsize({name}, {n} pages)"),
+                    )
+                    .touch(Object::File(file as u8))
+                });
                 self.s.sizes[file] = n;
                 self.emit_size(file);
             }
@@ -64,7 +71,10 @@ impl Ctx<'_, '_, '_> {
         loop {
             let page = self.s.threads[t].cursor;
             if page >= to {
-                self.call(|| "truncate done".into());
+                self.call(|| {
+                    Call::new("truncate_inode_pages_range", "truncate done")
+                        .touch(Object::File(file as u8))
+                });
                 self.next_op();
                 return Ok(());
             }
@@ -115,7 +125,13 @@ impl Ctx<'_, '_, '_> {
         for pi in ptes {
             self.zap_pte(pi);
         }
-        self.call(|| format!("unmap_mapping_range({name}[{page}])"));
+        self.call(|| {
+            Call::new(
+                "unmap_mapping_range",
+                format!("unmap_mapping_range({name}[{page}])"),
+            )
+            .file_page(file, page)
+        });
         let f8 = file as u8;
         self.emit(|| Event::Punched { file: f8, page });
         if fr != NONE {
@@ -130,7 +146,11 @@ impl Ctx<'_, '_, '_> {
             self.s.pages[slot].cache = NONE;
             let rc = f.refcount - 1;
             self.emit(|| Event::Orphaned { frame: fr });
-            self.call(|| format!("truncate_inode_folio(#{fr}): folio_invalidate, removed from page cache, refcount {rc}{}", if rc > 0 { ": still referenced, orphaned" } else { "" }));
+            self.call(|| {
+                Call::new("truncate_inode_folio", format!("truncate_inode_folio(#{fr}): folio_invalidate, removed from page cache, refcount {rc}{}", if rc > 0 { ": still referenced, orphaned" } else { "" }))
+                    .frame(fr)
+                    .change(Change::Refcount { frame: fr, to: rc })
+            });
             self.folio_put(fr, 1);
         }
         // The data is gone because the application asked: no fsync's promise covers it now.
@@ -149,19 +169,34 @@ impl Ctx<'_, '_, '_> {
                 let busy = self.dax_layout_busy_page(b);
                 self.dax_free_block(b);
                 self.call(|| {
-                    format!(
+                    let text = format!(
                         "block {b} freed{}",
                         if busy {
                             ": a device still holds its storage"
                         } else {
                             ""
                         }
-                    )
+                    );
+                    Call::new("free_extent", text)
+                        .block(b)
+                        .change(Change::Extent {
+                            file: file as u8,
+                            page,
+                            block: NONE,
+                        })
                 });
             } else {
                 self.s.blocks[b as usize].used = false;
                 self.emit(|| Event::BlockFree { block: b });
-                self.call(|| format!("block {b} freed"));
+                self.call(|| {
+                    Call::new("free_extent", format!("block {b} freed"))
+                        .block(b)
+                        .change(Change::Extent {
+                            file: file as u8,
+                            page,
+                            block: NONE,
+                        })
+                });
             }
         }
         Ok(())
@@ -179,7 +214,13 @@ impl Ctx<'_, '_, '_> {
             self.s.sizes[file] = pages;
             self.emit_size(file);
             let name = self.w.sc.files[file].name.as_str();
-            self.call(|| format!("truncate_setsize({name}, {pages} pages): extended with holes"));
+            self.call(|| {
+                Call::new(
+                    "truncate_setsize",
+                    format!("truncate_setsize({name}, {pages} pages): extended with holes"),
+                )
+                .touch(Object::File(file as u8))
+            });
             self.next_op();
             return Ok(());
         }

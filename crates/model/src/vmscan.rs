@@ -3,6 +3,7 @@
 use crate::design::OnPinned;
 use crate::history::Event;
 use crate::state::{pg, Owner, NONE};
+use crate::trace::{Call, Change};
 use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
 
 impl Ctx<'_, '_, '_> {
@@ -39,14 +40,17 @@ impl Ctx<'_, '_, '_> {
     pub(crate) fn shrink_folio_list(&mut self) -> Result<(), Stop> {
         if !self.w.fs.backing {
             self.call(|| {
-                "reclaim: memory-only filesystem, nothing reclaimable (no swap modelled)".into()
+                Call::new(
+                    "shrink_folio_list",
+                    "reclaim: memory-only filesystem, nothing reclaimable (no swap modelled)",
+                )
             });
             self.next_op();
             return Ok(());
         }
         let t = self.thread;
         let Some(i) = self.reclaim_target(self.s.threads[t].cursor) else {
-            self.call(|| "reclaim: nothing to do".into());
+            self.call(|| Call::new("shrink_folio_list", "reclaim: nothing to do"));
             self.next_op();
             return Ok(());
         };
@@ -64,23 +68,44 @@ impl Ctx<'_, '_, '_> {
         }
         self.try_to_unmap(fr);
         if pinned && policy == OnPinned::KeepBuffers {
-            self.call(|| format!("shrink_folio_list(#{fr}): folio_maybe_dma_pinned -> activate_locked, buffers kept"));
+            self.call(|| {
+                Call::new("shrink_folio_list", format!("shrink_folio_list(#{fr}): folio_maybe_dma_pinned -> activate_locked, buffers kept")).frame(fr)
+            });
         } else {
             if self.s.frames[fr as usize].has(pg::PRIVATE) {
                 self.s.frames[fr as usize].set(pg::PRIVATE, false);
                 self.emit(|| Event::Released { frame: fr });
-                self.call(|| format!("release_folio(#{fr}): buffers released"));
+                self.call(|| {
+                    Call::new(
+                        "release_folio",
+                        format!("release_folio(#{fr}): buffers released"),
+                    )
+                    .frame(fr)
+                    .change(Change::Flag {
+                        frame: fr,
+                        flag: pg::PRIVATE,
+                        set: false,
+                    })
+                });
             }
             if self.s.frames[fr as usize].refcount == 1 {
                 self.s.pages[i as usize].cache = NONE;
                 let f = &mut self.s.frames[fr as usize];
                 if let Owner::Cache { .. } = f.owner {
-                    self.call(|| format!("__remove_mapping(#{fr}): freed"));
+                    self.call(|| {
+                        Call::new(
+                            "__remove_mapping",
+                            format!("__remove_mapping(#{fr}): freed"),
+                        )
+                        .frame(fr)
+                    });
                 }
                 self.folio_put(fr, 1);
             } else {
                 let rc = self.s.frames[fr as usize].refcount;
-                self.call(|| format!("shrink_folio_list(#{fr}): refcount {rc}, still referenced: stays cached, unmapped, no buffers"));
+                self.call(|| {
+                    Call::new("shrink_folio_list", format!("shrink_folio_list(#{fr}): refcount {rc}, still referenced: stays cached, unmapped, no buffers")).frame(fr)
+                });
             }
         }
         self.s.threads[t].cursor = i + 1;

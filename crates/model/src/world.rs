@@ -12,6 +12,7 @@ use crate::scenario::{Loc, MapKind, Observed, Op, PinResult, Scenario};
 use crate::state::{
     Block, Content, Frame, HandleState, MapState, Owner, PageSlot, Pte, State, ThreadState, NONE,
 };
+use crate::trace::{Call, Change};
 
 /// Most page slots a file can have (files grow by write(2) and truncate up to this).
 pub use crate::limits::MAX_FILE_PAGES;
@@ -81,7 +82,7 @@ pub struct StepInfo {
     /// What the step's mechanisms cost.
     pub cost: crate::cost::Cost,
     /// With tracing on: the kernel functions called and what they decided, in order.
-    pub calls: Vec<String>,
+    pub calls: Vec<crate::trace::Call>,
     /// With tracing on: each violation and why.
     pub why: Vec<(Property, String)>,
     /// With recording on (`World::step_recording`): what happened, as facts (`history`).
@@ -174,7 +175,9 @@ impl<'a> Ctx<'_, 'a, '_> {
         cfg!(feature = "mutations") && self.w.mutation == Some(m)
     }
 
-    pub fn call(&mut self, f: impl FnOnce() -> String) {
+    /// Records a kernel call in the trace (when tracing): the closure runs only then, so an
+    /// untraced step builds no call and no sentence.
+    pub fn call(&mut self, f: impl FnOnce() -> Call) {
         if self.trace {
             self.info.calls.push(f());
         }
@@ -260,7 +263,11 @@ impl<'a> Ctx<'_, 'a, '_> {
             f.flags = 0;
             f.mapcount = 0;
             f.pincount = 0;
-            self.call(|| format!("free_frame(#{fr})"));
+            self.call(|| {
+                Call::new("free_frame", format!("free_frame(#{fr})"))
+                    .frame(fr)
+                    .change(Change::Freed { frame: fr })
+            });
             self.emit(|| Event::FrameFree { frame: fr });
         }
     }
@@ -313,7 +320,7 @@ impl<'a> Ctx<'_, 'a, '_> {
             self.info.cost.false_positives += 1;
             let rc = self.s.frames[fr as usize].refcount;
             self.call(|| {
-                format!("folio_maybe_dma_pinned(#{fr}) = true, but no GUP user pins it (refcount {rc}): a false positive")
+                Call::new("folio_maybe_dma_pinned", format!("folio_maybe_dma_pinned(#{fr}) = true, but no GUP user pins it (refcount {rc}): a false positive")).frame(fr)
             });
         }
         answer

@@ -14,6 +14,7 @@ use crate::fs::Unprepared;
 use crate::history::{Event, Loss};
 use crate::property::Property;
 use crate::state::{freeze, pg, Content, Owner, NONE};
+use crate::trace::{Arrow, Call, Change, Object};
 use crate::world::{Ctx, Mutation, Stop, MAX_FILE_PAGES};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,15 +91,24 @@ impl Ctx<'_, '_, '_> {
         match self.s.threads[t].phase {
             START => {
                 if self.s.freeze != freeze::UNFROZEN {
-                    self.call(|| "freeze_super: already frozen or freezing -> -EBUSY".into());
+                    self.call(|| {
+                        Call::new(
+                            "freeze_super",
+                            "freeze_super: already frozen or freezing -> -EBUSY",
+                        )
+                        .touch(Object::Super)
+                    });
                     self.next_op();
                     return Ok(false);
                 }
                 self.s.freeze = freeze::WRITE;
                 self.s.threads[t].phase = DRAIN_WRITERS;
                 self.call(|| {
-                    "freeze_super: SB_FREEZE_WRITE: new writers (write, truncate, fallocate) wait"
-                        .into()
+                    Call::new(
+                        "freeze_super",
+                        "freeze_super: SB_FREEZE_WRITE: new writers (write, truncate, fallocate) wait",
+                    )
+                    .touch(Object::Super)
                 });
                 Ok(false)
             }
@@ -110,7 +120,7 @@ impl Ctx<'_, '_, '_> {
                 self.s.freeze = freeze::PAGEFAULT;
                 self.s.threads[t].phase = START;
                 self.call(|| {
-                    "freeze_super: writers drained; SB_FREEZE_PAGEFAULT: write faults wait; sync_filesystem".into()
+                    Call::new("freeze_super", "freeze_super: writers drained; SB_FREEZE_PAGEFAULT: write faults wait; sync_filesystem").touch(Object::Super)
                 });
                 Ok(true)
             }
@@ -138,7 +148,13 @@ impl Ctx<'_, '_, '_> {
                 self.s.freeze = freeze::COMPLETE;
                 self.emit(|| Event::Frozen);
             }
-            self.call(|| format!("{}: no backing store, nothing to do", self.w.fs.name));
+            let fsname = self.w.fs.name;
+            self.call(|| {
+                Call::new(
+                    "write_cache_pages",
+                    format!("{fsname}: no backing store, nothing to do"),
+                )
+            });
             self.next_op();
             return Ok(());
         }
@@ -304,9 +320,15 @@ impl Ctx<'_, '_, '_> {
             }
             self.s.freeze = freeze::COMPLETE;
             self.emit(|| Event::Frozen);
-            self.call(|| "freeze_super: SB_FREEZE_COMPLETE: filesystem frozen".into());
+            self.call(|| {
+                Call::new(
+                    "freeze_super",
+                    "freeze_super: SB_FREEZE_COMPLETE: filesystem frozen",
+                )
+                .touch(Object::Super)
+            });
         } else {
-            self.call(|| "writeback pass done".into());
+            self.call(|| Call::new("write_cache_pages", "writeback pass done"));
         }
         self.next_op();
     }
@@ -436,7 +458,19 @@ impl Ctx<'_, '_, '_> {
             self.break_layout(file, page);
         }
         let name = self.w.sc.files[file].name.as_str();
-        self.call(|| format!("folio_clear_dirty_for_io({name}[{page}] #{fr})"));
+        self.call(|| {
+            Call::new(
+                "folio_clear_dirty_for_io",
+                format!("folio_clear_dirty_for_io({name}[{page}] #{fr})"),
+            )
+            .file_page(file, page)
+            .frame(fr)
+            .change(Change::Flag {
+                frame: fr,
+                flag: pg::DIRTY,
+                set: false,
+            })
+        });
         self.folio_mkclean(fr);
         {
             let f = &mut self.s.frames[fr as usize];
@@ -454,7 +488,7 @@ impl Ctx<'_, '_, '_> {
             let stored = ps.reserved || ps.unwritten || (!fs.cow && ps.block != NONE);
             if !stored {
                 self.call(|| {
-                    format!("fs-tolerant: {name}[{page}] was dirtied behind the filesystem's back and has no storage allocated or reserved: data discarded")
+                    Call::new("writepages", format!("fs-tolerant: {name}[{page}] was dirtied behind the filesystem's back and has no storage allocated or reserved: data discarded")).file_page(file, page)
                 });
                 self.data_lost(fr, file, page, Loss::Dropped);
                 self.emit(|| Event::WritebackSkip {
@@ -485,7 +519,13 @@ impl Ctx<'_, '_, '_> {
                         self.violate(Property::FsIntegrity, || {
                             format!("{}: \"page {page} does not have buffers attached\" ({name}): dirty page without buffers at writeback; skipped, data not written", fs.name)
                         });
-                        self.call(|| format!("{}_writepages: warn, clear dirty, skip", fs.name));
+                        self.call(|| {
+                            Call::new(
+                                "writepages",
+                                format!("{}_writepages: warn, clear dirty, skip", fs.name),
+                            )
+                            .file_page(file, page)
+                        });
                         self.data_lost(fr, file, page, Loss::Dropped);
                         self.emit(|| Event::WritebackSkip {
                             frame: fr,
@@ -497,7 +537,11 @@ impl Ctx<'_, '_, '_> {
                         if ps.block == NONE && !ps.reserved =>
                     {
                         self.call(|| {
-                            "iomap_writepage_map_blocks: IOMAP_HOLE, skipped silently".into()
+                            Call::new(
+                                "iomap_writepage_map_blocks",
+                                "iomap_writepage_map_blocks: IOMAP_HOLE, skipped silently",
+                            )
+                            .file_page(file, page)
                         });
                         self.data_lost(fr, file, page, Loss::Dropped);
                         self.emit(|| Event::WritebackSkip {
@@ -519,7 +563,18 @@ impl Ctx<'_, '_, '_> {
                 self.s.pages[slot].reserved = false;
                 let b = self.alloc_block();
                 self.set_extent(file, page, b, false);
-                self.call(|| format!("delalloc conversion: block {b} allocated"));
+                self.call(|| {
+                    Call::new(
+                        "writepages",
+                        format!("delalloc conversion: block {b} allocated"),
+                    )
+                    .block(b)
+                    .change(Change::Extent {
+                        file: file as u8,
+                        page,
+                        block: b,
+                    })
+                });
                 b
             } else if self.s.free_blocks() > 0 {
                 let b = self.alloc_block();
@@ -552,7 +607,11 @@ impl Ctx<'_, '_, '_> {
         if bounce {
             self.info.cost.page_copies += 1;
             self.call(|| {
-                format!("bounce page: a stable copy of #{fr} ({v}) is what the bio writes")
+                Call::new(
+                    "writepages",
+                    format!("bounce page: a stable copy of #{fr} ({v}) is what the bio writes"),
+                )
+                .frame(fr)
             });
         }
         let stable = if self.w.stable {
@@ -566,9 +625,14 @@ impl Ctx<'_, '_, '_> {
             ""
         };
         self.call(|| {
-            format!(
+            let text = format!(
                 "folio_start_writeback(#{fr}): bio to block {target}{how} submitted with {v}{stable}"
-            )
+            );
+            Call::new("folio_start_writeback", text)
+                .arrow(Arrow::BioSubmit)
+                .frame(fr)
+                .block(target)
+                .change(Change::Flag { frame: fr, flag: pg::WRITEBACK, set: true })
         });
         Ok(true)
     }
@@ -590,14 +654,18 @@ impl Ctx<'_, '_, '_> {
             f.refcount += 1;
         }
         self.call(|| {
-            format!(
+            let text = format!(
                 "btrfs_writepage_cow_fixup({name}[{page}] #{fr}): dirtied without ->page_mkwrite{}; -EAGAIN, folio_redirty_for_writepage: skipped in this pass",
                 if first {
                     ": PG_checked, btrfs_writepage_fixup_worker queued"
                 } else {
                     ", fixup already queued"
                 }
-            )
+            );
+            Call::new("btrfs_writepage_cow_fixup", text)
+                .file_page(file, page)
+                .frame(fr)
+                .change(Change::Flag { frame: fr, flag: pg::DIRTY, set: true })
         });
         self.emit(|| Event::WritebackSkip {
             frame: fr,
@@ -624,7 +692,9 @@ impl Ctx<'_, '_, '_> {
                         fm.set(pg::FS_CLEAN, false);
                         self.emit(|| Event::Prepared { frame: fr });
                         self.call(|| {
-                            format!("btrfs_writepage_fixup_worker({name}[{page}] #{fr}): btrfs_delalloc_reserve_space, btrfs_set_extent_delalloc: a later writeback writes it")
+                            Call::new("btrfs_writepage_fixup_worker", format!("btrfs_writepage_fixup_worker({name}[{page}] #{fr}): btrfs_delalloc_reserve_space, btrfs_set_extent_delalloc: a later writeback writes it"))
+                                .file_page(file, page)
+                                .frame(fr)
                         });
                     }
                     Err(e) => {
@@ -632,7 +702,10 @@ impl Ctx<'_, '_, '_> {
                             format!("{name}[{page}] was dirtied without a reservation; btrfs's fixup worker finds no space: -{}, data dropped", e.name())
                         });
                         self.call(|| {
-                            format!("btrfs_writepage_fixup_worker({name}[{page}] #{fr}): -{}: mapping_set_error, folio_clear_dirty_for_io: data dropped", e.name())
+                            Call::new("btrfs_writepage_fixup_worker", format!("btrfs_writepage_fixup_worker({name}[{page}] #{fr}): -{}: mapping_set_error, folio_clear_dirty_for_io: data dropped", e.name()))
+                                .file_page(file, page)
+                                .frame(fr)
+                                .change(Change::Flag { frame: fr, flag: pg::DIRTY, set: false })
                         });
                         self.data_lost(fr, file, page, Loss::Enospc);
                         self.folio_mkclean(fr);
@@ -647,7 +720,7 @@ impl Ctx<'_, '_, '_> {
                 }
             }
             _ => self.call(|| {
-                format!("btrfs_writepage_fixup_worker(#{fr}): no longer a dirty page of the file: nothing to do")
+                Call::new("btrfs_writepage_fixup_worker", format!("btrfs_writepage_fixup_worker(#{fr}): no longer a dirty page of the file: nothing to do")).frame(fr)
             }),
         }
         self.s.frames[fr as usize].set(pg::CHECKED, false);
@@ -667,7 +740,11 @@ impl Ctx<'_, '_, '_> {
             // Only a broken model gets here (a mutant truncate freed the page under I/O and the
             // frame was allocated again, which forgets its bio): nothing is left to complete.
             // A page freed but not reused still completes, into a block `no-storage-uaf` judges.
-            self.call(|| format!("writeback of {name}[{page}]: #{fr} was freed and reused under I/O; its bio is lost"));
+            self.call(|| {
+                Call::new("folio_end_writeback", format!("writeback of {name}[{page}]: #{fr} was freed and reused under I/O; its bio is lost"))
+                    .file_page(file, page)
+                    .frame(fr)
+            });
             return;
         }
         if !self.s.blocks[b as usize].used {
@@ -717,7 +794,18 @@ impl Ctx<'_, '_, '_> {
             } else if ps.block == b && ps.unwritten {
                 // xfs_end_ioend / ext4_end_io: the unwritten extent becomes written.
                 self.set_extent(file, page, b, false);
-                self.call(|| format!("unwritten extent of {name}[{page}] converted"));
+                self.call(|| {
+                    Call::new(
+                        "iomap_finish_ioend",
+                        format!("unwritten extent of {name}[{page}] converted"),
+                    )
+                    .file_page(file, page)
+                    .change(Change::Extent {
+                        file: file as u8,
+                        page,
+                        block: b,
+                    })
+                });
             }
         }
         let fm = &mut self.s.frames[fr as usize];
@@ -725,7 +813,24 @@ impl Ctx<'_, '_, '_> {
         fm.set(pg::BOUNCE, false);
         fm.wb_block = NONE;
         let v = self.val(sent);
-        self.call(|| format!("bio completes: block {b} = {v}; folio_end_writeback(#{fr})"));
+        self.call(|| {
+            Call::new(
+                "folio_end_writeback",
+                format!("bio completes: block {b} = {v}; folio_end_writeback(#{fr})"),
+            )
+            .arrow(Arrow::BioComplete)
+            .block(b)
+            .frame(fr)
+            .change(Change::Block {
+                block: b,
+                value: sent.value,
+            })
+            .change(Change::Flag {
+                frame: fr,
+                flag: pg::WRITEBACK,
+                set: false,
+            })
+        });
         if still_cached {
             self.check_standing_promise(file, page);
         }

@@ -9,9 +9,10 @@
 //! page and block lanes show their new state where it changed. The step that broke the
 //! explained property is highlighted with the property's one-line meaning.
 //!
-//! Which lane a call touches comes from the trace text: the model names frames `#N` and blocks
-//! `block N` in every call (describe.rs, writeback.rs), so the text is the contract; the
-//! snapshot tests of two catalog traces hold it.
+//! Which lanes a call touches and which arrow it draws come from the call as data
+//! (`pinlab_model::trace::Call`: the frames and blocks it touches, its arrow kind), never from
+//! its sentence, which is only the arrow's label: rewording a trace line changes a label, not
+//! the picture.
 //!
 //! Only SVG attributes, no `<style>`, no `id`s: the picture survives being pasted into a
 //! document or inlined many times in one HTML page.
@@ -22,6 +23,7 @@ use pinlab_check::Verdict;
 use pinlab_model::property::Property;
 use pinlab_model::scenario::Op;
 use pinlab_model::state::State;
+use pinlab_model::trace::{Arrow, Call};
 use pinlab_model::World;
 use std::fmt::Write as _;
 
@@ -50,7 +52,7 @@ struct Lane {
     sub: String,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum ArrowKind {
     /// A kernel call on a page or block.
     Call,
@@ -119,18 +121,14 @@ struct Band {
     items: Vec<Item>,
 }
 
-/// Numbers following `tag` in `s` (`#3` → 3 for tag `#`, `block 2` → 2 for tag `block `).
-fn numbers_after(s: &str, tag: &str) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(i) = rest.find(tag) {
-        rest = &rest[i + tag.len()..];
-        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if let Ok(n) = digits.parse() {
-            out.push(n);
-        }
-    }
-    out
+/// The frames a call touches, in the order it names them.
+fn frames_of(c: &Call) -> impl Iterator<Item = usize> + '_ {
+    c.frames().map(usize::from)
+}
+
+/// The disk blocks a call touches, in the order it names them.
+fn blocks_of(c: &Call) -> impl Iterator<Item = usize> + '_ {
+    c.blocks().map(usize::from)
 }
 
 /// A page lane's state box: owner and content, flags, references, PTEs.
@@ -138,11 +136,8 @@ fn frame_lines(w: &World, s: &State, fr: usize) -> Vec<String> {
     let Some(v) = page_view(w, s, fr) else {
         return vec!["no page yet".into()];
     };
-    let fp = format!(
-        "{}[{}]",
-        v.file.as_deref().unwrap_or(""),
-        v.index.unwrap_or(0)
-    );
+    let fp = v.file_page();
+    // Shorter than the text trace's owner sentences (`World::owner_text`): a box is narrow.
     let owner = match v.owner {
         OwnerKind::Free => return vec!["free".into()],
         OwnerKind::Cache => format!("{fp} (page cache)"),
@@ -166,11 +161,7 @@ fn frame_lines(w: &World, s: &State, fr: usize) -> Vec<String> {
         .collect();
     vec![
         format!("{owner} = {}", v.content),
-        if v.flags.is_empty() {
-            "clean".into()
-        } else {
-            v.flags.join("|")
-        },
+        v.flags_text(),
         format!("refcount {} · pins {}", v.refcount, v.pins),
         if ptes.is_empty() {
             "PTE: none".into()
@@ -269,15 +260,15 @@ fn plan(x: &Explanation) -> Plan {
     let mut blocks = Vec::new();
     for (i, st) in x.steps.iter().enumerate() {
         for c in &st.calls {
-            frames.extend(numbers_after(c, "#"));
-            blocks.extend(numbers_after(c, "block "));
+            frames.extend(frames_of(c));
+            blocks.extend(blocks_of(c));
         }
         let (a, b) = (states[i], states[i + 1]);
         frames.extend((0..b.frames.len()).filter(|&f| a.frames.get(f) != b.frames.get(f)));
         blocks.extend((0..b.blocks.len()).filter(|&k| a.blocks.get(k) != b.blocks.get(k)));
     }
-    // Frames are allocated as the trace goes; a number the text names that no state has is
-    // not a frame (and would have no lane to draw on).
+    // Frames are allocated as the trace goes; a frame a call names that no state has (the
+    // zero page's NONE) has no lane to draw on.
     let most_frames = states.iter().map(|s| s.frames.len()).max().unwrap_or(0);
     frames.retain(|&f| f < most_frames);
     blocks.retain(|&b| b < init.blocks.len());
@@ -343,20 +334,17 @@ fn plan(x: &Explanation) -> Plan {
                 None => sc.step_text(st.thread, st.op),
             },
         }];
-        // page_mkwrite names no frame: it is called for the page the fault is on, the one the
-        // step last named (or names next).
+        // ->page_mkwrite touches the file page, not a frame: its arrow goes to the page the
+        // fault is on, the frame the step last touched (or touches next).
         let mut last_frame: Option<usize> = None;
-        let frames_in_step: Vec<usize> = st
-            .calls
-            .iter()
-            .flat_map(|c| numbers_after(c, "#"))
-            .collect();
-        for c in &st.calls {
-            let fr = numbers_after(c, "#").first().copied();
-            let blk = numbers_after(c, "block ").first().copied();
+        let frames_in_step: Vec<usize> = st.calls.iter().flat_map(frames_of).collect();
+        for call in &st.calls {
+            let fr = frames_of(call).next();
+            let blk = blocks_of(call).next();
             let page_lane = fr.and_then(|f| lane_of(LaneKind::Page, f));
             let disk_lane = blk.and_then(|b| lane_of(LaneKind::Disk, b));
-            let item = if c.starts_with("page_mkwrite") {
+            let c = &call.text;
+            let item = if call.arrow == Arrow::PageMkwrite {
                 let target = last_frame.or_else(|| frames_in_step.first().copied());
                 match target.and_then(|f| lane_of(LaneKind::Page, f)) {
                     Some(to) => Item::Arrow {
@@ -370,7 +358,7 @@ fn plan(x: &Explanation) -> Plan {
                         text: c.clone(),
                     },
                 }
-            } else if c.starts_with("DMA ") {
+            } else if matches!(call.arrow, Arrow::DmaRead | Arrow::DmaWrite) {
                 match page_lane {
                     Some(to) => Item::Arrow {
                         from: actor,
@@ -383,7 +371,7 @@ fn plan(x: &Explanation) -> Plan {
                         text: c.clone(),
                     },
                 }
-            } else if c.starts_with("bio completes") {
+            } else if call.arrow == Arrow::BioComplete {
                 match (disk_lane, page_lane) {
                     (Some(from), Some(to)) => Item::Arrow {
                         from,
@@ -398,14 +386,12 @@ fn plan(x: &Explanation) -> Plan {
                 }
             } else {
                 match (page_lane, disk_lane) {
-                    (Some(from), Some(to)) if c.starts_with("folio_start_writeback") => {
-                        Item::Arrow {
-                            from,
-                            to,
-                            label: c.clone(),
-                            kind: ArrowKind::Submit,
-                        }
-                    }
+                    (Some(from), Some(to)) if call.arrow == Arrow::BioSubmit => Item::Arrow {
+                        from,
+                        to,
+                        label: c.clone(),
+                        kind: ArrowKind::Submit,
+                    },
                     (Some(to), _) | (None, Some(to)) => Item::Arrow {
                         from: actor,
                         to,
@@ -900,25 +886,81 @@ fn lines_w(lines: &[String]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::numbers_after;
+    use super::*;
+    use crate::designs_doc::explanation;
+    use pinlab_check::{check, Limits};
+    use pinlab_model::design::Design;
+    use pinlab_model::scenario::Scenario;
+
+    /// A write-pinned page redirtied by DMA around two fsyncs, with a flusher: its legacy trace
+    /// has every kind of arrow (->page_mkwrite, DMA, bio submitted and completed, plain calls).
+    const REDIRTY: &str = "litmus ex\nfs ext4 blocks=4\nfile f pages=1\nmmap m = f shared rw\ndevice nic rdma\nthread app {\n  store m[0] = A\n  pin p = nic m[0..1] write longterm\n  dma p[0] = B\n  fsync f\n  dma p[0] = C\n  fsync f\n  unpin p dirty\n}\nthread flusher {\n  writeback f\n}\nexists (disk f[0] = B)\n";
+
+    fn scenario() -> Scenario {
+        pinlab_litmus::parse("x.litmus", REDIRTY)
+            .unwrap_or_else(|d| panic!("{}", d.render(REDIRTY)))
+    }
+
+    /// The picture without its words: the lanes, and per row which lanes an arrow joins (and
+    /// its kind) or which lane a note sits on.
+    fn shape(p: &Plan) -> Vec<String> {
+        let mut out: Vec<String> = p
+            .lanes
+            .iter()
+            .map(|l| format!("lane {:?} {}", l.kind, l.id))
+            .collect();
+        for b in &p.bands {
+            for it in &b.items {
+                match it {
+                    Item::Arrow { from, to, kind, .. } => {
+                        out.push(format!("arrow {kind:?} {from} -> {to}"))
+                    }
+                    Item::Note { lane, .. } => out.push(format!("note on {lane}")),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
 
     #[test]
-    fn frame_and_block_numbers_are_read_from_call_text() {
-        assert_eq!(
-            numbers_after("folio_start_writeback(#0): bio to block 12 submitted", "#"),
-            vec![0]
+    fn the_picture_is_drawn_from_the_calls_not_from_their_wording() {
+        let sc = scenario();
+        let d = Design::preset("legacy").unwrap();
+        let r = check(&sc, d, Limits::default());
+        let x = explanation(&sc, d, &r, Some(Property::Durability)).expect("a counterexample");
+        let before = shape(&plan(&x));
+        for kind in ["Mkwrite", "Dma", "Submit", "Complete", "Call"] {
+            assert!(
+                before
+                    .iter()
+                    .any(|l| l.starts_with(&format!("arrow {kind} "))),
+                "no {kind} arrow in {before:#?}"
+            );
+        }
+        // Every sentence now names another frame and block and begins like another kind of
+        // call: a diagram that read the text would move every arrow.
+        let mut y = explanation(&sc, d, &r, Some(Property::Durability)).unwrap();
+        for st in &mut y.steps {
+            for c in &mut st.calls {
+                c.text = "page_mkwrite: DMA bio completes folio_start_writeback #7 block 3".into();
+            }
+        }
+        assert_eq!(shape(&plan(&y)), before);
+        // Without what the calls touch, nothing has a page or disk lane to point at.
+        let mut z = explanation(&sc, d, &r, Some(Property::Durability)).unwrap();
+        for st in &mut z.steps {
+            for c in &mut st.calls {
+                c.touches.clear();
+            }
+        }
+        let bare = shape(&plan(&z));
+        assert_ne!(bare, before);
+        assert!(
+            !bare
+                .iter()
+                .any(|l| l.starts_with("arrow Dma ") || l.starts_with("arrow Submit ")),
+            "{bare:#?}"
         );
-        assert_eq!(
-            numbers_after(
-                "folio_start_writeback(#0): bio to block 12 submitted",
-                "block "
-            ),
-            vec![12]
-        );
-        assert_eq!(
-            numbers_after("wp_page_copy: #3 -> anonymous copy #4", "#"),
-            vec![3, 4]
-        );
-        assert!(numbers_after("writeback pass done", "#").is_empty());
     }
 }

@@ -720,7 +720,10 @@ struct JsonStep {
     op: String,
     /// The op's litmus line; null for a filesystem kernel thread's step.
     line: Option<u32>,
+    /// The sentence of each kernel call, as the text trace prints it.
     calls: Vec<String>,
+    /// The same calls as data: function, what each touches, arrow kind, state changes.
+    events: Vec<views::EventView>,
     changes: Vec<String>,
     violations: Vec<JsonViolation>,
     /// The frames and blocks this step changed, as they are after it.
@@ -792,7 +795,8 @@ pub fn explain_json(x: &Explanation) -> String {
                 thread: sc.actor_name(s.thread).to_string(),
                 op: sc.step_text(s.thread, s.op),
                 line: sc.op_line(s.thread, s.op),
-                calls: s.calls.clone(),
+                calls: s.calls.iter().map(|c| c.text.clone()).collect(),
+                events: s.calls.iter().map(|c| views::event_view(sc, c)).collect(),
                 changes: s.changes.clone(),
                 violations: s
                     .violations
@@ -945,5 +949,50 @@ mod tests {
         assert!(
             html.contains("<dt>checks judged by expect lines</dt><dd>1, of which 1 disagree</dd>")
         );
+    }
+
+    #[test]
+    fn explain_json_carries_each_call_as_an_event_with_its_sentence() {
+        let sc = scenario("");
+        let design = Design::preset("legacy").unwrap();
+        let r = check(&sc, design, Limits::default());
+        let x = designs_doc::explanation(&sc, design, &r, Some(Property::Durability))
+            .expect("a durability trace");
+        let j: serde_json::Value = serde_json::from_str(&explain_json(&x)).unwrap();
+        let mut arrows = Vec::new();
+        for st in j["steps"].as_array().unwrap() {
+            let (calls, events) = (
+                st["calls"].as_array().unwrap(),
+                st["events"].as_array().unwrap(),
+            );
+            assert_eq!(calls.len(), events.len(), "{st}");
+            for (c, e) in calls.iter().zip(events) {
+                assert_eq!(&e["text"], c);
+                arrows.push(e["arrow"].as_str().unwrap().to_string());
+            }
+        }
+        // Writeback's bio goes from frame #0 to the block delalloc conversion allocated.
+        let submit = j["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|st| st["events"].as_array().unwrap())
+            .find(|e| e["arrow"] == "bio-submit")
+            .expect("a bio submitted");
+        assert_eq!(submit["function"], "folio_start_writeback");
+        assert_eq!(
+            submit["touches"][0],
+            serde_json::json!({"kind": "frame", "frame": 0})
+        );
+        assert_eq!(submit["touches"][1]["kind"], "block");
+        for a in [
+            "fault",
+            "page-mkwrite",
+            "dma-write",
+            "bio-submit",
+            "bio-complete",
+        ] {
+            assert!(arrows.iter().any(|x| x == a), "no {a} in {arrows:?}");
+        }
     }
 }

@@ -1,109 +1,24 @@
-//! What a trace shows of a page frame and a disk block at one moment: the diagram's state boxes
-//! and the `pages`/`blocks` of `explain --format json` are drawn from the same views, so the
-//! picture and the data cannot disagree.
+//! What a trace shows of a page frame and a disk block at one moment, and of each kernel call:
+//! the diagram's state boxes and the `pages`/`blocks` of `explain --format json` are drawn from
+//! the model's `PageView`/`BlockView` (the text trace's lines about frames too), and the JSON's
+//! `events` from the same `trace::Call`s the text trace and the diagram render, so the picture
+//! and the data cannot disagree.
 
-use pinlab_model::state::{Owner, State};
+use pinlab_model::scenario::Scenario;
+use pinlab_model::state::{State, NONE};
+use pinlab_model::trace::{Call, Change, Object};
 use pinlab_model::World;
 use serde::Serialize;
 
-/// A PTE that maps a frame.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PteView {
-    pub map: String,
-    pub page: u8,
-    pub writable: bool,
-}
-
-/// Who a frame belongs to (`Owner` without its file page).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OwnerKind {
-    Free,
-    /// In the page cache.
-    Cache,
-    /// Truncated while held: mapping NULL.
-    Orphan,
-    /// Anonymous memory, or a COW copy of a private file mapping.
-    Anon,
-    /// A gup-bounce page.
-    Bounce,
-    /// The persistent memory of a block in use (fs-DAX).
-    Dax,
-    /// The persistent memory of a free block.
-    DaxFree,
-}
-
-/// A page frame (struct page / folio).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PageView {
-    pub frame: usize,
-    pub owner: OwnerKind,
-    /// The file page the frame belongs to or stands for, if any.
-    pub file: Option<String>,
-    pub index: Option<u8>,
-    pub content: String,
-    pub flags: Vec<&'static str>,
-    /// folio_ref_count(): a FOLL_PIN adds 1024.
-    pub refcount: u32,
-    /// DMA handles holding the frame.
-    pub pins: u8,
-    pub ptes: Vec<PteView>,
-}
-
-/// A disk block.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct BlockView {
-    pub block: usize,
-    /// None on fs-DAX, where the block's content is its frame's (`PageView` of the same number).
-    pub content: Option<String>,
-    pub used: bool,
-}
+pub use pinlab_model::{BlockView, OwnerKind, PageView, PteView};
 
 /// Frame `fr` in `s`; None while the model has not allocated it.
 pub fn page_view(w: &World, s: &State, fr: usize) -> Option<PageView> {
-    let f = s.frames.get(fr)?;
-    let (owner, fp) = match f.owner {
-        Owner::Free => (OwnerKind::Free, None),
-        Owner::Cache { file, page } => (OwnerKind::Cache, Some((file, page))),
-        Owner::Orphan { file, page } => (OwnerKind::Orphan, Some((file, page))),
-        Owner::Anon => (OwnerKind::Anon, None),
-        Owner::Bounce { file, page } => (OwnerKind::Bounce, Some((file, page))),
-        Owner::Dax { file, page } => (OwnerKind::Dax, Some((file, page))),
-        Owner::DaxFree => (OwnerKind::DaxFree, None),
-    };
-    let mut ptes = Vec::new();
-    for (m, md) in w.sc.maps.iter().enumerate() {
-        for p in 0..w.map_pages(m) {
-            let pte = s.ptes[w.pte(m, p)];
-            if pte.frame as usize == fr {
-                ptes.push(PteView {
-                    map: md.name.clone(),
-                    page: p,
-                    writable: pte.writable,
-                });
-            }
-        }
-    }
-    Some(PageView {
-        frame: fr,
-        owner,
-        file: fp.map(|(file, _)| w.sc.files[file as usize].name.clone()),
-        index: fp.map(|(_, page)| page),
-        content: w.content_text(f.content).to_string(),
-        flags: pinlab_model::flag_names(f.flags),
-        refcount: f.refcount,
-        pins: f.pincount,
-        ptes,
-    })
+    w.page_view(s, fr)
 }
 
 pub fn block_view(w: &World, s: &State, b: usize) -> BlockView {
-    let blk = &s.blocks[b];
-    BlockView {
-        block: b,
-        content: (!w.fs.dax).then(|| w.content_text(blk.content).to_string()),
-        used: blk.used,
-    }
+    w.block_view(s, b)
 }
 
 /// The frames whose view differs between `a` and `b`, as they are in `b`.
@@ -122,4 +37,145 @@ pub fn changed_blocks(w: &World, a: &State, b: &State) -> Vec<BlockView> {
         .map(|k| block_view(w, b, k))
         .filter(|v| *v != block_view(w, a, v.block))
         .collect()
+}
+
+/// An object a call touches, named as the litmus file names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ObjectView {
+    Frame { frame: u8 },
+    Block { block: u8 },
+    FilePage { file: String, page: u8 },
+    Pte { map: String, page: u8 },
+    Map { map: String },
+    File { file: String },
+    Handle { handle: String },
+    Completion { completion: String },
+    Super,
+}
+
+/// A state change a call made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ChangeView {
+    Content {
+        frame: u8,
+        from: String,
+        to: String,
+    },
+    Refcount {
+        frame: u8,
+        to: u32,
+    },
+    Flag {
+        frame: u8,
+        flag: &'static str,
+        set: bool,
+    },
+    Pte {
+        map: String,
+        page: u8,
+        frame: u8,
+        writable: bool,
+    },
+    Block {
+        block: u8,
+        value: String,
+    },
+    /// `block` null: the extent is gone (a hole).
+    Extent {
+        file: String,
+        page: u8,
+        block: Option<u8>,
+    },
+    Freed {
+        frame: u8,
+    },
+}
+
+/// One kernel call of a step (`explain --format json`'s `events`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventView {
+    /// The kernel function.
+    pub function: &'static str,
+    pub touches: Vec<ObjectView>,
+    pub arrow: &'static str,
+    pub changes: Vec<ChangeView>,
+    /// The sentence the text trace prints (the step's `calls` entry).
+    pub text: String,
+}
+
+fn object_view(sc: &Scenario, o: Object) -> ObjectView {
+    let file = |f: u8| sc.files[f as usize].name.clone();
+    let map = |m: u8| sc.maps[m as usize].name.clone();
+    match o {
+        Object::Frame(frame) => ObjectView::Frame { frame },
+        Object::Block(block) => ObjectView::Block { block },
+        Object::FilePage { file: f, page } => ObjectView::FilePage {
+            file: file(f),
+            page,
+        },
+        Object::Pte { map: m, page } => ObjectView::Pte { map: map(m), page },
+        Object::Map(m) => ObjectView::Map { map: map(m) },
+        Object::File(f) => ObjectView::File { file: file(f) },
+        Object::Handle(h) => ObjectView::Handle {
+            handle: sc.handles[h as usize].clone(),
+        },
+        Object::Completion(c) => ObjectView::Completion {
+            completion: sc.completions[c as usize].clone(),
+        },
+        Object::Super => ObjectView::Super,
+    }
+}
+
+fn change_view(sc: &Scenario, c: Change) -> ChangeView {
+    let value = |v| sc.value_name(v).to_string();
+    match c {
+        Change::Content { frame, from, to } => ChangeView::Content {
+            frame,
+            from: value(from),
+            to: value(to),
+        },
+        Change::Refcount { frame, to } => ChangeView::Refcount { frame, to },
+        Change::Flag { frame, flag, set } => ChangeView::Flag {
+            frame,
+            flag: pinlab_model::flag_names(flag)
+                .first()
+                .copied()
+                .unwrap_or("none"),
+            set,
+        },
+        Change::Pte {
+            map,
+            page,
+            frame,
+            writable,
+        } => ChangeView::Pte {
+            map: sc.maps[map as usize].name.clone(),
+            page,
+            frame,
+            writable,
+        },
+        Change::Block { block, value: v } => ChangeView::Block {
+            block,
+            value: value(v),
+        },
+        Change::Extent { file, page, block } => ChangeView::Extent {
+            file: sc.files[file as usize].name.clone(),
+            page,
+            block: (block != NONE).then_some(block),
+        },
+        Change::Freed { frame } => ChangeView::Freed { frame },
+    }
+}
+
+/// A call as `explain --format json` shows it.
+pub fn event_view(sc: &Scenario, c: &Call) -> EventView {
+    EventView {
+        function: c.function,
+        touches: c.touches.iter().map(|&o| object_view(sc, o)).collect(),
+        arrow: c.arrow.name(),
+        changes: c.changes.iter().map(|&ch| change_view(sc, ch)).collect(),
+        text: c.text.clone(),
+    }
 }
