@@ -316,13 +316,15 @@ fn def_validator(id: &str, name: &str) -> Validator {
 #[test]
 fn the_schemas_closed_vocabularies_are_the_models() {
     let props: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
-    let vocab: [(&str, Vec<&str>); 7] = [
+    let vocab: [(&str, Vec<&str>); 8] = [
         ("property", props.clone()),
         ("fs", FsKind::names()),
         ("tracking", TRACKINGS.iter().map(|t| t.name).collect()),
         ("handling", HANDLINGS.iter().map(|h| h.name).collect()),
         ("preset", PRESETS.iter().map(|p| p.name).collect()),
         ("backing", pinlab_probe::matrix::BACKINGS.to_vec()),
+        // Every flag a trace can print (the explain schema once listed only five of eight).
+        ("folio-flag", pinlab_model::flag_names(u8::MAX)),
         (
             "arrow",
             pinlab_model::trace::Arrow::ALL
