@@ -722,7 +722,7 @@ pub fn run(
     if let Some(why) = inexpressible(sc, kind, schedule) {
         return Err(why);
     }
-    let backing = lab.backing(kind)?;
+    let backing = lab.backing(kind).map_err(|e| e.to_string())?;
     let dir = lab.dir();
     let env = Arc::new(build(lab, sc, kind, backing, &dir, tag)?);
     let n = sc.threads.len();

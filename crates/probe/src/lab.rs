@@ -2,6 +2,7 @@
 //! for the whole run: loop-mounted ext4, xfs and btrfs images, a tmpfs and a hugetlbfs mount of
 //! the probe's own, memfds, and anonymous memory.
 
+use crate::error::Unavailable;
 use crate::sandbox::Sandbox;
 use crate::sys;
 use serde::Serialize;
@@ -96,8 +97,8 @@ pub const NOT_ROOT: &str = "not root: ";
 /// The probe's private folder and the backings made in it so far.
 pub struct Lab {
     pub sandbox: Arc<Mutex<Sandbox>>,
-    backings: HashMap<BackingKind, Result<Arc<Backing>, String>>,
-    hugepages: Option<Result<(), String>>,
+    backings: HashMap<BackingKind, Result<Arc<Backing>, Unavailable>>,
+    hugepages: Option<Result<(), Unavailable>>,
     /// Huge pages to reserve for the run (each scenario needs at most files × pages plus COW copies).
     pub hugepages_wanted: u64,
 }
@@ -117,7 +118,7 @@ impl Lab {
     }
 
     /// The backing, set up on first use; or why it cannot be (the same reason every time).
-    pub fn backing(&mut self, kind: BackingKind) -> Result<Arc<Backing>, String> {
+    pub fn backing(&mut self, kind: BackingKind) -> Result<Arc<Backing>, Unavailable> {
         if let Some(b) = self.backings.get(&kind) {
             return b.clone();
         }
@@ -126,16 +127,14 @@ impl Lab {
         b
     }
 
-    fn need_root(what: &str) -> Result<(), String> {
+    fn need_root(what: &'static str) -> Result<(), Unavailable> {
         if sys::geteuid() != 0 {
-            return Err(format!(
-                "{NOT_ROOT}{what} needs root (run the probe as root, as CI does)"
-            ));
+            return Err(Unavailable::NotRoot { what });
         }
         Ok(())
     }
 
-    fn reserve_hugepages(&mut self) -> Result<(), String> {
+    fn reserve_hugepages(&mut self) -> Result<(), Unavailable> {
         if let Some(r) = &self.hugepages {
             return r.clone();
         }
@@ -148,9 +147,7 @@ impl Lab {
                 .expect("sandbox")
                 .reserve_hugepages(want)?;
             if free < want {
-                return Err(format!(
-                    "huge pages unavailable: asked for {want} more 2 MiB pages, {free} are free (memory too fragmented or too small)"
-                ));
+                return Err(Unavailable::HugePages { want, free });
             }
             Ok(())
         })();
@@ -158,7 +155,7 @@ impl Lab {
         r
     }
 
-    fn setup(&mut self, kind: BackingKind) -> Result<Backing, String> {
+    fn setup(&mut self, kind: BackingKind) -> Result<Backing, Unavailable> {
         let mut b = Backing {
             kind,
             mount: None,
@@ -169,7 +166,7 @@ impl Lab {
             BackingKind::Ext4 | BackingKind::Xfs | BackingKind::Btrfs => {
                 Self::need_root("a loop-mounted filesystem")?;
                 if !Path::new("/dev/loop-control").exists() {
-                    return Err("no loop devices: /dev/loop-control is missing".into());
+                    return Err(Unavailable::NoLoopDevices);
                 }
                 // Sizes: the smallest each mkfs accepts with its defaults (xfs needs 300 MiB);
                 // the images are sparse, so they cost only what is written.
@@ -183,7 +180,7 @@ impl Lab {
                 // Looked for before anything is made, so the reason names the package to install.
                 for (tool, package) in [(mkfs[0], package), ("losetup", "mount")] {
                     if !crate::sandbox::on_path(tool) {
-                        return Err(format!("{tool} not found (Debian: {package})"));
+                        return Err(Unavailable::ToolMissing { tool, package });
                     }
                 }
                 let mut sb = self.sandbox.lock().expect("sandbox");
@@ -191,11 +188,11 @@ impl Lab {
                 let dev = sb.attach_loop(&img)?;
                 let mnt = sb.mount(&dev, &format!("mnt-{}", kind.name()), kind.name(), "")?;
                 drop(sb);
-                let fd = File::open(&mnt).map_err(|e| e.to_string())?;
+                let fd = File::open(&mnt).map_err(|e| open_err(&mnt, e))?;
                 if kind == BackingKind::Btrfs {
                     use std::os::fd::AsRawFd;
                     b.chunks = sys::btrfs_chunks(fd.as_raw_fd())
-                        .map_err(|e| format!("reading the btrfs chunk tree: {e}"))?;
+                        .map_err(|e| Unavailable::io("reading the btrfs chunk tree", e))?;
                 }
                 b.loop_dev = Some(dev);
                 b.mount = Some((mnt, fd));
@@ -208,7 +205,7 @@ impl Lab {
                     "tmpfs",
                     "size=256m,mode=0700",
                 )?;
-                let fd = File::open(&mnt).map_err(|e| e.to_string())?;
+                let fd = File::open(&mnt).map_err(|e| open_err(&mnt, e))?;
                 b.mount = Some((mnt, fd));
             }
             BackingKind::Hugetlbfs => {
@@ -219,7 +216,7 @@ impl Lab {
                     "hugetlbfs",
                     "pagesize=2M,mode=0700",
                 )?;
-                let fd = File::open(&mnt).map_err(|e| e.to_string())?;
+                let fd = File::open(&mnt).map_err(|e| open_err(&mnt, e))?;
                 b.mount = Some((mnt, fd));
             }
             BackingKind::MemfdHugetlb => self.reserve_hugepages()?,
@@ -227,6 +224,11 @@ impl Lab {
         }
         Ok(b)
     }
+}
+
+/// Opening a mount the lab just made failed.
+fn open_err(mnt: &Path, e: std::io::Error) -> Unavailable {
+    Unavailable::io(format!("cannot open {}", mnt.display()), e)
 }
 
 impl Drop for Lab {

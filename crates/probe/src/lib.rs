@@ -15,6 +15,8 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 #[cfg(target_os = "linux")]
+mod error;
+pub use error::{BadSchedule, NotRun, Unavailable};
 pub mod kernel;
 #[cfg(target_os = "linux")]
 pub mod lab;
@@ -35,11 +37,11 @@ pub use predict::{predict, Prediction};
 pub use schedule::{OpRef, Schedule};
 
 /// Whether the probe can run here at all.
-pub fn supported() -> Result<(), String> {
+pub fn supported() -> Result<(), NotRun> {
     if cfg!(target_os = "linux") {
         Ok(())
     } else {
-        Err("the probe runs on Linux only".into())
+        Err(NotRun::NotLinux)
     }
 }
 

@@ -1,6 +1,7 @@
 //! A probe run: scenarios × backings, each run on the kernel and asked of the model of `upstream`
 //! in the same order, compared observable by observable.
 
+use crate::error::{BadSchedule, NotRun};
 use crate::obs::{compare, Observations};
 // What a run found is plain data (pinlab-probe-data), which the report renders.
 use crate::predict::predict;
@@ -40,7 +41,7 @@ pub fn model_fs(backing: &str) -> &'static str {
 }
 
 /// The backing a scenario runs on by default: its own filesystem's.
-pub fn own_backing(sc: &Scenario) -> Result<&'static str, String> {
+pub fn own_backing(sc: &Scenario) -> Result<&'static str, NotRun> {
     Ok(match sc.fs.kind.name() {
         "ext4" => "ext4",
         "xfs" => "xfs",
@@ -48,33 +49,30 @@ pub fn own_backing(sc: &Scenario) -> Result<&'static str, String> {
         "tmpfs" => "tmpfs",
         "hugetlbfs" => "hugetlbfs",
         "memfd" => "memfd",
-        other if other.ends_with("-dax") => {
-            return Err("fs-DAX needs persistent memory (a /dev/pmem device); the probe only uses devices it creates".into())
-        }
-        other => return Err(format!("no backing for filesystem {other}")),
+        other if other.ends_with("-dax") => return Err(NotRun::NeedsPmem),
+        other => return Err(NotRun::NoBacking(other)),
     })
 }
 
 /// The scenario lowered for filesystem `fs` instead of its own (the rest as written); the
 /// lowering's first error if the scenario does not fit that filesystem.
-pub fn retarget(input: &Input, fs: FsKind) -> Result<Scenario, String> {
+pub fn retarget(input: &Input, fs: FsKind) -> Result<Scenario, NotRun> {
     if input.scenario.fs.kind == fs {
         return Ok(input.scenario.clone());
     }
     let opts = pinlab_litmus::LowerOptions { fs: Some(fs) };
     pinlab_litmus::parse_with(&input.scenario.source, &input.text, opts).map_err(|d| {
-        let first = d.render(&input.text);
-        let line = first
-            .lines()
-            .find(|l| l.starts_with("error"))
-            .unwrap_or("does not parse")
-            .trim_start_matches("error: ")
-            .to_string();
-        format!("does not fit {}: {line}", fs.name())
+        NotRun::DoesNotFit {
+            fs: fs.name(),
+            why: d
+                .errors
+                .first()
+                .map_or_else(|| "does not parse".to_string(), |e| e.message.clone()),
+        }
     })
 }
 
-pub fn schedule_for(sc: &Scenario, order: &Order) -> Result<Schedule, String> {
+pub fn schedule_for(sc: &Scenario, order: &Order) -> Result<Schedule, BadSchedule> {
     match order {
         Order::Sequential => Ok(Schedule::sequential(sc)),
         Order::List(l) => Schedule::from_list(sc, l),
@@ -136,7 +134,7 @@ pub fn probe(
     let mut tag = 0;
     for input in inputs {
         let own = own_backing(&input.scenario);
-        let list: Vec<Result<String, String>> = match backings {
+        let list: Vec<Result<String, NotRun>> = match backings {
             Some(b) => b.iter().map(|s| Ok(s.clone())).collect(),
             None => vec![own.map(str::to_string)],
         };
@@ -159,10 +157,10 @@ pub fn probe(
                     reason: String::new(),
                 },
             };
-            let r = (|| -> Result<Outcome, String> {
+            let r = (|| -> Result<Outcome, NotRun> {
                 b?;
                 let kind = BackingKind::from_name(&backing)
-                    .ok_or_else(|| format!("unknown backing {backing}"))?;
+                    .ok_or_else(|| NotRun::UnknownBacking(backing.clone()))?;
                 let fs = FsKind::from_name(model_fs(&backing))
                     .expect("the model has each backing's filesystem");
                 let sc = retarget(input, fs)?;
@@ -184,7 +182,9 @@ pub fn probe(
                     tag,
                 ))
             })();
-            entry.outcome = r.unwrap_or_else(|reason| Outcome::Skipped { reason });
+            entry.outcome = r.unwrap_or_else(|e| Outcome::Skipped {
+                reason: e.to_string(),
+            });
             progress(&entry, t0.elapsed().as_secs_f64());
             out.push(entry);
         }

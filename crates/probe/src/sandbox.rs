@@ -9,6 +9,7 @@
 //! journal names, and checks that it is still what the probe made (a loop device still backed by
 //! the probe's image, a path still a mount point inside the private folder).
 
+use crate::error::Unavailable;
 use crate::sys;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -76,12 +77,19 @@ impl Sandbox {
     }
 
     /// A sparse image file of `mib` MiB, made with `mkfs` (time-bounded).
-    pub fn make_image(&mut self, name: &str, mib: u64, mkfs: &[&str]) -> Result<PathBuf, String> {
+    pub fn make_image(
+        &mut self,
+        name: &str,
+        mib: u64,
+        mkfs: &[&str],
+    ) -> Result<PathBuf, Unavailable> {
         let img = self.dir.join(format!("{name}.img"));
         self.note(&format!("image {}", img.display()))
-            .map_err(|e| e.to_string())?;
-        let f = File::create(&img).map_err(|e| format!("cannot create {}: {e}", img.display()))?;
-        f.set_len(mib << 20).map_err(|e| e.to_string())?;
+            .map_err(|e| Unavailable::io("writing the journal", e))?;
+        let f = File::create(&img)
+            .map_err(|e| Unavailable::io(format!("cannot create {}", img.display()), e))?;
+        f.set_len(mib << 20)
+            .map_err(|e| Unavailable::io(format!("sizing {}", img.display()), e))?;
         drop(f);
         let mut args: Vec<String> = mkfs[1..].iter().map(|s| s.to_string()).collect();
         args.push(img.display().to_string());
@@ -90,7 +98,7 @@ impl Sandbox {
     }
 
     /// Attaches an image to a free loop device (losetup, direct I/O on, as the research setup).
-    pub fn attach_loop(&mut self, img: &Path) -> Result<String, String> {
+    pub fn attach_loop(&mut self, img: &Path) -> Result<String, Unavailable> {
         let out = run_bounded(
             "losetup",
             &[
@@ -103,12 +111,14 @@ impl Sandbox {
         )?;
         let dev = out.trim().to_string();
         if !dev.starts_with("/dev/loop") {
-            return Err(format!("losetup printed `{dev}`, not a loop device"));
+            return Err(Unavailable::Command(format!(
+                "losetup printed `{dev}`, not a loop device"
+            )));
         }
         // Written after the fact (losetup picks the device), but before anything uses it; a kill
         // in between leaves a loop device whose image cleanup still deletes.
         self.note(&format!("loop {dev} {}", img.display()))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Unavailable::io("writing the journal", e))?;
         Ok(dev)
     }
 
@@ -119,27 +129,28 @@ impl Sandbox {
         name: &str,
         fstype: &str,
         data: &str,
-    ) -> Result<PathBuf, String> {
+    ) -> Result<PathBuf, Unavailable> {
         let target = self.dir.join(name);
         fs::DirBuilder::new()
             .mode(0o700)
             .create(&target)
-            .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
+            .map_err(|e| Unavailable::io(format!("cannot create {}", target.display()), e))?;
         self.note(&format!("mount {}", target.display()))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Unavailable::io("writing the journal", e))?;
         sys::mount(src, &target, fstype, data)
-            .map_err(|e| format!("mount -t {fstype} {src}: {e}"))?;
+            .map_err(|e| Unavailable::io(format!("mount -t {fstype} {src}"), e))?;
         Ok(target)
     }
 
     /// Reserves `n` more huge pages (restored at cleanup). Returns how many are free afterwards.
-    pub fn reserve_hugepages(&mut self, n: u64) -> Result<u64, String> {
-        let orig = read_nr_hugepages().map_err(|e| format!("cannot read {NR_HUGEPAGES}: {e}"))?;
+    pub fn reserve_hugepages(&mut self, n: u64) -> Result<u64, Unavailable> {
+        let orig = read_nr_hugepages()
+            .map_err(|e| Unavailable::io(format!("cannot read {NR_HUGEPAGES}"), e))?;
         self.note(&format!("hugepages {orig}"))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Unavailable::io("writing the journal", e))?;
         fs::write(NR_HUGEPAGES, format!("{}\n", orig + n))
-            .map_err(|e| format!("cannot write {NR_HUGEPAGES}: {e}"))?;
-        hugepages_free().map_err(|e| e.to_string())
+            .map_err(|e| Unavailable::io(format!("cannot write {NR_HUGEPAGES}"), e))?;
+        hugepages_free().map_err(|e| Unavailable::io("reading free huge pages", e))
     }
 
     pub fn freeze(&mut self, mount: &Path, dirfd: &File) -> io::Result<()> {
@@ -200,7 +211,7 @@ pub fn on_path(name: &str) -> bool {
 }
 
 /// Runs a command with a time bound; its stdout, or why it failed.
-pub fn run_bounded(cmd: &str, args: &[String], limit: Duration) -> Result<String, String> {
+pub fn run_bounded(cmd: &str, args: &[String], limit: Duration) -> Result<String, Unavailable> {
     let mut child = Command::new(cmd)
         .args(args)
         .stdin(Stdio::null())
@@ -208,11 +219,11 @@ pub fn run_bounded(cmd: &str, args: &[String], limit: Duration) -> Result<String
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
+            Unavailable::Command(if e.kind() == io::ErrorKind::NotFound {
                 format!("`{cmd}` is not installed")
             } else {
                 format!("cannot run `{cmd}`: {e}")
-            }
+            })
         })?;
     let start = Instant::now();
     loop {
@@ -221,25 +232,27 @@ pub fn run_bounded(cmd: &str, args: &[String], limit: Duration) -> Result<String
             Ok(None) if start.elapsed() > limit => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!(
+                return Err(Unavailable::Command(format!(
                     "`{cmd}` did not finish within {}s",
                     limit.as_secs()
-                ));
+                )));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("waiting for `{cmd}`: {e}")),
+            Err(e) => return Err(Unavailable::io(format!("waiting for `{cmd}`"), e)),
         }
     }
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Unavailable::io(format!("reading the output of `{cmd}`"), e))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
         let err = String::from_utf8_lossy(&out.stderr);
-        Err(format!(
+        Err(Unavailable::Command(format!(
             "`{cmd} {}` failed: {}",
             args.join(" "),
             err.lines().next().unwrap_or("").trim()
-        ))
+        )))
     }
 }
 

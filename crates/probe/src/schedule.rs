@@ -2,6 +2,7 @@
 //! system call (or a few), so an order is a sequence of whole ops; the model is asked about exactly
 //! the same sequence (`predict`), never about every interleaving.
 
+use crate::error::BadSchedule;
 use pinlab_model::scenario::Scenario;
 use serde::Serialize;
 
@@ -34,28 +35,28 @@ impl Schedule {
 
     /// `--schedule app,app,flusher,...`: each name runs that thread's next op. Ops the list does not
     /// reach run afterwards, one thread after another in file order.
-    pub fn from_list(sc: &Scenario, list: &str) -> Result<Schedule, String> {
+    pub fn from_list(sc: &Scenario, list: &str) -> Result<Schedule, BadSchedule> {
         let mut next = vec![0usize; sc.threads.len()];
         let mut ops = Vec::new();
         for (i, name) in list.split(',').map(str::trim).enumerate() {
             if name.is_empty() {
-                return Err(format!("--schedule: entry {} is empty", i + 1));
+                return Err(BadSchedule(format!("entry {} is empty", i + 1)));
             }
             let Some(t) = sc.threads.iter().position(|th| th.name == name) else {
                 let names: Vec<&str> = sc.threads.iter().map(|t| t.name.as_str()).collect();
-                return Err(format!(
-                    "--schedule: `{name}` is not a thread of {} (its threads: {})",
+                return Err(BadSchedule(format!(
+                    "`{name}` is not a thread of {} (its threads: {})",
                     sc.name,
                     names.join(", ")
-                ));
+                )));
             };
             if next[t] >= sc.threads[t].ops.len() {
-                return Err(format!(
-                    "--schedule: entry {} asks for op {} of thread `{name}`, which has {} ops",
+                return Err(BadSchedule(format!(
+                    "entry {} asks for op {} of thread `{name}`, which has {} ops",
                     i + 1,
                     next[t] + 1,
                     sc.threads[t].ops.len()
-                ));
+                )));
             }
             ops.push(OpRef {
                 thread: t,
@@ -70,21 +71,23 @@ impl Schedule {
     /// first step ran. The model splits some ops into steps (a pin per page, writeback's submit
     /// and completion); the kernel runs each as one call, so an op whose steps the trace
     /// interleaves with another thread's is run whole at its first step, and a note says so.
-    pub fn from_explain_json(sc: &Scenario, json: &str) -> Result<Schedule, String> {
+    pub fn from_explain_json(sc: &Scenario, json: &str) -> Result<Schedule, BadSchedule> {
         let v: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| format!("--schedule: not JSON: {e}"))?;
+            serde_json::from_str(json).map_err(|e| BadSchedule(format!("not JSON: {e}")))?;
         if v.get("scenario").and_then(|s| s.as_str()) != Some(sc.name.as_str()) {
-            return Err(format!(
-                "--schedule: this trace is of scenario {}, not {}",
+            return Err(BadSchedule(format!(
+                "this trace is of scenario {}, not {}",
                 v.get("scenario")
                     .and_then(|s| s.as_str())
                     .unwrap_or("(none)"),
                 sc.name
-            ));
+            )));
         }
-        let steps = v.get("steps").and_then(|s| s.as_array()).ok_or(
-            "--schedule: no `steps` array (expected `pinlab explain --format json` output)",
-        )?;
+        let steps = v.get("steps").and_then(|s| s.as_array()).ok_or_else(|| {
+            BadSchedule(
+                "no `steps` array (expected `pinlab explain --format json` output)".to_string(),
+            )
+        })?;
         let mut next = vec![0usize; sc.threads.len()];
         let mut ops = Vec::new();
         let mut notes = Vec::new();
@@ -101,16 +104,16 @@ impl Schedule {
                 .threads
                 .iter()
                 .position(|th| th.name == name)
-                .ok_or_else(|| format!("--schedule: step {}: no thread `{name}`", i + 1))?;
+                .ok_or_else(|| BadSchedule(format!("step {}: no thread `{name}`", i + 1)))?;
             let op = sc.threads[t]
                 .ops
                 .iter()
                 .position(|o| o.pos.line == line)
                 .ok_or_else(|| {
-                    format!(
-                        "--schedule: step {}: thread `{name}` has no op on line {line}",
+                    BadSchedule(format!(
+                        "step {}: thread `{name}` has no op on line {line}",
                         i + 1
-                    )
+                    ))
                 })?;
             for (u, o) in open.iter_mut().enumerate() {
                 if u != t {
@@ -133,12 +136,12 @@ impl Schedule {
                 }
                 _ => {
                     if op != next[t] {
-                        return Err(format!(
-                            "--schedule: step {}: thread `{name}` runs op {} before op {}",
+                        return Err(BadSchedule(format!(
+                            "step {}: thread `{name}` runs op {} before op {}",
                             i + 1,
                             op + 1,
                             next[t] + 1
-                        ));
+                        )));
                     }
                     ops.push(OpRef { thread: t, op });
                     next[t] += 1;
@@ -199,10 +202,12 @@ mod tests {
     fn a_list_with_an_unknown_thread_or_too_many_ops_is_an_error() {
         assert!(Schedule::from_list(&sc(), "app,nic")
             .unwrap_err()
+            .to_string()
             .contains("app, flusher"));
         assert!(Schedule::from_list(&sc(), "flusher,flusher")
             .unwrap_err()
-            .contains("has 1 ops"));
+            .to_string()
+            .starts_with("--schedule: entry 2 asks for op 2"));
     }
 
     #[test]
@@ -220,6 +225,6 @@ mod tests {
     #[test]
     fn a_trace_of_another_scenario_is_refused() {
         let e = Schedule::from_explain_json(&sc(), r#"{"scenario":"x","steps":[]}"#).unwrap_err();
-        assert!(e.contains("scenario x"));
+        assert!(e.to_string().contains("scenario x"));
     }
 }
