@@ -1,7 +1,6 @@
 //! Reclaim: one pass of shrink_folio_list() over the clean page-cache pages of disk filesystems.
 
 use crate::design::OnPinned;
-use crate::history::Event;
 use crate::state::{pg, Owner, NONE};
 use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
 
@@ -66,11 +65,7 @@ impl Ctx<'_, '_, '_> {
         if pinned && policy == OnPinned::KeepBuffers {
             self.call(|| format!("shrink_folio_list(#{fr}): folio_maybe_dma_pinned -> activate_locked, buffers kept"));
         } else {
-            if self.s.frames[fr as usize].has(pg::PRIVATE) {
-                self.s.frames[fr as usize].set(pg::PRIVATE, false);
-                self.emit(|| Event::Released { frame: fr });
-                self.call(|| format!("release_folio(#{fr}): buffers released"));
-            }
+            (self.w.fs.a_ops.release_folio)(self, fr);
             if self.s.frames[fr as usize].refcount == 1 {
                 self.s.pages[i as usize].cache = NONE;
                 let f = &mut self.s.frames[fr as usize];
