@@ -6,6 +6,7 @@ use super::buffer::{block_fallocate, block_write_begin, reserve_block};
 use super::generic::{
     filemap_dirty_folio, filemap_fault, filemap_page_mkwrite, filemap_read, filemap_release_folio,
     fs_tolerant_discards, generic_end_io, generic_file_write_iter, generic_freeze_fs,
+    GENERIC_INODE_OPS,
 };
 use super::{
     AddressSpaceOps, FileOperations, FsRules, KernelWork, SuperOperations, Unprepared, VmOperations,
@@ -31,6 +32,7 @@ pub static BTRFS: FsRules = FsRules {
     a_ops: &BTRFS_AOPS,
     vm_ops: &BTRFS_VM_OPS,
     f_ops: &BTRFS_FILE_OPS,
+    i_ops: &GENERIC_INODE_OPS,
     s_ops: &BTRFS_SOPS,
 };
 

@@ -5,9 +5,11 @@ use super::buffer::{block_fallocate, block_reserve_space, block_write_begin};
 use super::generic::{
     filemap_dirty_folio, filemap_release_folio, generic_end_io, generic_writepage_start,
 };
-use super::{AddressSpaceOps, FileOperations, SuperOperations, VmOperations};
+use super::{AddressSpaceOps, FileOperations, InodeOperations, SuperOperations, VmOperations};
+use crate::design::OnPinned;
 use crate::scenario::{Observed, Value};
 use crate::state::Owner;
+use crate::state::NONE;
 use crate::world::{Ctx, Stop};
 
 /// ext4_dax_aops / xfs_dax_aops: there are no page-cache folios to write back.
@@ -33,6 +35,13 @@ pub(crate) static DAX_FILE_OPS: FileOperations = FileOperations {
     read_iter: dax_iomap_read,
     write_iter: dax_iomap_write,
     fallocate: dax_fallocate,
+};
+
+/// The inode operations of a DAX file: truncate waits for busy storage (when the design says
+/// so) and frees storage a pin may still reach.
+pub(crate) static DAX_INODE_OPS: InodeOperations = InodeOperations {
+    break_layouts: dax_break_layout,
+    free_block: dax_free_block,
 };
 
 /// The DAX mount's super_operations.
@@ -106,4 +115,36 @@ fn dax_freeze_fs(c: &mut Ctx<'_, '_, '_>) {
             c.folio_mkclean(fr);
         }
     }
+}
+
+/// ext4_break_layouts / xfs_break_dax_layouts → dax_break_layout(): under a design that waits,
+/// wait while dax_layout_busy_page() finds a reference beyond the mappings (the PTEs are zapped
+/// next, so they do not count).
+fn dax_break_layout(c: &mut Ctx<'_, '_, '_>, file: usize, page: u8) -> Result<(), Stop> {
+    let dax = c.s.pages[c.slot(file, page)].block;
+    if dax != NONE
+        && c.w.design.handling.dax_truncate_pinned == OnPinned::Wait
+        && c.dax_layout_busy_page(dax)
+    {
+        // dax_break_layout(): wait while dax_layout_busy_page() finds a reference beyond
+        // the mappings (the PTEs are zapped below, so they do not count).
+        return Err(Stop::Blocked);
+    }
+    Ok(())
+}
+
+/// The block's storage is freed, whoever still holds it (`Ctx::dax_free_block`, seed 001).
+fn dax_free_block(c: &mut Ctx<'_, '_, '_>, b: u8) {
+    let busy = c.dax_layout_busy_page(b);
+    c.dax_free_block(b);
+    c.call(|| {
+        format!(
+            "block {b} freed{}",
+            if busy {
+                ": a device still holds its storage"
+            } else {
+                ""
+            }
+        )
+    });
 }

@@ -7,6 +7,7 @@ use super::buffer::{
 use super::generic::{
     filemap_fault, filemap_page_mkwrite, filemap_read, filemap_release_folio, fs_tolerant_discards,
     generic_end_io, generic_file_write_iter, generic_freeze_fs, generic_writepage_start,
+    GENERIC_INODE_OPS,
 };
 use super::{AddressSpaceOps, FileOperations, FsRules, SuperOperations, Unprepared, VmOperations};
 use crate::history::{Event, Loss};
@@ -29,6 +30,7 @@ pub static EXT4: FsRules = FsRules {
     a_ops: &EXT4_AOPS,
     vm_ops: &EXT4_VM_OPS,
     f_ops: &EXT4_FILE_OPS,
+    i_ops: &GENERIC_INODE_OPS,
     s_ops: &EXT4_SOPS,
 };
 

@@ -1,4 +1,4 @@
-use super::dax::{DAX_AOPS, DAX_FILE_OPS, DAX_SOPS, DAX_VM_OPS};
+use super::dax::{DAX_AOPS, DAX_FILE_OPS, DAX_INODE_OPS, DAX_SOPS, DAX_VM_OPS};
 use super::{FsRules, Unprepared};
 
 /// ext4 mounted with -o dax on persistent memory.
@@ -17,5 +17,6 @@ pub static EXT4_DAX: FsRules = FsRules {
     a_ops: &DAX_AOPS,
     vm_ops: &DAX_VM_OPS,
     f_ops: &DAX_FILE_OPS,
+    i_ops: &DAX_INODE_OPS,
     s_ops: &DAX_SOPS,
 };

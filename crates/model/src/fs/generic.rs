@@ -1,6 +1,7 @@
 //! The generic operations (mm/filemap.c, mm/memory.c, fs/libfs.c): what a filesystem's table
 //! points at where it does what every page-cache filesystem does.
 
+use super::InodeOperations;
 use crate::history::{Event, Loss};
 use crate::scenario::{Observed, Value};
 use crate::state::{pg, NONE};
@@ -76,6 +77,30 @@ pub(crate) fn filemap_release_folio(c: &mut Ctx<'_, '_, '_>, fr: u8) {
         c.call(|| format!("release_folio(#{fr}): buffers released"));
     }
 }
+
+/// Nothing to wait for: a page-cache filesystem's blocks are reached by pins only through
+/// page-cache folios, which truncate orphans.
+pub(crate) fn generic_break_layouts(
+    _: &mut Ctx<'_, '_, '_>,
+    _file: usize,
+    _page: u8,
+) -> Result<(), Stop> {
+    Ok(())
+}
+
+/// The block goes back to the allocator.
+pub(crate) fn generic_free_block(c: &mut Ctx<'_, '_, '_>, b: u8) {
+    c.s.blocks[b as usize].used = false;
+    c.emit(|| Event::BlockFree { block: b });
+    c.call(|| format!("block {b} freed"));
+}
+
+/// ext4_file_inode_operations, xfs_inode_operations, btrfs_file_inode_operations,
+/// shmem_inode_operations: truncate frees the blocks with nothing to wait for.
+pub(crate) static GENERIC_INODE_OPS: InodeOperations = InodeOperations {
+    break_layouts: generic_break_layouts,
+    free_block: generic_free_block,
+};
 
 /// No ->freeze_fs work beyond freeze_super()'s sync.
 pub(crate) fn generic_freeze_fs(_: &mut Ctx<'_, '_, '_>) {}

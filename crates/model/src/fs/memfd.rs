@@ -1,3 +1,4 @@
+use super::generic::GENERIC_INODE_OPS;
 use super::shmem::{SHMEM_AOPS, SHMEM_FILE_OPS, SHMEM_SOPS, SHMEM_VM_OPS};
 use super::{FsRules, Unprepared};
 
@@ -18,5 +19,6 @@ pub static MEMFD: FsRules = FsRules {
     a_ops: &SHMEM_AOPS,
     vm_ops: &SHMEM_VM_OPS,
     f_ops: &SHMEM_FILE_OPS,
+    i_ops: &GENERIC_INODE_OPS,
     s_ops: &SHMEM_SOPS,
 };

@@ -143,6 +143,17 @@ pub struct FileOperations {
     pub(crate) fallocate: fn(&mut Ctx<'_, '_, '_>, usize, u8) -> Result<(), Stop>,
 }
 
+/// `struct inode_operations`, as far as truncate and hole punching reach the filesystem
+/// (->setattr → ext4_break_layouts / xfs_break_layouts, then the extent's blocks freed).
+#[derive(Debug)]
+pub struct InodeOperations {
+    /// Before `file`/`page`'s block is freed: wait (Err(Blocked)) while the design says a
+    /// layout still in use must be waited for.
+    pub(crate) break_layouts: fn(&mut Ctx<'_, '_, '_>, usize, u8) -> Result<(), Stop>,
+    /// Frees block `b` of a truncated or punched page (ext4_free_blocks, xfs_bmap_del_extent).
+    pub(crate) free_block: fn(&mut Ctx<'_, '_, '_>, u8),
+}
+
 /// `struct super_operations`.
 #[derive(Debug)]
 pub struct SuperOperations {
@@ -181,6 +192,7 @@ pub struct FsRules {
     pub(crate) a_ops: &'static AddressSpaceOps,
     pub(crate) vm_ops: &'static VmOperations,
     pub(crate) f_ops: &'static FileOperations,
+    pub(crate) i_ops: &'static InodeOperations,
     pub(crate) s_ops: &'static SuperOperations,
 }
 

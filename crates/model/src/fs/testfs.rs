@@ -10,7 +10,7 @@ use super::buffer::{
 use super::generic::{
     filemap_dirty_folio, filemap_fault, filemap_page_mkwrite, filemap_read, filemap_release_folio,
     fs_tolerant_discards, generic_end_io, generic_file_write_iter, generic_freeze_fs,
-    generic_writepage_start,
+    generic_writepage_start, GENERIC_INODE_OPS,
 };
 use super::{AddressSpaceOps, FileOperations, FsRules, SuperOperations, Unprepared, VmOperations};
 use crate::history::Event;
@@ -32,6 +32,7 @@ pub static TESTFS: FsRules = FsRules {
     a_ops: &TESTFS_AOPS,
     vm_ops: &TESTFS_VM_OPS,
     f_ops: &TESTFS_FILE_OPS,
+    i_ops: &GENERIC_INODE_OPS,
     s_ops: &TESTFS_SOPS,
 };
 

@@ -5,6 +5,7 @@ use super::buffer::{block_fallocate_unwritten, block_reserve_space, block_write_
 use super::generic::{
     filemap_dirty_folio, filemap_fault, filemap_page_mkwrite, filemap_read, filemap_release_folio,
     generic_end_io, generic_file_write_iter, generic_freeze_fs, generic_writepage_start,
+    GENERIC_INODE_OPS,
 };
 use super::iomap::iomap_writepage_map;
 use super::{AddressSpaceOps, FileOperations, FsRules, SuperOperations, Unprepared, VmOperations};
@@ -24,6 +25,7 @@ pub static XFS: FsRules = FsRules {
     a_ops: &XFS_AOPS,
     vm_ops: &XFS_VM_OPS,
     f_ops: &XFS_FILE_OPS,
+    i_ops: &GENERIC_INODE_OPS,
     s_ops: &XFS_SOPS,
 };
 
