@@ -1,13 +1,16 @@
 //! Filesystems, in the kernel's own shape (docs/model.md#filesystems): each is one file holding a
 //! `FsRules` — a few static facts plus its operations tables, after the kernel's
 //! `address_space_operations` (`AddressSpaceOps`), `vm_operations_struct` (`VmOperations`),
-//! `file_operations` (`FileOperations`) and `super_operations` (`SuperOperations`) — and the
+//! `file_operations` (`FileOperations`), `inode_operations` (`InodeOperations`) and
+//! `super_operations` (`SuperOperations`) — and the
 //! functions of its own those tables point at. Shared defaults live in files named after the
 //! kernel's helpers: `generic` (mm/filemap.c, fs/libfs.c), `buffer` (fs/buffer.c: block_*),
 //! `iomap` (fs/iomap/buffered-io.c), `shmem` (mm/shmem.c) and `dax` (fs/dax.c).
 //!
-//! Adding a filesystem is one new file defining an `FsRules` and one line in `FILESYSTEMS`; a
-//! behaviour no other filesystem has is a function in that file that its table points at.
+//! Adding a filesystem is one new file defining an `FsRules` and one line in `FILESYSTEMS`
+//! (README.md, "Adding a filesystem or a device"); a behaviour no other filesystem has is a
+//! function in that file that its table points at (`testfs.rs`, built only for the model's unit
+//! tests, is one).
 
 mod btrfs;
 mod buffer;
