@@ -310,7 +310,7 @@ impl Judge {
     pub fn feed(&mut self, e: &Event) {
         let idx = self.n;
         self.n += 1;
-        let checks_mkwrite = self.fs.page_mkwrite && !self.fs_tolerant;
+        let checks_mkwrite = self.fs.has_page_mkwrite() && !self.fs_tolerant;
         match *e {
             Event::FrameAlloc {
                 frame,

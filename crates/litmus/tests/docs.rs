@@ -83,7 +83,7 @@ fn the_filesystem_table_matches_the_model() {
         let r = FsKind::from_name(&name)
             .unwrap_or_else(|| panic!("docs list filesystem `{name}` the model lacks"))
             .rules();
-        assert_eq!(yes(&cells[0]), r.page_mkwrite, "{name}: page_mkwrite");
+        assert_eq!(yes(&cells[0]), r.has_page_mkwrite(), "{name}: page_mkwrite");
         assert_eq!(yes(&cells[1]), r.backing, "{name}: backing");
         assert_eq!(yes(&cells[2]), r.cow, "{name}: cow");
         assert_eq!(yes(&cells[3]), r.data_checksums, "{name}: checksums");

@@ -581,7 +581,8 @@ impl Ctx<'_, '_, '_> {
         if dirty && bounced {
             self.gup_bounce_may_write(handle)?;
         }
-        let light = dirty && self.w.design.handling.unpin_mkwrite_light && self.w.fs.page_mkwrite;
+        let light =
+            dirty && self.w.design.handling.unpin_mkwrite_light && self.w.fs.has_page_mkwrite();
         if light && self.s.freeze >= freeze::PAGEFAULT {
             // page_mkwrite_light is a ->page_mkwrite: sb_start_pagefault() waits for the thaw.
             return Err(Stop::Blocked);
@@ -1024,7 +1025,7 @@ impl Ctx<'_, '_, '_> {
             Some(v) => {
                 let c = self.content(v);
                 if let Owner::Cache { file, page } = f.owner {
-                    if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
+                    if self.w.fs.has_page_mkwrite() && f.has(pg::FS_CLEAN) {
                         let name = self.w.sc.files[file as usize].name.as_str();
                         self.violate(Property::MkwriteContract, || {
                             format!("DMA changed {name}[{page}] (#{fr}) while the filesystem has it clean: no ->page_mkwrite since it was cleaned")

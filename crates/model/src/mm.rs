@@ -28,7 +28,7 @@ impl Ctx<'_, '_, '_> {
             },
             content,
         );
-        let needs_mkwrite = self.w.fs.page_mkwrite;
+        let needs_mkwrite = self.w.fs.has_page_mkwrite();
         let f = &mut self.s.frames[fr as usize];
         f.refcount = 1;
         // Read in clean and without buffers: to the filesystem it is clean until ->page_mkwrite.
@@ -48,26 +48,22 @@ impl Ctx<'_, '_, '_> {
         Ok(fr)
     }
 
-    /// ext4_da_reserve_space() / xfs delalloc / btrfs_delalloc_reserve_space(): reserves what the
-    /// filesystem needs to write `file`/`page` back later (btrfs: a new COW extent every time). Ok(true) when a block was reserved, Ok(false) when
-    /// none was needed, Err(ENOSPC) when the disk is full.
+    /// The filesystem's delalloc reservation for `file`/`page` (`AddressSpaceOps::reserve_space`:
+    /// ext4_da_reserve_space, xfs delalloc, btrfs_delalloc_reserve_space). Ok(true) when a block
+    /// was reserved, Ok(false) when none was needed, Err(ENOSPC) when the disk is full.
     pub(crate) fn reserve_space(&mut self, file: usize, page: u8) -> Result<bool, Errno> {
-        let slot = self.slot(file, page);
-        let ps = self.s.pages[slot];
-        let needed = !ps.reserved && (self.w.fs.cow || ps.block == NONE);
-        if !needed || self.mutated(Mutation::NoReserve) {
-            return Ok(false);
-        }
-        if self.s.free_blocks() == 0 {
-            return Err(Errno::ENOSPC);
-        }
-        self.s.pages[slot].reserved = true;
-        Ok(true)
+        (self.w.fs.a_ops.reserve_space)(self, file, page)
     }
 
-    /// ->page_mkwrite (ext4_page_mkwrite, iomap_page_mkwrite, btrfs_page_mkwrite): the
-    /// filesystem's notification that a clean page is about to be dirtied through a mapping.
-    pub(crate) fn page_mkwrite(&mut self, fr: u8, file: usize, page: u8) -> Result<(), Stop> {
+    /// filemap_page_mkwrite(), as ext4_page_mkwrite, iomap_page_mkwrite and btrfs_page_mkwrite
+    /// do it: the filesystem's notification that a clean page is about to be dirtied through a
+    /// mapping; the reservation is the filesystem's `reserve_space`.
+    pub(crate) fn filemap_page_mkwrite(
+        &mut self,
+        fr: u8,
+        file: usize,
+        page: u8,
+    ) -> Result<(), Stop> {
         // sb_start_pagefault(): write faults wait from SB_FREEZE_PAGEFAULT until thaw.
         if self.s.freeze >= freeze::PAGEFAULT && !self.mutated(Mutation::NoFreezeWait) {
             return Err(Stop::Blocked);
@@ -142,27 +138,12 @@ impl Ctx<'_, '_, '_> {
             return;
         };
         let name = self.w.sc.files[file as usize].name.as_str();
-        if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
+        if self.w.fs.has_page_mkwrite() && f.has(pg::FS_CLEAN) {
             self.violate(Property::MkwriteContract, || {
                 format!("{name}[{page}] (#{fr}) dirtied while the filesystem has it clean: no ->page_mkwrite since it was cleaned")
             });
         }
-        if self.w.fs.warn_dirty_without_buffers
-            && !f.has(pg::PRIVATE)
-            && !self.w.design.handling.fs_tolerant
-        {
-            let fsname = self.w.fs.name;
-            self.violate(Property::FsIntegrity, || {
-                format!("{fsname}_dirty_folio: WARN_ON_ONCE(!folio_buffers(folio)): {name}[{page}] (#{fr}) dirtied without buffers")
-            });
-            self.call(|| {
-                Call::new(
-                    "dirty_folio",
-                    format!("{fsname}_dirty_folio(#{fr}): no buffers attached: WARN"),
-                )
-                .frame(fr)
-            });
-        }
+        (self.w.fs.a_ops.dirty_folio)(self, fr, file as usize, page);
         if self.s.frozen() && self.w.fs.backing {
             self.violate(Property::FreezeConsistency, || {
                 format!("{name}[{page}] dirtied while the filesystem is frozen")
@@ -309,110 +290,122 @@ impl Ctx<'_, '_, '_> {
                 if page >= self.s.sizes[file] {
                     return Err(Stop::Sigbus);
                 }
-                if self.w.fs.dax {
-                    return self.dax_iomap_fault(map, file, page, shared, write, unshare);
-                }
-                let mut fr = pte.frame;
-                if fr == NONE {
-                    fr = self.filemap_get_folio(file, page)?;
-                    // Without write notification (tmpfs) a shared writable mapping is mapped
-                    // writable at once; otherwise read-only until the write fault.
-                    let writable = shared && ms.writable && !self.w.fs.page_mkwrite;
-                    self.set_pte(pi, fr, writable);
-                    let m = self.w.sc.maps[map].name.as_str();
-                    self.call(|| {
-                        let text = format!(
-                            "map {m}[{page}] -> #{fr} ({})",
-                            if writable { "rw" } else { "ro" }
-                        );
-                        Call::new("finish_fault", text)
-                            .arrow(Arrow::Fault)
-                            .pte(map, page)
-                            .frame(fr)
-                            .change(Change::Pte {
-                                map: map as u8,
-                                page,
-                                frame: fr,
-                                writable,
-                            })
-                    });
-                }
-                if !(write || unshare) || self.s.ptes[pi].writable {
-                    return Ok(fr);
-                }
-                if shared {
-                    // do_shared_fault / wp_page_shared: ->page_mkwrite, then dirty and map writable.
-                    if self.w.fs.page_mkwrite {
-                        self.page_mkwrite(fr, file, page)?;
-                    }
-                    self.dirty_in_write_path(fr);
-                    self.s.ptes[pi].writable = true;
-                    let m = self.w.sc.maps[map].name.as_str();
-                    self.call(|| {
-                        Call::new(
-                            "wp_page_shared",
-                            format!(
-                                "wp_page_shared: folio_mark_dirty(#{fr}), {m}[{page}] writable"
-                            ),
-                        )
-                        .arrow(Arrow::Fault)
-                        .frame(fr)
-                        .pte(map, page)
-                        .change(Change::Flag {
-                            frame: fr,
-                            flag: pg::DIRTY,
-                            set: true,
-                        })
-                        .change(Change::Pte {
-                            map: map as u8,
-                            page,
-                            frame: fr,
-                            writable: true,
-                        })
-                    });
-                    Ok(fr)
-                } else if self.s.frames[fr as usize].owner == Owner::Anon {
-                    // Already our exclusive COW copy: reuse it (wp_page_reuse).
-                    self.s.ptes[pi].writable = write;
-                    Ok(fr)
-                } else {
-                    // wp_page_copy: a private anonymous copy replaces the page-cache page.
-                    let content = self.s.frames[fr as usize].content;
-                    let new = self.alloc_frame(Owner::Anon, content);
-                    let nf = &mut self.s.frames[new as usize];
-                    nf.refcount = 1;
-                    nf.mapcount = 1;
-                    self.s.frames[fr as usize].mapcount -= 1;
-                    self.mmu_notifier_invalidate(fr);
-                    self.folio_put(fr, 1);
-                    self.s.ptes[pi] = crate::state::Pte {
-                        frame: new,
-                        writable: write,
-                    };
-                    let why = if unshare && !write {
-                        "FAULT_FLAG_UNSHARE"
-                    } else {
-                        "write"
-                    };
-                    self.call(|| {
-                        Call::new(
-                            "wp_page_copy",
-                            format!("wp_page_copy ({why}): #{fr} -> anonymous copy #{new}"),
-                        )
-                        .arrow(Arrow::Fault)
-                        .frame(fr)
-                        .frame(new)
-                        .pte(map, page)
-                        .change(Change::Pte {
-                            map: map as u8,
-                            page,
-                            frame: new,
-                            writable: write,
-                        })
-                    });
-                    Ok(new)
-                }
+                (self.w.fs.vm_ops.fault)(self, map, file, page, shared, write, unshare)
             }
+        }
+    }
+
+    /// filemap_fault() and, for a write, do_shared_fault / wp_page_shared (->page_mkwrite, then
+    /// dirty) or wp_page_copy (a private COW copy): the page-cache filesystems' ->fault.
+    pub(crate) fn filemap_fault(
+        &mut self,
+        map: usize,
+        file: usize,
+        page: u8,
+        shared: bool,
+        write: bool,
+        unshare: bool,
+    ) -> Result<u8, Stop> {
+        let ms = self.s.maps[map];
+        let pi = self.w.pte(map, page);
+        let pte = self.s.ptes[pi];
+        let mut fr = pte.frame;
+        if fr == NONE {
+            fr = self.filemap_get_folio(file, page)?;
+            // Without write notification (tmpfs) a shared writable mapping is mapped
+            // writable at once; otherwise read-only until the write fault.
+            let writable = shared && ms.writable && !self.w.fs.has_page_mkwrite();
+            self.set_pte(pi, fr, writable);
+            let m = self.w.sc.maps[map].name.as_str();
+            self.call(|| {
+                let text = format!(
+                    "map {m}[{page}] -> #{fr} ({})",
+                    if writable { "rw" } else { "ro" }
+                );
+                Call::new("finish_fault", text)
+                    .arrow(Arrow::Fault)
+                    .pte(map, page)
+                    .frame(fr)
+                    .change(Change::Pte {
+                        map: map as u8,
+                        page,
+                        frame: fr,
+                        writable,
+                    })
+            });
+        }
+        if !(write || unshare) || self.s.ptes[pi].writable {
+            return Ok(fr);
+        }
+        if shared {
+            // do_shared_fault / wp_page_shared: ->page_mkwrite, then dirty and map writable.
+            if let Some(page_mkwrite) = self.w.fs.vm_ops.page_mkwrite {
+                page_mkwrite(self, fr, file, page)?;
+            }
+            self.dirty_in_write_path(fr);
+            self.s.ptes[pi].writable = true;
+            let m = self.w.sc.maps[map].name.as_str();
+            self.call(|| {
+                Call::new(
+                    "wp_page_shared",
+                    format!("wp_page_shared: folio_mark_dirty(#{fr}), {m}[{page}] writable"),
+                )
+                .arrow(Arrow::Fault)
+                .frame(fr)
+                .pte(map, page)
+                .change(Change::Flag {
+                    frame: fr,
+                    flag: pg::DIRTY,
+                    set: true,
+                })
+                .change(Change::Pte {
+                    map: map as u8,
+                    page,
+                    frame: fr,
+                    writable: true,
+                })
+            });
+            Ok(fr)
+        } else if self.s.frames[fr as usize].owner == Owner::Anon {
+            // Already our exclusive COW copy: reuse it (wp_page_reuse).
+            self.s.ptes[pi].writable = write;
+            Ok(fr)
+        } else {
+            // wp_page_copy: a private anonymous copy replaces the page-cache page.
+            let content = self.s.frames[fr as usize].content;
+            let new = self.alloc_frame(Owner::Anon, content);
+            let nf = &mut self.s.frames[new as usize];
+            nf.refcount = 1;
+            nf.mapcount = 1;
+            self.s.frames[fr as usize].mapcount -= 1;
+            self.mmu_notifier_invalidate(fr);
+            self.folio_put(fr, 1);
+            self.s.ptes[pi] = crate::state::Pte {
+                frame: new,
+                writable: write,
+            };
+            let why = if unshare && !write {
+                "FAULT_FLAG_UNSHARE"
+            } else {
+                "write"
+            };
+            self.call(|| {
+                Call::new(
+                    "wp_page_copy",
+                    format!("wp_page_copy ({why}): #{fr} -> anonymous copy #{new}"),
+                )
+                .arrow(Arrow::Fault)
+                .frame(fr)
+                .frame(new)
+                .pte(map, page)
+                .change(Change::Pte {
+                    map: map as u8,
+                    page,
+                    frame: new,
+                    writable: write,
+                })
+            });
+            Ok(new)
         }
     }
 

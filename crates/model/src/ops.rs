@@ -40,25 +40,9 @@ impl Ctx<'_, '_, '_> {
                 self.next_op();
                 Ok(())
             }
-            Op::Write { file, page, value } => self.generic_perform_write(file, page, value),
-            Op::Read { file, page, reg } if self.w.fs.dax => {
-                self.s.regs[reg] = if page >= self.s.sizes[file] {
-                    Observed::None
-                } else {
-                    Observed::Val(self.disk_content_of(file, page).value)
-                };
-                self.call(|| {
-                    Call::new("dax_iomap_rw", "dax_iomap_rw: read from the storage")
-                        .file_page(file, page)
-                });
-                self.next_op();
-                Ok(())
-            }
+            Op::Write { file, page, value } => self.vfs_write(file, page, value),
             Op::Read { file, page, reg } => {
-                self.s.regs[reg] = match self.filemap_get_folio(file, page) {
-                    Ok(fr) => Observed::Val(self.s.frames[fr as usize].content.value),
-                    Err(_) => Observed::None,
-                };
+                self.s.regs[reg] = (self.w.fs.f_ops.read_iter)(self, file, page);
                 self.next_op();
                 Ok(())
             }
@@ -244,7 +228,7 @@ impl Ctx<'_, '_, '_> {
         let f = self.s.frames[fr as usize];
         if let Owner::Cache { file, page } = f.owner {
             // Only reachable if something left a writable PTE on a page the filesystem cleaned.
-            if self.w.fs.page_mkwrite && f.has(pg::FS_CLEAN) {
+            if self.w.fs.has_page_mkwrite() && f.has(pg::FS_CLEAN) {
                 let name = self.w.sc.files[file as usize].name.as_str();
                 self.violate(Property::MkwriteContract, || {
                     format!("store through a writable PTE changed {name}[{page}] while the filesystem has it clean")
@@ -269,8 +253,8 @@ impl Ctx<'_, '_, '_> {
         Ok(())
     }
 
-    /// write(2): generic_perform_write() with ->write_begin / ->write_end.
-    fn generic_perform_write(
+    /// write(2): sb_start_write(), seals, i_size, then the filesystem's ->write_iter.
+    fn vfs_write(
         &mut self,
         file: usize,
         page: u8,
@@ -298,9 +282,17 @@ impl Ctx<'_, '_, '_> {
         if page >= old_size {
             self.s.sizes[file] = page + 1;
         }
-        if self.w.fs.dax {
-            return self.dax_iomap_rw(file, page, value, old_size);
-        }
+        (self.w.fs.f_ops.write_iter)(self, file, page, value, old_size)
+    }
+
+    /// generic_perform_write() with ->write_begin (`AddressSpaceOps::write_begin`) / ->write_end.
+    pub(crate) fn generic_perform_write(
+        &mut self,
+        file: usize,
+        page: u8,
+        value: crate::scenario::Value,
+        old_size: u8,
+    ) -> Result<(), Stop> {
         // A step that waits is discarded whole, so the page read in here is not kept then.
         let fr = self.filemap_get_folio(file, page).expect("within i_size");
         // folio_wait_stable(); and writeback-mark's pages wait in wait_on_page_writeback().
@@ -309,30 +301,23 @@ impl Ctx<'_, '_, '_> {
         {
             return Err(Stop::Blocked);
         }
-        if self.w.fs.page_mkwrite {
-            if let Err(e) = self.reserve_space(file, page) {
-                self.call(|| {
-                    Call::new("write_begin", format!("write_begin: -{}", e.name()))
-                        .file_page(file, page)
-                });
-                self.s.sizes[file] = old_size;
-                if self.s.frames[fr as usize].refcount == 1
-                    && self.s.frames[fr as usize].mapcount == 0
-                {
-                    // Drop a page we only created for this write.
-                    let slot = self.slot(file, page);
-                    if page >= old_size {
-                        self.s.pages[slot].cache = NONE;
-                        self.folio_put(fr, 1);
-                    }
+        if let Err(e) = (self.w.fs.a_ops.write_begin)(self, fr, file, page) {
+            self.call(|| {
+                Call::new("write_begin", format!("write_begin: -{}", e.name()))
+                    .file_page(file, page)
+            });
+            self.s.sizes[file] = old_size;
+            if self.s.frames[fr as usize].refcount == 1 && self.s.frames[fr as usize].mapcount == 0
+            {
+                // Drop a page we only created for this write.
+                let slot = self.slot(file, page);
+                if page >= old_size {
+                    self.s.pages[slot].cache = NONE;
+                    self.folio_put(fr, 1);
                 }
-                self.next_op();
-                return Ok(());
             }
-            let f = &mut self.s.frames[fr as usize];
-            f.set(pg::PRIVATE, true);
-            f.set(pg::FS_CLEAN, false);
-            self.emit(|| Event::Prepared { frame: fr });
+            self.next_op();
+            return Ok(());
         }
         let c = self.content(value);
         let old = self.s.frames[fr as usize].content.value;
@@ -367,7 +352,7 @@ impl Ctx<'_, '_, '_> {
     }
 
     /// write(2) on fs-DAX: dax_iomap_rw() allocates a hole's block and copies into the storage.
-    fn dax_iomap_rw(
+    pub(crate) fn dax_iomap_rw(
         &mut self,
         file: usize,
         page: u8,
@@ -427,97 +412,6 @@ impl Ctx<'_, '_, '_> {
         if self.s.freeze >= freeze::WRITE {
             return Err(Stop::Blocked);
         }
-        let name = self.w.sc.files[file].name.as_str();
-        let grows = page >= self.s.sizes[file];
-        let grow = |me: &mut Self| {
-            if grows {
-                me.s.sizes[file] = page + 1;
-                me.emit_size(file);
-            }
-        };
-        if !self.w.fs.backing {
-            // shmem_fallocate() / hugetlbfs_fallocate(): the page itself is the storage.
-            grow(self);
-            let fr = self.filemap_get_folio(file, page).expect("within i_size");
-            let fsname = self.w.fs.name;
-            self.call(|| {
-                Call::new(
-                    "vfs_fallocate",
-                    format!("{fsname}_fallocate({name}[{page}]): #{fr} in the page cache"),
-                )
-                .file_page(file, page)
-                .frame(fr)
-            });
-            self.next_op();
-            return Ok(());
-        }
-        let slot = self.slot(file, page);
-        let ps = self.s.pages[slot];
-        if ps.block != NONE {
-            grow(self);
-            self.call(|| {
-                Call::new(
-                    "vfs_fallocate",
-                    format!("fallocate({name}[{page}]): already allocated"),
-                )
-                .file_page(file, page)
-            });
-            self.next_op();
-            return Ok(());
-        }
-        if ps.reserved {
-            // The delayed allocation's reservation becomes the extent.
-            self.s.pages[slot].reserved = false;
-        } else if self.s.free_blocks() == 0 {
-            self.call(|| {
-                Call::new(
-                    "vfs_fallocate",
-                    format!("fallocate({name}[{page}]) -> -ENOSPC"),
-                )
-                .file_page(file, page)
-            });
-            self.next_op();
-            return Ok(());
-        }
-        grow(self);
-        if self.w.fs.dax {
-            let b = self.dax_alloc_block(file, page);
-            self.call(|| {
-                Call::new(
-                    "vfs_fallocate",
-                    format!("fallocate({name}[{page}]): block {b} allocated and zeroed"),
-                )
-                .file_page(file, page)
-                .block(b)
-                .change(Change::Extent {
-                    file: file as u8,
-                    page,
-                    block: b,
-                })
-            });
-        } else {
-            let b = self.alloc_block();
-            self.set_extent(file, page, b, true);
-            let what = if self.w.fs.cow {
-                "a preallocated extent"
-            } else {
-                "an unwritten extent"
-            };
-            self.call(|| {
-                Call::new(
-                    "vfs_fallocate",
-                    format!("fallocate({name}[{page}]): block {b} allocated as {what}"),
-                )
-                .file_page(file, page)
-                .block(b)
-                .change(Change::Extent {
-                    file: file as u8,
-                    page,
-                    block: b,
-                })
-            });
-        }
-        self.next_op();
-        Ok(())
+        (self.w.fs.f_ops.fallocate)(self, file, page)
     }
 }

@@ -110,16 +110,7 @@ impl Ctx<'_, '_, '_> {
         if fr != NONE && h.truncate_pinned == OnPinned::Wait && self.folio_maybe_dma_pinned(fr) {
             return Err(Stop::Blocked);
         }
-        let dax = self.s.pages[slot].block;
-        if self.w.fs.dax
-            && dax != NONE
-            && h.dax_truncate_pinned == OnPinned::Wait
-            && self.dax_layout_busy_page(dax)
-        {
-            // dax_break_layout(): wait while dax_layout_busy_page() finds a reference beyond
-            // the mappings (the PTEs are zapped below, so they do not count).
-            return Err(Stop::Blocked);
-        }
+        (self.w.fs.i_ops.break_layouts)(self, file, page)?;
         let name = self.w.sc.files[file].name.as_str();
         let ptes: Vec<usize> = self.file_ptes(file, page).collect();
         for pi in ptes {
@@ -165,39 +156,7 @@ impl Ctx<'_, '_, '_> {
         ps.durable = NONE;
         if b != NONE {
             self.set_extent(file, page, NONE, false);
-            if self.w.fs.dax {
-                let busy = self.dax_layout_busy_page(b);
-                self.dax_free_block(b);
-                self.call(|| {
-                    let text = format!(
-                        "block {b} freed{}",
-                        if busy {
-                            ": a device still holds its storage"
-                        } else {
-                            ""
-                        }
-                    );
-                    Call::new("free_extent", text)
-                        .block(b)
-                        .change(Change::Extent {
-                            file: file as u8,
-                            page,
-                            block: NONE,
-                        })
-                });
-            } else {
-                self.s.blocks[b as usize].used = false;
-                self.emit(|| Event::BlockFree { block: b });
-                self.call(|| {
-                    Call::new("free_extent", format!("block {b} freed"))
-                        .block(b)
-                        .change(Change::Extent {
-                            file: file as u8,
-                            page,
-                            block: NONE,
-                        })
-                });
-            }
+            (self.w.fs.i_ops.free_block)(self, file, page, b);
         }
         Ok(())
     }

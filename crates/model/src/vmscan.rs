@@ -1,9 +1,8 @@
 //! Reclaim: one pass of shrink_folio_list() over the clean page-cache pages of disk filesystems.
 
 use crate::design::OnPinned;
-use crate::history::Event;
 use crate::state::{pg, Owner, NONE};
-use crate::trace::{Call, Change};
+use crate::trace::Call;
 use crate::world::{Ctx, Stop, MAX_FILE_PAGES};
 
 impl Ctx<'_, '_, '_> {
@@ -72,22 +71,7 @@ impl Ctx<'_, '_, '_> {
                 Call::new("shrink_folio_list", format!("shrink_folio_list(#{fr}): folio_maybe_dma_pinned -> activate_locked, buffers kept")).frame(fr)
             });
         } else {
-            if self.s.frames[fr as usize].has(pg::PRIVATE) {
-                self.s.frames[fr as usize].set(pg::PRIVATE, false);
-                self.emit(|| Event::Released { frame: fr });
-                self.call(|| {
-                    Call::new(
-                        "release_folio",
-                        format!("release_folio(#{fr}): buffers released"),
-                    )
-                    .frame(fr)
-                    .change(Change::Flag {
-                        frame: fr,
-                        flag: pg::PRIVATE,
-                        set: false,
-                    })
-                });
-            }
+            (self.w.fs.a_ops.release_folio)(self, fr);
             if self.s.frames[fr as usize].refcount == 1 {
                 self.s.pages[i as usize].cache = NONE;
                 let f = &mut self.s.frames[fr as usize];

@@ -158,9 +158,7 @@ pub(crate) struct Ctx<'w, 'a, 's> {
 impl<'a> Ctx<'_, 'a, '_> {
     /// One step of a filesystem kernel thread; None when it has nothing queued.
     pub fn kernel_work(&mut self, work: KernelWork) -> Option<Result<(), Stop>> {
-        match work {
-            KernelWork::BtrfsFixup => self.btrfs_writepage_fixup_worker(),
-        }
+        (work.run)(self)
     }
 
     /// Records a history event (when recording).

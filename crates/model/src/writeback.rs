@@ -10,7 +10,6 @@
 //! are each held to what was acknowledged before *they* started.
 
 use crate::design::OnPinned;
-use crate::fs::Unprepared;
 use crate::history::{Event, Loss};
 use crate::property::Property;
 use crate::state::{freeze, pg, Content, Owner, NONE};
@@ -296,15 +295,7 @@ impl Ctx<'_, '_, '_> {
             self.emit(|| Event::SyncReturn { thread });
         }
         if kind == PassKind::Freeze {
-            if self.w.fs.dax {
-                // dax_writeback_mapping_range(): write-protect every DAX PTE, so the next store
-                // faults into ->page_mkwrite and waits for the thaw.
-                for fr in 0..self.s.frames.len() as u8 {
-                    if matches!(self.s.frames[fr as usize].owner, Owner::Dax { .. }) {
-                        self.folio_mkclean(fr);
-                    }
-                }
-            }
+            (self.w.fs.s_ops.freeze_fs)(self);
             // A page dirtied after the sync passed it (behind the filesystem's back: write
             // faults and writers were blocked) is in the frozen filesystem, not in its image.
             for slot in 0..self.s.pages.len() {
@@ -413,7 +404,7 @@ impl Ctx<'_, '_, '_> {
     }
 
     /// Acknowledged data of `file`/`page` held by frame `fr` will never be written.
-    fn data_lost(&mut self, fr: u8, file: usize, page: u8, why: Loss) {
+    pub(crate) fn data_lost(&mut self, fr: u8, file: usize, page: u8, why: Loss) {
         let content = self.s.frames[fr as usize].content;
         let file = file as u8;
         self.emit(|| Event::DataLost {
@@ -453,10 +444,7 @@ impl Ctx<'_, '_, '_> {
             file: f8,
             page,
         });
-        if fs.cow {
-            // A COW write moves the page's data to a new extent: a layout change.
-            self.break_layout(file, page);
-        }
+        (fs.a_ops.writepage_start)(self, file, page);
         let name = self.w.sc.files[file].name.as_str();
         self.call(|| {
             Call::new(
@@ -475,122 +463,11 @@ impl Ctx<'_, '_, '_> {
         {
             let f = &mut self.s.frames[fr as usize];
             f.set(pg::DIRTY, false);
-            f.set(pg::FS_CLEAN, fs.page_mkwrite);
+            f.set(pg::FS_CLEAN, fs.has_page_mkwrite());
         }
         let ps = self.s.pages[slot];
-        let private = self.s.frames[fr as usize].has(pg::PRIVATE);
-        // Kara (seed 002): a tolerant filesystem "sensibly handle[s] only a case when underlying
-        // storage is already allocated / reserved, in all other cases ... just discarding the
-        // data". On a COW filesystem an allocated block does not count: the rewrite needs a
-        // new one.
-        let prepared = private && (!fs.cow || ps.reserved || ps.unwritten);
-        if h.fs_tolerant && !prepared {
-            let stored = ps.reserved || ps.unwritten || (!fs.cow && ps.block != NONE);
-            if !stored {
-                self.call(|| {
-                    Call::new("writepages", format!("fs-tolerant: {name}[{page}] was dirtied behind the filesystem's back and has no storage allocated or reserved: data discarded")).file_page(file, page)
-                });
-                self.data_lost(fr, file, page, Loss::Dropped);
-                self.emit(|| Event::WritebackSkip {
-                    frame: fr,
-                    redirtied: false,
-                });
-                return Ok(false);
-            }
-        }
-        let target = if fs.cow {
-            if ps.unwritten {
-                // A preallocated extent is written in place the first time (run_delalloc_nocow).
-                self.s.pages[slot].reserved = false;
-                ps.block
-            } else if ps.reserved {
-                self.s.pages[slot].reserved = false;
-                self.alloc_block()
-            } else if h.fs_tolerant {
-                // Reached only with a reservation-free page that `stored` let through: none.
-                unreachable!("fs-tolerant discards unreserved COW pages above")
-            } else {
-                return Ok(self.btrfs_writepage_cow_fixup(fr, file, page));
-            }
-        } else {
-            if !private && !h.fs_tolerant {
-                match fs.unprepared {
-                    Unprepared::WarnAndSkip => {
-                        self.violate(Property::FsIntegrity, || {
-                            format!("{}: \"page {page} does not have buffers attached\" ({name}): dirty page without buffers at writeback; skipped, data not written", fs.name)
-                        });
-                        self.call(|| {
-                            Call::new(
-                                "writepages",
-                                format!("{}_writepages: warn, clear dirty, skip", fs.name),
-                            )
-                            .file_page(file, page)
-                        });
-                        self.data_lost(fr, file, page, Loss::Dropped);
-                        self.emit(|| Event::WritebackSkip {
-                            frame: fr,
-                            redirtied: false,
-                        });
-                        return Ok(false);
-                    }
-                    Unprepared::WriteIfMapped | Unprepared::CowFixup
-                        if ps.block == NONE && !ps.reserved =>
-                    {
-                        self.call(|| {
-                            Call::new(
-                                "iomap_writepage_map_blocks",
-                                "iomap_writepage_map_blocks: IOMAP_HOLE, skipped silently",
-                            )
-                            .file_page(file, page)
-                        });
-                        self.data_lost(fr, file, page, Loss::Dropped);
-                        self.emit(|| Event::WritebackSkip {
-                            frame: fr,
-                            redirtied: false,
-                        });
-                        return Ok(false);
-                    }
-                    _ => {}
-                }
-            }
-            if ps.block != NONE {
-                if ps.reserved {
-                    // fallocate turned the range into an extent after the reservation.
-                    self.s.pages[slot].reserved = false;
-                }
-                ps.block
-            } else if ps.reserved {
-                self.s.pages[slot].reserved = false;
-                let b = self.alloc_block();
-                self.set_extent(file, page, b, false);
-                self.call(|| {
-                    Call::new(
-                        "writepages",
-                        format!("delalloc conversion: block {b} allocated"),
-                    )
-                    .block(b)
-                    .change(Change::Extent {
-                        file: file as u8,
-                        page,
-                        block: b,
-                    })
-                });
-                b
-            } else if self.s.free_blocks() > 0 {
-                let b = self.alloc_block();
-                self.set_extent(file, page, b, false);
-                b
-            } else {
-                self.violate(Property::NoLateEnospc, || {
-                    format!("{name}[{page}]: allocation at writeback failed: -ENOSPC, data dropped")
-                });
-                self.data_lost(fr, file, page, Loss::Enospc);
-                self.emit(|| Event::WritebackSkip {
-                    frame: fr,
-                    redirtied: false,
-                });
-                return Ok(false);
-            }
+        let Some(target) = (fs.a_ops.writepage_map)(self, fr, file, page) else {
+            return Ok(false);
         };
         let f = &mut self.s.frames[fr as usize];
         f.set(pg::WRITEBACK, true);
@@ -635,97 +512,6 @@ impl Ctx<'_, '_, '_> {
                 .change(Change::Flag { frame: fr, flag: pg::WRITEBACK, set: true })
         });
         Ok(true)
-    }
-
-    /// btrfs_writepage_cow_fixup(): a dirty folio with no ordered extent or delalloc
-    /// reservation was dirtied behind btrfs's back. The first time, PG_checked is set and
-    /// btrfs_writepage_fixup_worker queued (with a folio reference); every time, -EAGAIN:
-    /// folio_redirty_for_writepage() and this pass moves on. The worker reserves space and
-    /// sets delalloc; only a later writeback writes the page. btrfs_sync_file() does not wait
-    /// for the worker, so an fsync that meets such a page returns without its data.
-    fn btrfs_writepage_cow_fixup(&mut self, fr: u8, file: usize, page: u8) -> bool {
-        let name = self.w.sc.files[file].name.as_str();
-        let first = !self.s.frames[fr as usize].has(pg::CHECKED);
-        let f = &mut self.s.frames[fr as usize];
-        f.set(pg::DIRTY, true);
-        f.set(pg::FS_CLEAN, false);
-        if first {
-            f.set(pg::CHECKED, true);
-            f.refcount += 1;
-        }
-        self.call(|| {
-            let text = format!(
-                "btrfs_writepage_cow_fixup({name}[{page}] #{fr}): dirtied without ->page_mkwrite{}; -EAGAIN, folio_redirty_for_writepage: skipped in this pass",
-                if first {
-                    ": PG_checked, btrfs_writepage_fixup_worker queued"
-                } else {
-                    ", fixup already queued"
-                }
-            );
-            Call::new("btrfs_writepage_cow_fixup", text)
-                .file_page(file, page)
-                .frame(fr)
-                .change(Change::Flag { frame: fr, flag: pg::DIRTY, set: true })
-        });
-        self.emit(|| Event::WritebackSkip {
-            frame: fr,
-            redirtied: true,
-        });
-        false
-    }
-
-    /// btrfs_writepage_fixup_worker() (kworker/btrfs-fixup), for the first folio with
-    /// PG_checked: if it is still a dirty page-cache page, btrfs_delalloc_reserve_space() and
-    /// btrfs_set_extent_delalloc() prepare it as ->page_mkwrite would have, and a later
-    /// writeback writes it; with no space, mapping_set_error() and the folio is cleaned: the
-    /// data is lost. Returns None when no fixup is queued.
-    pub(crate) fn btrfs_writepage_fixup_worker(&mut self) -> Option<Result<(), Stop>> {
-        let fr = (0..self.s.frames.len()).find(|&i| self.s.frames[i].has(pg::CHECKED))? as u8;
-        let f = self.s.frames[fr as usize];
-        match f.owner {
-            Owner::Cache { file, page } if f.has(pg::DIRTY) => {
-                let (file, name) = (file as usize, self.w.sc.files[file as usize].name.as_str());
-                match self.reserve_space(file, page) {
-                    Ok(_) => {
-                        let fm = &mut self.s.frames[fr as usize];
-                        fm.set(pg::PRIVATE, true);
-                        fm.set(pg::FS_CLEAN, false);
-                        self.emit(|| Event::Prepared { frame: fr });
-                        self.call(|| {
-                            Call::new("btrfs_writepage_fixup_worker", format!("btrfs_writepage_fixup_worker({name}[{page}] #{fr}): btrfs_delalloc_reserve_space, btrfs_set_extent_delalloc: a later writeback writes it"))
-                                .file_page(file, page)
-                                .frame(fr)
-                        });
-                    }
-                    Err(e) => {
-                        self.violate(Property::NoLateEnospc, || {
-                            format!("{name}[{page}] was dirtied without a reservation; btrfs's fixup worker finds no space: -{}, data dropped", e.name())
-                        });
-                        self.call(|| {
-                            Call::new("btrfs_writepage_fixup_worker", format!("btrfs_writepage_fixup_worker({name}[{page}] #{fr}): -{}: mapping_set_error, folio_clear_dirty_for_io: data dropped", e.name()))
-                                .file_page(file, page)
-                                .frame(fr)
-                                .change(Change::Flag { frame: fr, flag: pg::DIRTY, set: false })
-                        });
-                        self.data_lost(fr, file, page, Loss::Enospc);
-                        self.folio_mkclean(fr);
-                        let fm = &mut self.s.frames[fr as usize];
-                        fm.set(pg::DIRTY, false);
-                        fm.set(pg::FS_CLEAN, true);
-                        self.emit(|| Event::WritebackSkip {
-                            frame: fr,
-                            redirtied: false,
-                        });
-                    }
-                }
-            }
-            _ => self.call(|| {
-                Call::new("btrfs_writepage_fixup_worker", format!("btrfs_writepage_fixup_worker(#{fr}): no longer a dirty page of the file: nothing to do")).frame(fr)
-            }),
-        }
-        self.s.frames[fr as usize].set(pg::CHECKED, false);
-        self.folio_put(fr, 1);
-        Some(Ok(()))
     }
 
     /// Completion half: the block receives the frame's content as it is now; the checksum /
@@ -783,30 +569,7 @@ impl Ctx<'_, '_, '_> {
         });
         let still_cached = self.s.pages[slot].cache == fr;
         if still_cached {
-            let ps = self.s.pages[slot];
-            if self.w.fs.cow && ps.block != b {
-                let old = ps.block;
-                if old != NONE {
-                    self.s.blocks[old as usize].used = false;
-                    self.emit(|| Event::BlockFree { block: old });
-                }
-                self.set_extent(file, page, b, false);
-            } else if ps.block == b && ps.unwritten {
-                // xfs_end_ioend / ext4_end_io: the unwritten extent becomes written.
-                self.set_extent(file, page, b, false);
-                self.call(|| {
-                    Call::new(
-                        "iomap_finish_ioend",
-                        format!("unwritten extent of {name}[{page}] converted"),
-                    )
-                    .file_page(file, page)
-                    .change(Change::Extent {
-                        file: file as u8,
-                        page,
-                        block: b,
-                    })
-                });
-            }
+            (self.w.fs.a_ops.end_io)(self, file, page, b);
         }
         let fm = &mut self.s.frames[fr as usize];
         fm.set(pg::WRITEBACK, false);

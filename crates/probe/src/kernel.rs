@@ -9,6 +9,7 @@ use crate::predict::{blocked_name, drive, observables, Executor};
 use crate::sandbox::Sandbox;
 use crate::schedule::{OpRef, Schedule};
 use crate::sys::{self, Ring};
+use pinlab_model::device::ProbeDrive;
 use pinlab_model::scenario::{Loc, MapKind, Op, Scenario, Value};
 use std::fs::{File, OpenOptions};
 use std::os::fd::{AsFd, AsRawFd};
@@ -43,10 +44,10 @@ pub struct KernelRun {
     pub notes: Vec<String>,
 }
 
-/// How each device kind's pins are made real.
+/// How each device kind's pins are made real (from its `ProbeDrive`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Dev {
-    /// IORING_REGISTER_BUFFERS (rdma is emulated by it: the same FOLL_WRITE|FOLL_LONGTERM pin).
+    /// IORING_REGISTER_BUFFERS (rdma and vfio are emulated by it: the same FOLL_WRITE|FOLL_LONGTERM pin).
     Ring,
     /// One O_DIRECT read (or write) per page, at the pin.
     Dio,
@@ -75,17 +76,17 @@ pub fn inexpressible(sc: &Scenario, kind: BackingKind, schedule: &Schedule) -> O
                         kind.name()
                     ))
                 }
-                Op::Pin { device, write, .. } => {
-                    let d = sc.devices[device].kind.name();
-                    match d {
-                        "rdma-odp" => return Some("rdma-odp needs an ODP-capable RDMA NIC".into()),
-                        "gpu-hmm" => return Some("gpu-hmm needs a GPU driver using HMM".into()),
-                        "rdma" | "vfio" if !write => {
-                            return Some("a read-only long-term pin: io_uring, which stands for RDMA here, always pins with FOLL_WRITE (docs/sources.md#surprises, surprise 2)".into())
-                        }
-                        _ => {}
+                Op::Pin { device, write, .. } => match sc.devices[device].kind.rules().probe {
+                    ProbeDrive::Skip(why) => return Some(why.into()),
+                    ProbeDrive::IoUringStandIn if !write => {
+                        return Some("a read-only long-term pin: io_uring, which stands for RDMA here, always pins with FOLL_WRITE (docs/sources.md#surprises, surprise 2)".into())
                     }
-                }
+                    ProbeDrive::IoUring
+                    | ProbeDrive::IoUringStandIn
+                    | ProbeDrive::Dio
+                    | ProbeDrive::ProcessVmWritev
+                    | ProbeDrive::Vmsplice => {}
+                },
                 _ => {}
             }
         }
@@ -143,17 +144,20 @@ pub fn inexpressible(sc: &Scenario, kind: BackingKind, schedule: &Schedule) -> O
     None
 }
 
+/// The mechanism handle `h` is pinned through, and whether it pins for writing; None for a
+/// device the probe cannot drive (`inexpressible` reports it first).
 fn handle_dev(sc: &Scenario, h: usize) -> Option<(Dev, bool)> {
     handle_ops(sc, h).find_map(|(_, op)| match op {
-        Op::Pin { device, write, .. } => Some((
-            match sc.devices[device].kind.name() {
-                "dio" => Dev::Dio,
-                "vmsplice" => Dev::Splice,
-                "process_vm_writev" => Dev::Pvm,
-                _ => Dev::Ring,
-            },
-            write,
-        )),
+        Op::Pin { device, write, .. } => {
+            let dev = match sc.devices[device].kind.rules().probe {
+                ProbeDrive::IoUring | ProbeDrive::IoUringStandIn => Dev::Ring,
+                ProbeDrive::Dio => Dev::Dio,
+                ProbeDrive::ProcessVmWritev => Dev::Pvm,
+                ProbeDrive::Vmsplice => Dev::Splice,
+                ProbeDrive::Skip(_) => return None,
+            };
+            Some((dev, write))
+        }
         _ => None,
     })
 }

@@ -182,7 +182,7 @@ impl PinRequest {
     /// has `->page_mkwrite` or can write back.
     pub fn vma_needs_dirty_tracking(&self) -> bool {
         match self.fs {
-            Some(fs) => self.shared && self.vma_writable && (fs.page_mkwrite || fs.backing),
+            Some(fs) => self.shared && self.vma_writable && (fs.has_page_mkwrite() || fs.backing),
             None => false,
         }
     }
@@ -197,7 +197,7 @@ impl PinRequest {
     /// pages". Private mappings break COW into anonymous copies for writes.
     pub fn real_fs_shared(&self) -> bool {
         self.fs
-            .is_some_and(|f| self.shared && (f.page_mkwrite || f.backing))
+            .is_some_and(|f| self.shared && (f.has_page_mkwrite() || f.backing))
     }
 }
 

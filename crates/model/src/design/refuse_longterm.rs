@@ -8,7 +8,9 @@ use crate::scenario::Errno;
 /// as are tmpfs, hugetlbfs and anonymous memory. EOPNOTSUPP, as get_user_pages_longterm() said.
 pub(super) fn lameter_rule(req: &PinRequest) -> Option<Errno> {
     match req.fs {
-        Some(fs) if req.longterm && (fs.page_mkwrite || fs.dax) && (req.shared || !req.write) => {
+        Some(fs)
+            if req.longterm && (fs.has_page_mkwrite() || fs.dax) && (req.shared || !req.write) =>
+        {
             Some(Errno::EOPNOTSUPP)
         }
         _ => None,

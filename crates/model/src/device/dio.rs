@@ -1,4 +1,4 @@
-use super::{DeviceRules, Flag};
+use super::{DeviceRules, Flag, ProbeDrive};
 
 /// Direct I/O: the bio pins the user pages for the duration of one I/O.
 pub static DIO: DeviceRules = DeviceRules {
@@ -10,4 +10,5 @@ pub static DIO: DeviceRules = DeviceRules {
     foll_pin: true,
     gup_caller: "iov_iter_extract_pages",
     faults: false,
+    probe: ProbeDrive::Dio,
 };

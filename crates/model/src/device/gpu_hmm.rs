@@ -1,4 +1,4 @@
-use super::{DeviceRules, Flag};
+use super::{DeviceRules, Flag, ProbeDrive};
 
 /// A GPU mirroring the process address space through HMM (mm/hmm.c, e.g. nouveau SVM, amdgpu).
 pub static GPU_HMM: DeviceRules = DeviceRules {
@@ -9,4 +9,5 @@ pub static GPU_HMM: DeviceRules = DeviceRules {
     foll_pin: false,
     gup_caller: "hmm_range_fault",
     faults: true,
+    probe: ProbeDrive::Skip("gpu-hmm needs a GPU driver using HMM"),
 };

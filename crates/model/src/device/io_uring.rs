@@ -1,4 +1,4 @@
-use super::{DeviceRules, Flag};
+use super::{DeviceRules, Flag, ProbeDrive};
 
 /// io_uring fixed buffers: IORING_REGISTER_BUFFERS pins FOLL_WRITE|FOLL_LONGTERM.
 pub static IO_URING: DeviceRules = DeviceRules {
@@ -9,4 +9,5 @@ pub static IO_URING: DeviceRules = DeviceRules {
     foll_pin: true,
     gup_caller: "io_pin_pages",
     faults: false,
+    probe: ProbeDrive::IoUring,
 };

@@ -1,4 +1,4 @@
-use super::{DeviceRules, Flag};
+use super::{DeviceRules, Flag, ProbeDrive};
 
 /// process_vm_writev(2)/process_vm_readv(2): process_vm_rw_single_vec() pins the target's pages
 /// with pin_user_pages_remote() (FOLL_WRITE when it writes into them), copies with
@@ -12,4 +12,5 @@ pub static PROCESS_VM_WRITEV: DeviceRules = DeviceRules {
     foll_pin: true,
     gup_caller: "process_vm_rw_single_vec",
     faults: false,
+    probe: ProbeDrive::ProcessVmWritev,
 };

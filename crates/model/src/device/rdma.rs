@@ -1,4 +1,4 @@
-use super::{DeviceRules, Flag};
+use super::{DeviceRules, Flag, ProbeDrive};
 
 /// An RDMA NIC without on-demand paging: a memory registration pins for as long as it lives.
 pub static RDMA: DeviceRules = DeviceRules {
@@ -9,4 +9,5 @@ pub static RDMA: DeviceRules = DeviceRules {
     foll_pin: true,
     gup_caller: "ib_umem_get",
     faults: false,
+    probe: ProbeDrive::IoUringStandIn,
 };

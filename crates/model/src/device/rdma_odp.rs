@@ -1,4 +1,4 @@
-use super::{DeviceRules, Flag};
+use super::{DeviceRules, Flag, ProbeDrive};
 
 /// An RDMA NIC with on-demand paging (mlx5 ODP, drivers/infiniband/core/umem_odp.c).
 pub static RDMA_ODP: DeviceRules = DeviceRules {
@@ -9,4 +9,5 @@ pub static RDMA_ODP: DeviceRules = DeviceRules {
     foll_pin: false,
     gup_caller: "ib_umem_odp_map_dma_and_lock",
     faults: true,
+    probe: ProbeDrive::Skip("rdma-odp needs an ODP-capable RDMA NIC"),
 };

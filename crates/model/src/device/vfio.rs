@@ -1,4 +1,4 @@
-use super::{DeviceRules, Flag};
+use super::{DeviceRules, Flag, ProbeDrive};
 
 /// VFIO device assignment (drivers/vfio/vfio_iommu_type1.c): VFIO_IOMMU_MAP_DMA pins the range
 /// with pin_user_pages_remote(FOLL_LONGTERM, plus FOLL_WRITE when the mapping asks for
@@ -13,4 +13,5 @@ pub static VFIO: DeviceRules = DeviceRules {
     foll_pin: true,
     gup_caller: "vfio_pin_pages_remote",
     faults: false,
+    probe: ProbeDrive::IoUringStandIn,
 };

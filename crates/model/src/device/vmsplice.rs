@@ -1,4 +1,4 @@
-use super::{DeviceRules, Flag};
+use super::{DeviceRules, Flag, ProbeDrive};
 
 /// vmsplice(2) into a pipe: read-only references that live as long as the pipe buffer.
 pub static VMSPLICE: DeviceRules = DeviceRules {
@@ -9,4 +9,5 @@ pub static VMSPLICE: DeviceRules = DeviceRules {
     foll_pin: false,
     gup_caller: "iov_iter_get_pages2",
     faults: false,
+    probe: ProbeDrive::Vmsplice,
 };

@@ -1,17 +1,22 @@
+use super::dax::{DAX_AOPS, DAX_FILE_OPS, DAX_INODE_OPS, DAX_SOPS, DAX_VM_OPS};
 use super::{FsRules, Unprepared};
 
 /// ext4 mounted with -o dax on persistent memory.
 pub static EXT4_DAX: FsRules = FsRules {
     name: "ext4-dax",
     summary: "fs-DAX: the mapping is the storage; ->page_mkwrite (ext4_dax_fault) allocates blocks directly; truncate frees blocks a pin may still reach (ext4_break_layouts waits for busy pages upstream)",
-    page_mkwrite: true,
     backing: true,
-    cow: false,
     data_checksums: false,
-    unprepared: Unprepared::WarnAndSkip,
     write_syscall: true,
     dax: true,
     sealable: false,
-    warn_dirty_without_buffers: false,
+    cow: false,
     kernel_threads: &[],
+    unprepared: Unprepared::WarnAndSkip,
+    warn_dirty_without_buffers: false,
+    a_ops: &DAX_AOPS,
+    vm_ops: &DAX_VM_OPS,
+    f_ops: &DAX_FILE_OPS,
+    i_ops: &DAX_INODE_OPS,
+    s_ops: &DAX_SOPS,
 };

@@ -1,3 +1,5 @@
+use super::generic::GENERIC_INODE_OPS;
+use super::shmem::{SHMEM_AOPS, SHMEM_FILE_OPS, SHMEM_SOPS, SHMEM_VM_OPS};
 use super::{FsRules, Unprepared};
 
 /// tmpfs/shmem: memory only, no ->page_mkwrite, nothing to write back (no swap modelled).
@@ -5,14 +7,18 @@ use super::{FsRules, Unprepared};
 pub static TMPFS: FsRules = FsRules {
     name: "tmpfs",
     summary: "shmem: memory only, no ->page_mkwrite, no writeback; behaves like anonymous memory (seed 000)",
-    page_mkwrite: false,
     backing: false,
-    cow: false,
     data_checksums: false,
-    unprepared: Unprepared::WriteIfMapped,
     write_syscall: true,
     dax: false,
     sealable: false,
-    warn_dirty_without_buffers: false,
+    cow: false,
     kernel_threads: &[],
+    unprepared: Unprepared::WriteIfMapped,
+    warn_dirty_without_buffers: false,
+    a_ops: &SHMEM_AOPS,
+    vm_ops: &SHMEM_VM_OPS,
+    f_ops: &SHMEM_FILE_OPS,
+    i_ops: &GENERIC_INODE_OPS,
+    s_ops: &SHMEM_SOPS,
 };

@@ -1,17 +1,22 @@
+use super::dax::{DAX_AOPS, DAX_FILE_OPS, DAX_INODE_OPS, DAX_SOPS, DAX_VM_OPS};
 use super::{FsRules, Unprepared};
 
 /// XFS mounted with -o dax on persistent memory.
 pub static XFS_DAX: FsRules = FsRules {
     name: "xfs-dax",
     summary: "fs-DAX through iomap: the mapping is the storage; ->page_mkwrite allocates blocks directly; truncate frees blocks a pin may still reach (xfs_break_dax_layouts waits for busy pages upstream)",
-    page_mkwrite: true,
     backing: true,
-    cow: false,
     data_checksums: false,
-    unprepared: Unprepared::WriteIfMapped,
     write_syscall: true,
     dax: true,
     sealable: false,
-    warn_dirty_without_buffers: false,
+    cow: false,
     kernel_threads: &[],
+    unprepared: Unprepared::WriteIfMapped,
+    warn_dirty_without_buffers: false,
+    a_ops: &DAX_AOPS,
+    vm_ops: &DAX_VM_OPS,
+    f_ops: &DAX_FILE_OPS,
+    i_ops: &DAX_INODE_OPS,
+    s_ops: &DAX_SOPS,
 };
