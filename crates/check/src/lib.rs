@@ -2,7 +2,8 @@
 //! design, breadth-first with state deduplication, so the first counterexample it finds for a
 //! property is a shortest one.
 //!
-//! The model says what can happen (`World::step`); this crate decides what to explore, keeps the
+//! The model says what can happen (`Model::step`; the page-cache `World` is one model, toy models
+//! in tests/engine.rs are others); this crate decides what to explore (`Checker`), keeps the
 //! statistics, and turns what it saw into a verdict (docs/model.md#verdicts): `unsafe(...)` if any execution
 //! violates a property, else `hang` if any execution waits forever, else `refused`, else
 //! `revoked`, else `safe` — and `incomplete` whenever a limit cut the search short.

@@ -194,7 +194,11 @@ impl Model for World<'_> {
     }
 
     fn outcome(&self, s: &Self::State) -> (Self::Outcome, bool) {
-        let c = self.sc.condition.as_ref().expect("asked only with a condition");
+        let c = self
+            .sc
+            .condition
+            .as_ref()
+            .expect("asked only with a condition");
         let locs = condition_locs(&c.expr);
         let o: Vec<Observed> = locs.iter().map(|l| self.observe(s, *l)).collect();
         let holds = eval(&c.expr, &locs, &o);

@@ -22,9 +22,9 @@
 
 use crate::frontier::{self, Reader, Writer};
 use crate::memory::{Budget, FingerprintSet, Refusal};
+use crate::model::Model;
 use crate::nodes::{Cursor, Nodes};
 use crate::visited::{key_of, shard_of, Insert, Shard, Visited, SHARDS};
-use crate::model::Model;
 use crate::{Cut, Limits, Path, Stats};
 use pinlab_model::cost::Cost;
 use pinlab_model::property::{Property, PropertySet};
@@ -432,7 +432,12 @@ type Part<'a> = (usize, &'a mut [Shard], &'a mut Vec<(u32, u32)>);
 
 /// Insert phase for the worker that owns `shards` (numbers `first..`): inserts, in global
 /// order, the successors of every worker that fall in them.
-fn insert<S>(workers: &[Worker<S>], shards: &mut [Shard], first: usize, deferred: &mut Vec<(u32, u32)>) {
+fn insert<S>(
+    workers: &[Worker<S>],
+    shards: &mut [Shard],
+    first: usize,
+    deferred: &mut Vec<(u32, u32)>,
+) {
     deferred.clear();
     let mine = first..first + shards.len();
     let mut full = vec![false; shards.len()];

@@ -268,7 +268,10 @@ fn a_lost_update_is_found_with_its_shortest_path() {
     assert_eq!(r.stats.max_depth, 4);
     assert_eq!(r.stats.final_states, 3);
     let c = r.condition.expect("a condition");
-    assert_eq!((c.answer, c.positive, c.outcomes, c.holds), (Answer::Sometimes, 1, 2, true));
+    assert_eq!(
+        (c.answer, c.positive, c.outcomes, c.holds),
+        (Answer::Sometimes, 1, 2, true)
+    );
 
     // The same outcomes under the other quantifiers: some x=1, so `~exists` fails, and not
     // every x=1, so `forall` fails; without a condition there is no answer.
@@ -284,13 +287,11 @@ fn a_lost_update_is_found_with_its_shortest_path() {
 struct Abba;
 
 impl Abba {
-    /// Who holds lock `l` (0: A, 1: B) in `s = [pc0, pc1]`: thread t holds its first lock at
-    /// pc 1 and 2, its second at pc 2.
+    /// Whether lock `l` (0: A, 1: B) is held in `s = [pc0, pc1]`. Thread t's first lock is
+    /// lock t (T0 takes A first, T1 takes B): it holds that one at pc 1 and 2, the other at
+    /// pc 2.
     fn held(s: &[u8; 2], l: usize) -> bool {
-        (0..2).any(|t| {
-            let first = t; // T0 takes A (0) first, T1 takes B (1) first.
-            (l == first && (s[t] == 1 || s[t] == 2)) || (l != first && s[t] == 2)
-        })
+        (0..2).any(|t| s[t] == 2 || (l == t && s[t] == 1))
     }
 }
 
@@ -348,7 +349,10 @@ fn a_deadlock_is_a_hang_with_its_shortest_path() {
     assert_eq!(r.hang, Some(vec![0, 1]));
     assert!(r.violated.contains(Property::BoundedWait));
     assert!(r.counterexamples.is_empty());
-    assert_eq!(r.most_relevant(), Some((Some(Property::BoundedWait), &vec![0, 1])));
+    assert_eq!(
+        r.most_relevant(),
+        Some((Some(Property::BoundedWait), &vec![0, 1]))
+    );
     assert_eq!(r.stats.states, 13);
     assert_eq!(r.stats.transitions, 14);
     assert_eq!(r.stats.hung_states, 1);
@@ -454,7 +458,12 @@ fn a_limit_hit_is_incomplete_never_safe() {
     let m = Counters::new(3, 2);
     assert_eq!(checker(m).run().verdict, Verdict::Safe);
     let states = checker(m).max_states(10).run();
-    assert_eq!(states.verdict, Verdict::Incomplete { found: PropertySet::default() });
+    assert_eq!(
+        states.verdict,
+        Verdict::Incomplete {
+            found: PropertySet::default()
+        }
+    );
     assert_eq!(states.cut, Some(Cut::States { limit: 10 }));
     assert!(!states.complete);
     assert_eq!(states.stats.states, 10);
@@ -466,7 +475,12 @@ fn a_limit_hit_is_incomplete_never_safe() {
     assert!(memory.stats.states < 10_000);
 
     let time = checker(m).timeout(Duration::ZERO).run();
-    assert_eq!(time.cut, Some(Cut::Timeout { limit: Duration::ZERO }));
+    assert_eq!(
+        time.cut,
+        Some(Cut::Timeout {
+            limit: Duration::ZERO
+        })
+    );
     assert!(matches!(time.verdict, Verdict::Incomplete { .. }));
 
     // A violation found before the limit is reported as found, not as the verdict.
