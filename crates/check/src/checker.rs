@@ -74,10 +74,6 @@ impl<'c, M: Model> Checker<'c, M> {
         self
     }
 
-    pub fn model(&self) -> &M {
-        &self.model
-    }
-
     /// Explores every interleaving (unless a limit cuts the search short) and gives the verdict.
     pub fn run(&self) -> CheckResult {
         explore(&self.model, self.limits, self.counter)
