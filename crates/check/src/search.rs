@@ -1007,4 +1007,73 @@ mod tests {
             }
         }
     }
+
+    /// Two threads sharing a counter `x` below `k`: each step adds 1 (thread 0) or 2 (thread
+    /// 1) to it and to the thread's own count, and stops at k. States carry a history so
+    /// that levels differ, and a regenerated state is wrong if a step replays from the wrong
+    /// parent.
+    struct Adders {
+        k: u8,
+    }
+
+    impl Model for Adders {
+        type State = [u8; 3];
+        type Outcome = u8;
+        fn init(&self) -> [u8; 3] {
+            [0; 3]
+        }
+        fn threads(&self) -> usize {
+            2
+        }
+        fn encode(&self, s: &[u8; 3], out: &mut Vec<u8>) {
+            out.extend_from_slice(s)
+        }
+        fn decode(&self, b: &[u8], into: &mut [u8; 3]) {
+            into.copy_from_slice(b)
+        }
+        fn step(&self, s: &[u8; 3], t: usize, next: &mut [u8; 3], info: &mut StepInfo) -> Moved {
+            info.reset();
+            let add = t as u8 + 1;
+            if s[0] + add > self.k {
+                return Moved::Finished;
+            }
+            *next = *s;
+            next[0] += add;
+            next[1 + t] += 1;
+            Moved::Done
+        }
+        fn finished(&self, s: &[u8; 3]) -> bool {
+            s[0] + 1 > self.k
+        }
+        fn condition(&self) -> Option<pinlab_model::scenario::Quantifier> {
+            Some(pinlab_model::scenario::Quantifier::Exists)
+        }
+        fn outcome(&self, s: &[u8; 3]) -> (u8, bool) {
+            (s[1], s[1] > s[2])
+        }
+    }
+
+    /// The same on a toy model: nothing in the regeneration depends on the page-cache model.
+    #[test]
+    fn regenerated_toy_levels_are_the_kept_ones() {
+        let m = Adders { k: 40 };
+        let limits = |jobs| Limits {
+            max_states: usize::MAX,
+            max_bytes: usize::MAX,
+            timeout: None,
+            jobs,
+            reduce: Reduction::all(),
+        };
+        let keep = |floor, per_state| Keep { floor, per_state };
+        let want = summary(&search_keeping(&m, limits(1), None, keep(usize::MAX, 0)));
+        for (k, jobs) in [
+            (keep(0, 0), 1),
+            (keep(0, 0), 3),
+            (keep(0, 3), 1),
+            (keep(0, 3), 2),
+        ] {
+            let got = summary(&search_keeping(&m, limits(jobs), None, k));
+            assert_eq!(got, want, "keeping {k:?} on {jobs}");
+        }
+    }
 }
