@@ -1008,10 +1008,9 @@ mod tests {
         }
     }
 
-    /// Two threads sharing a counter `x` below `k`: each step adds 1 (thread 0) or 2 (thread
-    /// 1) to it and to the thread's own count, and stops at k. States carry a history so
-    /// that levels differ, and a regenerated state is wrong if a step replays from the wrong
-    /// parent.
+    /// Two threads adding to a shared counter up to `k`, thread 0 one at a time and thread 1
+    /// two; each also counts its own steps, so a state replayed from the wrong parent or
+    /// with the wrong thread differs.
     struct Adders {
         k: u8,
     }
