@@ -139,7 +139,8 @@ impl<M: Model + ?Sized> Model for &M {
 /// under a design, in the quotient `World::with_reduction` chose.
 impl Model for World<'_> {
     type State = pinlab_model::state::State;
-    /// The values of the condition's locations, in first-use order.
+    /// The values the condition's equalities read, in the order they appear (a location read
+    /// twice appears twice: the same outcomes as the values of its distinct locations).
     type Outcome = Vec<Observed>;
 
     fn init(&self) -> Self::State {
@@ -199,9 +200,12 @@ impl Model for World<'_> {
             .condition
             .as_ref()
             .expect("asked only with a condition");
-        let locs = condition_locs(&c.expr);
-        let o: Vec<Observed> = locs.iter().map(|l| self.observe(s, *l)).collect();
-        let holds = eval(&c.expr, &locs, &o);
+        let mut o = Vec::new();
+        let holds = eval(&c.expr, &mut |l| {
+            let v = self.observe(s, l);
+            o.push(v);
+            v
+        });
         (o, holds)
     }
 
@@ -228,15 +232,13 @@ pub fn condition_locs(e: &CondExpr) -> Vec<Loc> {
     v
 }
 
-/// Whether `e` holds of the outcome `o` (the values of `locs`).
-fn eval(e: &CondExpr, locs: &[Loc], o: &[Observed]) -> bool {
+/// Whether `e` holds where `read` gives each location's value. Every equality is read, in
+/// order (no short cut), so that the values read are the whole outcome.
+fn eval(e: &CondExpr, read: &mut impl FnMut(Loc) -> Observed) -> bool {
     match e {
-        CondExpr::Eq(l, v) => {
-            let i = locs.iter().position(|x| x == l).expect("collected");
-            o[i] == *v
-        }
-        CondExpr::Not(x) => !eval(x, locs, o),
-        CondExpr::And(xs) => xs.iter().all(|x| eval(x, locs, o)),
-        CondExpr::Or(xs) => xs.iter().any(|x| eval(x, locs, o)),
+        CondExpr::Eq(l, v) => read(*l) == *v,
+        CondExpr::Not(x) => !eval(x, read),
+        CondExpr::And(xs) => xs.iter().fold(true, |all, x| eval(x, read) & all),
+        CondExpr::Or(xs) => xs.iter().fold(false, |any, x| eval(x, read) | any),
     }
 }
