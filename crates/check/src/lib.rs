@@ -2,7 +2,8 @@
 //! design, breadth-first with state deduplication, so the first counterexample it finds for a
 //! property is a shortest one.
 //!
-//! The model says what can happen (`World::step`); this crate decides what to explore, keeps the
+//! The model says what can happen (`Model::step`; the page-cache `World` is one model, toy models
+//! in tests/engine.rs are others); this crate decides what to explore (`Checker`), keeps the
 //! statistics, and turns what it saw into a verdict (docs/model.md#verdicts): `unsafe(...)` if any execution
 //! violates a property, else `hang` if any execution waits forever, else `refused`, else
 //! `revoked`, else `safe` — and `incomplete` whenever a limit cut the search short.
@@ -11,16 +12,21 @@
 // clippy -D warnings). Test builds see the dev-dependencies too, so only the library is checked.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod checker;
 mod frontier;
 pub mod memory;
+mod model;
 mod nodes;
 pub mod oracle;
 mod search;
 mod visited;
 
+pub use checker::Checker;
+pub use model::{condition_locs, Model};
+
 use pinlab_model::design::Design;
 use pinlab_model::property::{Property, PropertySet};
-use pinlab_model::scenario::{CondExpr, Loc, Observed, Quantifier, Scenario};
+use pinlab_model::scenario::Scenario;
 use pinlab_model::state::State;
 use pinlab_model::trace::Call;
 pub use pinlab_model::verdict::VerdictKind;
@@ -306,152 +312,16 @@ pub fn check_counting(
     limits: Limits,
     states: &AtomicUsize,
 ) -> CheckResult {
-    explore(
-        &World::new(sc, design).with_reduction(limits.reduce),
-        limits,
-        Some(states),
-    )
+    Checker::new(&World::new(sc, design).with_reduction(limits.reduce))
+        .limits(limits)
+        .counting(states)
+        .run()
 }
 
 /// Checks a world as built by the caller (the mutation tests build mutated ones), with the
-/// reduction it was built with (`limits.reduce` is not applied).
+/// reduction it was built with (of `limits.reduce`, only `por` applies).
 pub fn check_world(world: &World, limits: Limits) -> CheckResult {
-    explore(world, limits, None)
-}
-
-fn explore(world: &World, limits: Limits, counter: Option<&AtomicUsize>) -> CheckResult {
-    let started = std::time::Instant::now();
-    let sc = world.sc;
-    let locs: Vec<Loc> = sc
-        .condition
-        .as_ref()
-        .map(|c| condition_locs(&c.expr))
-        .unwrap_or_default();
-    let search::Found {
-        stats,
-        violated,
-        counterexamples,
-        hang,
-        refused: refused_path,
-        revoked,
-        outcomes: total,
-        positive,
-        cut,
-    } = search::search(world, limits, &locs, counter);
-    // The partial-order reduction keeps every verdict, violation and final outcome, but not
-    // the shortest paths to them (a step it followed alone may come first where another thread
-    // got there sooner): those come from the same search without it.
-    let (counterexamples, hang, refused_path, revoked) = if stats.por_states > 0
-        && cut.is_none()
-        && (!counterexamples.is_empty()
-            || hang.is_some()
-            || refused_path.is_some()
-            || revoked.is_some())
-    {
-        let plain = Limits {
-            reduce: Reduction {
-                por: false,
-                ..limits.reduce
-            },
-            // What is left of the check's time.
-            timeout: limits.timeout.map(|t| t.saturating_sub(started.elapsed())),
-            ..limits
-        };
-        let f = search::search(world, plain, &locs, None);
-        if f.cut.is_none() {
-            (f.counterexamples, f.hang, f.refused, f.revoked)
-        } else {
-            (counterexamples, hang, refused_path, revoked)
-        }
-    } else {
-        (counterexamples, hang, refused_path, revoked)
-    };
-    // Paths name the quotient's threads (thread symmetry): report the scenario's.
-    let real = |p: Path| world.real_path(&p);
-    let counterexamples: Vec<(Property, Path)> = counterexamples
-        .into_iter()
-        .map(|(p, path)| (p, real(path)))
-        .collect();
-    let (hang, refused_path, revoked) = (hang.map(real), refused_path.map(real), revoked.map(real));
-
-    let condition = sc.condition.as_ref().map(|c| {
-        let answer = if total > 0 && positive == total {
-            Answer::Always
-        } else if positive > 0 {
-            Answer::Sometimes
-        } else {
-            Answer::Never
-        };
-        let holds = match c.quantifier {
-            Quantifier::Exists => positive > 0,
-            Quantifier::NotExists => positive == 0,
-            Quantifier::Forall => positive == total,
-        };
-        CondResult {
-            answer,
-            positive,
-            outcomes: total,
-            holds,
-        }
-    });
-
-    let mut unsafe_props = violated;
-    unsafe_props.0 &= !Property::BoundedWait.bit();
-    let verdict = if cut.is_some() {
-        Verdict::Incomplete { found: violated }
-    } else if !unsafe_props.is_empty() {
-        Verdict::Unsafe(unsafe_props)
-    } else if hang.is_some() {
-        Verdict::Hang
-    } else if refused_path.is_some() {
-        Verdict::Refused
-    } else if revoked.is_some() {
-        Verdict::Revoked
-    } else {
-        Verdict::Safe
-    };
-    CheckResult {
-        verdict,
-        violated,
-        counterexamples,
-        hang,
-        refused: refused_path,
-        revoked,
-        condition,
-        stats,
-        complete: cut.is_none(),
-        cut,
-    }
-}
-
-/// The locations a condition reads, in first-use order, without repeats.
-pub fn condition_locs(e: &CondExpr) -> Vec<Loc> {
-    fn walk(e: &CondExpr, out: &mut Vec<Loc>) {
-        match e {
-            CondExpr::Eq(l, _) => {
-                if !out.contains(l) {
-                    out.push(*l)
-                }
-            }
-            CondExpr::Not(x) => walk(x, out),
-            CondExpr::And(xs) | CondExpr::Or(xs) => xs.iter().for_each(|x| walk(x, out)),
-        }
-    }
-    let mut v = Vec::new();
-    walk(e, &mut v);
-    v
-}
-
-fn eval(e: &CondExpr, locs: &[Loc], o: &[Observed]) -> bool {
-    match e {
-        CondExpr::Eq(l, v) => {
-            let i = locs.iter().position(|x| x == l).expect("collected");
-            o[i] == *v
-        }
-        CondExpr::Not(x) => !eval(x, locs, o),
-        CondExpr::And(xs) => xs.iter().all(|x| eval(x, locs, o)),
-        CondExpr::Or(xs) => xs.iter().any(|x| eval(x, locs, o)),
-    }
+    Checker::new(world).limits(limits).run()
 }
 
 /// One step of a replayed path, with everything `explain` shows.

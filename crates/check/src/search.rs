@@ -22,14 +22,13 @@
 
 use crate::frontier::{self, Reader, Writer};
 use crate::memory::{Budget, FingerprintSet, Refusal};
+use crate::model::Model;
 use crate::nodes::{Cursor, Nodes};
 use crate::visited::{key_of, shard_of, Insert, Shard, Visited, SHARDS};
-use crate::{eval, Cut, Limits, Path, Stats};
+use crate::{Cut, Limits, Path, Stats};
 use pinlab_model::cost::Cost;
 use pinlab_model::property::{Property, PropertySet};
-use pinlab_model::scenario::{Loc, Observed};
-use pinlab_model::state::State;
-use pinlab_model::{Moved, StepInfo, World};
+use pinlab_model::{Moved, StepInfo};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -96,7 +95,7 @@ struct Known {
     hang: bool,
     /// Successors are wanted (no limit has stopped the search).
     storing: bool,
-    /// The partial-order reduction applies (`World::por_thread`).
+    /// The partial-order reduction applies (`Model::por_thread`).
     por: bool,
 }
 
@@ -136,8 +135,8 @@ impl Checkpoint {
 
 /// The search's shared, read-only view while workers expand: the model, the path nodes and the
 /// checkpoint states are regenerated from.
-struct View<'a> {
-    world: &'a World<'a>,
+struct View<'a, M> {
+    model: &'a M,
     nodes: &'a Nodes,
     ck: &'a Checkpoint,
 }
@@ -149,7 +148,7 @@ const NO_ID: u32 = u32::MAX;
 /// state per level since, regenerated from its parent by replaying the step its node records.
 /// Ids only grow within a level and a state's parent never has a larger id than a later
 /// state's parent, so each ancestor is regenerated once per pass, not once per descendant.
-struct Walk {
+struct Walk<S> {
     ck_depth: usize,
     seg: usize,
     reader: Reader,
@@ -157,7 +156,7 @@ struct Walk {
     next: u32,
     /// Slot k: a state at depth `ck_depth + k`, and its id; and a cursor in the nodes of that
     /// depth.
-    slots: Vec<(u32, State)>,
+    slots: Vec<(u32, S)>,
     cursors: Vec<Cursor>,
     /// Scratch: the (depth, id, thread) of the states to regenerate.
     chain: Vec<(usize, u32, u8)>,
@@ -165,8 +164,8 @@ struct Walk {
     info: StepInfo,
 }
 
-impl Walk {
-    fn new() -> Walk {
+impl<S: Clone> Walk<S> {
+    fn new() -> Walk<S> {
         Walk {
             ck_depth: usize::MAX,
             seg: 0,
@@ -180,7 +179,7 @@ impl Walk {
     }
 
     /// The state `id`, at `depth`.
-    fn state(&mut self, v: &View, id: u32, depth: usize, init: &State) -> &State {
+    fn state<M: Model<State = S>>(&mut self, v: &View<M>, id: u32, depth: usize, init: &S) -> &S {
         if self.ck_depth != v.ck.depth {
             self.ck_depth = v.ck.depth;
             self.next = NO_ID;
@@ -197,7 +196,7 @@ impl Walk {
         let (mut j, mut cur) = (k, id);
         while self.slots[j].0 != cur {
             if j == 0 {
-                self.read(v.ck, cur);
+                self.read(v.model, v.ck, cur);
                 break;
             }
             let (parent, thread) = v.nodes.get(&mut self.cursors[j], cur);
@@ -209,10 +208,7 @@ impl Walk {
         for &(j, cur, t) in chain.iter().rev() {
             let t = t as usize;
             let (lo, hi) = self.slots.split_at_mut(j);
-            let done = v
-                .world
-                .step_reusing(&lo[j - 1].1, t, &mut hi[0].1, &mut self.info, false)
-                == Moved::Done;
+            let done = v.model.step(&lo[j - 1].1, t, &mut hi[0].1, &mut self.info) == Moved::Done;
             assert!(done, "a stored state's step replays");
             hi[0].0 = cur;
         }
@@ -221,7 +217,7 @@ impl Walk {
     }
 
     /// Decodes the checkpoint's state `id` into slot 0.
-    fn read(&mut self, ck: &Checkpoint, id: u32) {
+    fn read<M: Model<State = S>>(&mut self, model: &M, ck: &Checkpoint, id: u32) {
         let inside = |s: &(u32, u32, Vec<u8>)| s.0 <= id && id < s.0 + s.1;
         if self.next == NO_ID || id < self.next || !ck.segs.get(self.seg).is_some_and(inside) {
             self.seg = ck.segs.partition_point(|s| s.0 + s.1 <= id);
@@ -236,7 +232,7 @@ impl Walk {
                 .expect("a checkpoint holds its states");
             self.next += 1;
             if self.next - 1 == id {
-                self.slots[0].1.decode_from(enc);
+                model.decode(enc, &mut self.slots[0].1);
                 self.slots[0].0 = id;
                 return;
             }
@@ -247,12 +243,12 @@ impl Walk {
 /// One worker's scratch states and its output for the current batch. Aligned to two cache lines,
 /// so that two workers' counters, updated at every step, never share one.
 #[repr(align(128))]
-struct Worker {
-    walk: Walk,
+struct Worker<S> {
+    walk: Walk<S>,
     /// Made on the worker's own thread at its first step (see `each`).
-    next: Option<State>,
+    next: Option<S>,
     buf: Vec<u8>,
-    /// The report of the step just taken (reused: see `World::step_reusing`).
+    /// The report of the step just taken (reused: see `Model::step`).
     info: StepInfo,
     cands: Vec<Cand>,
     bytes: Vec<u8>,
@@ -276,8 +272,8 @@ struct Worker {
     first: u32,
 }
 
-impl Worker {
-    fn new() -> Worker {
+impl<S: Clone> Worker<S> {
+    fn new() -> Worker<S> {
         Worker {
             walk: Walk::new(),
             next: None,
@@ -300,14 +296,13 @@ impl Worker {
     }
 
     /// Expand phase: steps every thread of the states `ids` of level `depth`.
-    fn expand(
+    fn expand<M: Model<State = S>>(
         &mut self,
-        v: &View,
+        v: &View<M>,
         ids: std::ops::Range<u32>,
         depth: usize,
-        init: &State,
+        init: &S,
         known: Known,
-        locs: &[Loc],
     ) {
         let Worker {
             walk,
@@ -331,14 +326,15 @@ impl Worker {
         events.clear();
         outcomes.clear();
         let next = next.get_or_insert_with(|| init.clone());
-        let world = v.world;
-        let nthreads = world.sc.actors();
+        let model = v.model;
+        let nthreads = model.threads();
+        let condition = model.condition().is_some();
         for id in ids {
             let s = walk.state(v, id, depth, init);
             let mut moved = false;
             // A persistent set of one thread's step: the other threads are not stepped here.
             let only = if known.por {
-                world.por_thread(s, next, info)
+                model.por_thread(s, next, info)
             } else {
                 None
             };
@@ -348,7 +344,7 @@ impl Worker {
                     // `por_thread` left this step's successor and report in `next` and `info`.
                     Some(a) if a == t => Moved::Done,
                     Some(_) => continue,
-                    None => world.step_reusing(s, t, next, info, false),
+                    None => model.step(s, t, next, info),
                 };
                 match stepped {
                     Moved::Done => {}
@@ -382,7 +378,7 @@ impl Worker {
                 }
                 if known.storing {
                     buf.clear();
-                    next.encode(buf);
+                    model.encode(next, buf);
                     *longest = (*longest).max(buf.len());
                     cands.push(Cand {
                         fp: xxhash_rust::xxh3::xxh3_128(buf),
@@ -396,13 +392,13 @@ impl Worker {
                 }
             }
             if !moved {
-                if world.finished(s) {
+                if model.finished(s) {
                     *final_states += 1;
-                    if let Some(c) = &world.sc.condition {
-                        let o: Vec<Observed> = locs.iter().map(|l| world.observe(s, *l)).collect();
+                    if condition {
+                        let (o, holds) = model.outcome(s);
                         let mut h = xxhash_rust::xxh3::Xxh3::new();
                         o.hash(&mut h);
-                        outcomes.push((h.digest128(), eval(&c.expr, locs, &o)));
+                        outcomes.push((h.digest128(), holds));
                     }
                 } else {
                     *hung_states += 1;
@@ -436,7 +432,12 @@ type Part<'a> = (usize, &'a mut [Shard], &'a mut Vec<(u32, u32)>);
 
 /// Insert phase for the worker that owns `shards` (numbers `first..`): inserts, in global
 /// order, the successors of every worker that fall in them.
-fn insert(workers: &[Worker], shards: &mut [Shard], first: usize, deferred: &mut Vec<(u32, u32)>) {
+fn insert<S>(
+    workers: &[Worker<S>],
+    shards: &mut [Shard],
+    first: usize,
+    deferred: &mut Vec<(u32, u32)>,
+) {
     deferred.clear();
     let mine = first..first + shards.len();
     let mut full = vec![false; shards.len()];
@@ -536,26 +537,20 @@ pub(crate) const KEEP: Keep = Keep {
     per_state: 2,
 };
 
-pub(crate) fn search(
-    world: &World,
-    limits: Limits,
-    locs: &[Loc],
-    counter: Option<&AtomicUsize>,
-) -> Found {
-    search_keeping(world, limits, locs, counter, KEEP)
+pub(crate) fn search<M: Model>(model: &M, limits: Limits, counter: Option<&AtomicUsize>) -> Found {
+    search_keeping(model, limits, counter, KEEP)
 }
 
 /// `search`, keeping at most what `keep` allows of the frontier.
-pub(crate) fn search_keeping(
-    world: &World,
+pub(crate) fn search_keeping<M: Model>(
+    model: &M,
     limits: Limits,
-    locs: &[Loc],
     counter: Option<&AtomicUsize>,
     keep: Keep,
 ) -> Found {
     let deadline = limits.timeout.map(|t| Instant::now() + t);
     let jobs = limits.jobs.clamp(1, 64);
-    let por_on = limits.reduce.por && world.por_on();
+    let por_on = limits.reduce.por && model.por_on();
     // The workers' threads, kept for the whole search (none for one worker: it runs here).
     let pool = (jobs > 1)
         .then(|| {
@@ -578,10 +573,10 @@ pub(crate) fn search_keeping(
         },
         Refusal::Allocator { wanted } => Cut::Allocator { wanted },
     };
-    let init = world.init();
+    let init = model.init();
     let mut visited = Visited::new();
     let mut nodes = Nodes::new();
-    let mut workers: Vec<Worker> = (0..jobs).map(|_| Worker::new()).collect();
+    let mut workers: Vec<Worker<M::State>> = (0..jobs).map(|_| Worker::new()).collect();
     // Distinct final outcomes, by a 128-bit fingerprint of the observed values.
     let mut outcomes = FingerprintSet::new();
     let mut positive = 0;
@@ -599,7 +594,7 @@ pub(crate) fn search_keeping(
 
     // The initial state: id 0, level 0, the first checkpoint.
     let mut enc = Vec::with_capacity(256);
-    init.encode(&mut enc);
+    model.encode(&init, &mut enc);
     let mut longest = enc.len();
     let fp = xxhash_rust::xxh3::xxh3_128(&enc);
     let mut ck = Checkpoint::new(0);
@@ -657,7 +652,7 @@ pub(crate) fn search_keeping(
             }
             // Plan: how many states this batch takes, and buffers sized for it.
             let left = (hi - at) as usize;
-            let nthreads = world.sc.actors().max(1);
+            let nthreads = model.threads().max(1);
             // At most PER_WORKER states a worker, and successors that fit in BATCH_BYTES.
             let fits = BATCH_BYTES / (nthreads * (longest + MARGIN + std::mem::size_of::<Cand>()));
             let per = left.div_ceil(jobs).min(PER_WORKER).min(fits.max(1));
@@ -687,7 +682,7 @@ pub(crate) fn search_keeping(
             let active = take.div_ceil(share as usize);
             {
                 let view = View {
-                    world,
+                    model,
                     nodes: &nodes,
                     ck: &ck,
                 };
@@ -695,7 +690,7 @@ pub(crate) fn search_keeping(
                 each(pool, &mut workers[..active], |i, w| {
                     let from = at + i as u32 * share;
                     let to = (from + share).min(at + take as u32);
-                    w.expand(view, from..to, depth, init, known, locs)
+                    w.expand(view, from..to, depth, init, known)
                 });
             }
             at += take as u32;
@@ -743,7 +738,7 @@ pub(crate) fn search_keeping(
                         }
                     }
                 }
-                if world.sc.condition.is_some() {
+                if model.condition().is_some() {
                     for &(o, pos) in &w.outcomes {
                         match outcomes.insert(o, &mut budget) {
                             Ok(true) => positive += pos as usize,
@@ -938,7 +933,7 @@ fn one_in(s: usize) -> Vec<u32> {
 mod tests {
     use super::*;
     use pinlab_model::design::Design;
-    use pinlab_model::Reduction;
+    use pinlab_model::{Reduction, World};
 
     /// Everything a check reports but its bytes.
     fn summary(f: &Found) -> String {
@@ -991,11 +986,6 @@ mod tests {
                     Reduction::all()
                 };
                 let w = World::new(sc, d).with_reduction(r);
-                let locs = sc
-                    .condition
-                    .as_ref()
-                    .map(|c| crate::condition_locs(&c.expr))
-                    .unwrap_or_default();
                 let limits = |jobs| Limits {
                     max_states: 60_000,
                     max_bytes: usize::MAX,
@@ -1003,9 +993,9 @@ mod tests {
                     jobs,
                     reduce: r,
                 };
-                let want = summary(&search_keeping(&w, limits(1), &locs, None, all));
+                let want = summary(&search_keeping(&w, limits(1), None, all));
                 for (keep, jobs) in [(none, 1), (none, 3), (some, 1), (some, 2)] {
-                    let got = summary(&search_keeping(&w, limits(jobs), &locs, None, keep));
+                    let got = summary(&search_keeping(&w, limits(jobs), None, keep));
                     assert_eq!(
                         got,
                         want,
@@ -1015,6 +1005,74 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Two threads adding to a shared counter up to `k`, thread 0 one at a time and thread 1
+    /// two; each also counts its own steps, so a state replayed from the wrong parent or
+    /// with the wrong thread differs.
+    struct Adders {
+        k: u8,
+    }
+
+    impl Model for Adders {
+        type State = [u8; 3];
+        type Outcome = u8;
+        fn init(&self) -> [u8; 3] {
+            [0; 3]
+        }
+        fn threads(&self) -> usize {
+            2
+        }
+        fn encode(&self, s: &[u8; 3], out: &mut Vec<u8>) {
+            out.extend_from_slice(s)
+        }
+        fn decode(&self, b: &[u8], into: &mut [u8; 3]) {
+            into.copy_from_slice(b)
+        }
+        fn step(&self, s: &[u8; 3], t: usize, next: &mut [u8; 3], info: &mut StepInfo) -> Moved {
+            info.reset();
+            let add = t as u8 + 1;
+            if s[0] + add > self.k {
+                return Moved::Finished;
+            }
+            *next = *s;
+            next[0] += add;
+            next[1 + t] += 1;
+            Moved::Done
+        }
+        fn finished(&self, s: &[u8; 3]) -> bool {
+            s[0] + 1 > self.k
+        }
+        fn condition(&self) -> Option<pinlab_model::scenario::Quantifier> {
+            Some(pinlab_model::scenario::Quantifier::Exists)
+        }
+        fn outcome(&self, s: &[u8; 3]) -> (u8, bool) {
+            (s[1], s[1] > s[2])
+        }
+    }
+
+    /// The same on a toy model: nothing in the regeneration depends on the page-cache model.
+    #[test]
+    fn regenerated_toy_levels_are_the_kept_ones() {
+        let m = Adders { k: 40 };
+        let limits = |jobs| Limits {
+            max_states: usize::MAX,
+            max_bytes: usize::MAX,
+            timeout: None,
+            jobs,
+            reduce: Reduction::all(),
+        };
+        let keep = |floor, per_state| Keep { floor, per_state };
+        let want = summary(&search_keeping(&m, limits(1), None, keep(usize::MAX, 0)));
+        for (k, jobs) in [
+            (keep(0, 0), 1),
+            (keep(0, 0), 3),
+            (keep(0, 3), 1),
+            (keep(0, 3), 2),
+        ] {
+            let got = summary(&search_keeping(&m, limits(jobs), None, k));
+            assert_eq!(got, want, "keeping {k:?} on {jobs}");
         }
     }
 }
