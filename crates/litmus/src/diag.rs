@@ -135,23 +135,15 @@ pub struct Diagnostics {
     /// The name the file was parsed under (a path or `catalog:NAME.litmus`).
     pub source_name: String,
     pub errors: Vec<Diagnostic>,
-    /// The text the errors point into.
-    source: String,
 }
 
 impl Diagnostics {
-    /// Wraps `errors` found in `text`.
-    pub fn new(source_name: &str, text: &str, errors: Vec<Diagnostic>) -> Diagnostics {
+    /// Wraps `errors` found in the file named `source_name`; `render` takes its text.
+    pub fn new(source_name: &str, errors: Vec<Diagnostic>) -> Diagnostics {
         Diagnostics {
             source_name: source_name.to_string(),
             errors,
-            source: text.to_string(),
         }
-    }
-
-    /// The text the errors point into.
-    pub fn source_text(&self) -> &str {
-        &self.source
     }
 
     /// Renders every error as plain text (no colour), one block per error with a blank line
@@ -406,7 +398,7 @@ mod tests {
         fix_positions(text, &mut ds);
         let [d] = ds;
         assert_eq!((d.line, d.col), (2, 12));
-        let ds = Diagnostics::new("f.litmus", text, vec![d.clone(), d]);
+        let ds = Diagnostics::new("f.litmus", vec![d.clone(), d]);
         let block = "error: expected `shared` or `private` after the file name\n  --> f.litmus:2:12\n   |\n 2 | mmap m = f sharde rw\n   |            ^^^^^^ expected `shared` or `private`\n   = help: did you mean `shared`?\n";
         assert_eq!(ds.render(text), format!("{block}\n{block}"));
         assert_eq!(
@@ -439,7 +431,7 @@ mod tests {
             Some("did you mean `shared`?".into()),
         )];
         fix_positions(text, &mut ds);
-        let ds = Diagnostics::new("f.litmus", text, ds.to_vec());
+        let ds = Diagnostics::new("f.litmus", ds.to_vec());
         let plain = ds.render(text);
         let coloured = ds.render_styled(text, true);
         assert!(!plain.contains('\x1b'));
@@ -467,7 +459,7 @@ mod tests {
         fix_positions(text, &mut d);
         assert_eq!(d[0].span, 4..4);
         assert_eq!((d[0].line, d[0].col), (2, 2));
-        let ds = Diagnostics::new("x", text, d.to_vec());
+        let ds = Diagnostics::new("x", d.to_vec());
         assert!(ds.render("").contains("error: m"));
     }
 
@@ -475,7 +467,7 @@ mod tests {
     fn tabs_and_wide_lines_keep_carets_aligned() {
         let text = "\tfoo bar";
         let d = Diagnostic::new(text, 5..8, "m".into(), "here".into(), None);
-        let r = Diagnostics::new("x", text, vec![d]).render(text);
+        let r = Diagnostics::new("x", vec![d]).render(text);
         assert!(
             r.contains(" 1 |     foo bar\n   |         ^^^ here\n"),
             "{r}"
@@ -486,7 +478,7 @@ mod tests {
     fn long_lines_are_shown_in_a_window() {
         let text = format!("{}@{}", "a ".repeat(200), "b".repeat(500));
         let d = Diagnostic::new(&text, 400..401, "m".into(), "l".into(), None);
-        let r = Diagnostics::new("x", &text, vec![d]).render(&text);
+        let r = Diagnostics::new("x", vec![d]).render(&text);
         let lines: Vec<&str> = r.lines().collect();
         assert!(lines[3].starts_with(" 1 | ..."), "{r}");
         assert!(lines[3].ends_with("bbb..."), "{r}");

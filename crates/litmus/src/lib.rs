@@ -96,7 +96,7 @@ pub fn parse_with(
             )),
         )];
         diag::fix_positions(text, &mut errors);
-        return Err(Diagnostics::new(source_name, text, errors));
+        return Err(Diagnostics::new(source_name, errors));
     }
     let mut errors = Vec::new();
     let index = diag::LineIndex::new(text);
@@ -119,7 +119,7 @@ pub fn parse_with(
                 ));
             }
             diag::fix_positions(text, &mut errors);
-            Err(Diagnostics::new(source_name, text, errors))
+            Err(Diagnostics::new(source_name, errors))
         }
     }
 }

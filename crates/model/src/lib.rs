@@ -27,6 +27,8 @@ pub mod property;
 mod reduce;
 pub mod scenario;
 pub mod state;
+#[cfg(test)]
+mod test_scenario;
 pub mod trace;
 mod truncate;
 pub mod verdict;

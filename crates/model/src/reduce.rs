@@ -253,10 +253,6 @@ impl World<'_> {
     /// may still be read through a handle (an op on a handle that may run after its unpin), a
     /// bio (a deliberate bug), or PG_checked's worker order (btrfs's fixup worker takes the
     /// lowest-numbered folio); nor on fs-DAX, where frame i is block i's storage.
-    pub fn frame_renumbering_sound(&self) -> bool {
-        self.reduce.renumber
-    }
-
     pub(crate) fn frames_sound(&self) -> bool {
         !self.fs.dax
             && self.fs.kernel_threads.is_empty()

@@ -898,56 +898,11 @@ impl<'a> World<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::DeviceKind;
-    use crate::fs::FsKind;
     use crate::scenario::*;
     use crate::state::pg;
 
     fn scenario(fs: &str, ops: Vec<Op>) -> Scenario {
-        Scenario {
-            name: "t".into(),
-            doc: None,
-            source: "unit".into(),
-            fs: FsConfig {
-                kind: FsKind::from_name(fs).unwrap(),
-                blocks: 4,
-                integrity: false,
-            },
-            files: vec![FileDecl {
-                name: "f".into(),
-                pages: 1,
-                data: vec![Some(Value(0))],
-                refs: 0,
-            }],
-            maps: vec![MapDecl {
-                name: "m".into(),
-                kind: MapKind::File {
-                    file: 0,
-                    shared: true,
-                    writable: true,
-                },
-            }],
-            devices: vec![DeviceDecl {
-                name: "nic".into(),
-                kind: DeviceKind::from_name("rdma").unwrap(),
-            }],
-            handles: vec!["p".into()],
-            regs: vec![],
-            completions: vec![],
-            values: vec!["0".into(), "A".into()],
-            threads: vec![ThreadDecl {
-                name: "t".into(),
-                ops: ops
-                    .into_iter()
-                    .map(|op| OpDecl {
-                        op,
-                        pos: Pos::default(),
-                    })
-                    .collect(),
-            }],
-            condition: None,
-            expects: vec![],
-        }
+        crate::test_scenario::one_page(fs, "rdma", ops)
     }
 
     fn run(w: &World, mut s: State) -> State {

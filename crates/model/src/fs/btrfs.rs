@@ -2,7 +2,7 @@
 //! writeback allocates a new extent and every clean->dirty needs a new reservation; pages
 //! dirtied behind its back go to the fixup worker.
 
-use super::buffer::{block_fallocate, block_write_begin, reserve_block};
+use super::buffer::{block_alloc_extent, block_fallocate, block_write_begin, reserve_block};
 use super::generic::{
     filemap_dirty_folio, filemap_fault, filemap_page_mkwrite, filemap_read, filemap_release_folio,
     fs_tolerant_discards, generic_end_io, generic_file_write_iter, generic_freeze_fs,
@@ -222,22 +222,6 @@ fn btrfs_finish_ordered_io(c: &mut Ctx<'_, '_, '_>, file: usize, page: u8, b: u8
 /// btrfs_fallocate (mode 0): a preallocated extent, which the first writeback writes in place.
 fn btrfs_fallocate(c: &mut Ctx<'_, '_, '_>, file: usize, page: u8) -> Result<(), Stop> {
     block_fallocate(c, file, page, |c, file, page| {
-        let name = c.w.sc.files[file].name.as_str();
-        let b = c.alloc_block();
-        c.set_extent(file, page, b, true);
-        let what = "a preallocated extent";
-        c.call(|| {
-            Call::new(
-                "vfs_fallocate",
-                format!("fallocate({name}[{page}]): block {b} allocated as {what}"),
-            )
-            .file_page(file, page)
-            .block(b)
-            .change(Change::Extent {
-                file: file as u8,
-                page,
-                block: b,
-            })
-        });
+        block_alloc_extent(c, file, page, "a preallocated extent")
     })
 }

@@ -166,10 +166,15 @@ pub(crate) fn block_fallocate(
 /// ext4 and xfs allocate an unwritten extent: it reads zeros, ->page_mkwrite needs no
 /// reservation for it, writeback writes the block and converts the extent at I/O completion.
 pub(crate) fn block_alloc_unwritten(c: &mut Ctx<'_, '_, '_>, file: usize, page: u8) {
+    block_alloc_extent(c, file, page, "an unwritten extent");
+}
+
+/// Allocates page `page`'s block as an extent not yet written (`what`, as the trace names it):
+/// it reads zeros until the first writeback writes it in place.
+pub(crate) fn block_alloc_extent(c: &mut Ctx<'_, '_, '_>, file: usize, page: u8, what: &str) {
     let name = c.w.sc.files[file].name.as_str();
     let b = c.alloc_block();
     c.set_extent(file, page, b, true);
-    let what = "an unwritten extent";
     c.call(|| {
         Call::new(
             "vfs_fallocate",

@@ -87,8 +87,6 @@ fn testfs_writepage_map(c: &mut Ctx<'_, '_, '_>, fr: u8, file: usize, page: u8) 
 #[cfg(test)]
 mod tests {
     use crate::design::Design;
-    use crate::device::DeviceKind;
-    use crate::fs::FsKind;
     use crate::property::Property;
     use crate::scenario::*;
     use crate::world::{Step, World};
@@ -120,50 +118,7 @@ mod tests {
             },
             Op::Writeback { file: 0 },
         ];
-        Scenario {
-            name: "t".into(),
-            doc: None,
-            source: "unit".into(),
-            fs: FsConfig {
-                kind: FsKind::from_name(fs).unwrap(),
-                blocks: 4,
-                integrity: false,
-            },
-            files: vec![FileDecl {
-                name: "f".into(),
-                pages: 1,
-                data: vec![Some(Value(0))],
-                refs: 0,
-            }],
-            maps: vec![MapDecl {
-                name: "m".into(),
-                kind: MapKind::File {
-                    file: 0,
-                    shared: true,
-                    writable: true,
-                },
-            }],
-            devices: vec![DeviceDecl {
-                name: "nic".into(),
-                kind: DeviceKind::from_name("rdma").unwrap(),
-            }],
-            handles: vec!["p".into()],
-            regs: vec![],
-            completions: vec![],
-            values: vec!["0".into(), "A".into()],
-            threads: vec![ThreadDecl {
-                name: "t".into(),
-                ops: ops
-                    .into_iter()
-                    .map(|op| OpDecl {
-                        op,
-                        pos: Pos::default(),
-                    })
-                    .collect(),
-            }],
-            condition: None,
-            expects: vec![],
-        }
+        crate::test_scenario::one_page(fs, "rdma", ops)
     }
 
     /// Runs the one thread to its end; the disk's page, every violation and the trace.
