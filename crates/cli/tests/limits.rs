@@ -81,10 +81,13 @@ fn the_biggest_scenario_is_legal_and_at_every_limit() {
     );
 }
 
-/// With no memory flag, under an address-space limit of 128 MiB, the check stops at its default
+/// With no memory flag, under an address-space limit of 192 MiB, the check stops at its default
 /// budget — half that — and says so: it is neither killed nor aborted by a refused allocation.
 /// (One thread: every thread's allocator arena takes address space a budget cannot see; with
-/// more, a refused allocation ends the check instead, as `incomplete` all the same.)
+/// more, a refused allocation ends the check instead, as `incomplete` all the same. At 128 MiB the
+/// other half was once not enough on a loaded machine, where the allocator hands freed segments
+/// back to the kernel later: two workspace runs at load 13 stopped on a refused 224 KiB
+/// allocation, and no run here reproduced it since.)
 #[test]
 fn a_check_stops_at_the_default_budget_instead_of_running_out() {
     if Command::new("prlimit").arg("--version").output().is_err() {
@@ -93,7 +96,7 @@ fn a_check_stops_at_the_default_budget_instead_of_running_out() {
     }
     let f = write_temp("wide.litmus", &wide());
     // Half of it is what the program and its allocator reserve (a third was not always enough).
-    let limit: u64 = 128 << 20;
+    let limit: u64 = 192 << 20;
     let o = Command::new("prlimit")
         .arg(format!("--as={limit}"))
         .arg(env!("CARGO_BIN_EXE_pinlab"))
@@ -110,7 +113,7 @@ fn a_check_stops_at_the_default_budget_instead_of_running_out() {
     );
     assert!(out.contains("legacy  incomplete"), "{out}\n{err}");
     assert!(
-        out.contains("stopped at the memory limit (64.0 MiB, --max-memory)"),
+        out.contains("stopped at the memory limit (96.0 MiB, --max-memory)"),
         "the default budget is half the address space: {out}\n{err}"
     );
 }
