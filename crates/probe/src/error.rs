@@ -2,13 +2,16 @@
 //! or setting up the lab failed. A run that meets one is `skipped` with this as its reason (its
 //! text is the reason's, word for word), never counted as agreeing or disagreeing.
 
+/// How the reason of a run skipped because the probe is not root starts.
+pub const NOT_ROOT: &str = "not root: ";
+
 /// What stopped the lab from setting a backing up. `Clone`: a backing's failure is remembered
 /// and given again to every run that asks for it, so a causing `io::Error` is kept as its text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Unavailable {
     /// The probe is not root and `what` needs it (`NOT_ROOT` starts the text: the CLI counts these
     /// runs instead of listing each).
-    #[error("{prefix}{what} needs root (run the probe as root, as CI does)", prefix = crate::lab::NOT_ROOT)]
+    #[error("{prefix}{what} needs root (run the probe as root, as CI does)", prefix = NOT_ROOT)]
     NotRoot { what: &'static str },
     /// A program the lab runs is not on PATH; `package` is Debian's that has it.
     #[error("{tool} not found (Debian: {package})")]

@@ -3,6 +3,7 @@
 //! the probe's own, memfds, and anonymous memory.
 
 use crate::error::Unavailable;
+pub use crate::error::NOT_ROOT;
 use crate::sandbox::Sandbox;
 use crate::sys;
 use serde::Serialize;
@@ -90,9 +91,6 @@ pub struct Backing {
     /// btrfs: logical → device offsets, for `disk F[i]`.
     pub chunks: Vec<sys::Chunk>,
 }
-
-/// How the reason of a run skipped because the probe is not root starts.
-pub const NOT_ROOT: &str = "not root: ";
 
 /// The probe's private folder and the backings made in it so far.
 pub struct Lab {
