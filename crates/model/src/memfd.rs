@@ -110,48 +110,20 @@ mod tests {
     use crate::scenario::*;
     use crate::world::{Step, World};
 
+    /// A memfd page holding `A`, mapped shared read-only, with a register and no device.
     fn scenario(ops: Vec<Op>) -> Scenario {
-        Scenario {
-            name: "t".into(),
-            doc: None,
-            source: "unit".into(),
-            fs: FsConfig {
-                kind: FsKind::from_name("memfd").unwrap(),
-                blocks: 0,
-                integrity: false,
-            },
-            files: vec![FileDecl {
-                name: "f".into(),
-                pages: 1,
-                data: vec![Some(Value(1))],
-                refs: 0,
-            }],
-            maps: vec![MapDecl {
-                name: "m".into(),
-                kind: MapKind::File {
-                    file: 0,
-                    shared: true,
-                    writable: false,
-                },
-            }],
-            devices: vec![],
-            handles: vec![],
-            regs: vec!["r".into()],
-            completions: vec![],
-            values: vec!["0".into(), "A".into()],
-            threads: vec![ThreadDecl {
-                name: "t".into(),
-                ops: ops
-                    .into_iter()
-                    .map(|op| OpDecl {
-                        op,
-                        pos: Pos::default(),
-                    })
-                    .collect(),
-            }],
-            condition: None,
-            expects: vec![],
-        }
+        let mut sc = crate::test_scenario::one_page("memfd", "rdma", ops);
+        sc.fs.blocks = 0;
+        sc.files[0].data = vec![Some(Value(1))];
+        sc.maps[0].kind = MapKind::File {
+            file: 0,
+            shared: true,
+            writable: false,
+        };
+        sc.devices.clear();
+        sc.handles.clear();
+        sc.regs = vec!["r".into()];
+        sc
     }
 
     #[test]
