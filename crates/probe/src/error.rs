@@ -50,12 +50,11 @@ pub struct BadSchedule(pub String);
 /// Why one scenario is not run on one backing: the run is `skipped` with this text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NotRun {
-    #[error("fs-DAX needs persistent memory (a /dev/pmem device); the probe only uses devices it creates")]
-    NeedsPmem,
-    #[error("no backing for filesystem {0}")]
-    NoBacking(&'static str),
     #[error("unknown backing {0}")]
     UnknownBacking(String),
+    /// The scenario's filesystem is one the probe cannot make (`ProbeBacking::Skip`).
+    #[error("{0}")]
+    Skip(&'static str),
     /// Lowered for the backing's filesystem, the scenario has an error (the lowering's first).
     #[error("does not fit {fs}: {why}")]
     DoesNotFit { fs: &'static str, why: String },

@@ -6,6 +6,7 @@ use crate::error::Unavailable;
 pub use crate::error::NOT_ROOT;
 use crate::sandbox::Sandbox;
 use crate::sys;
+use pinlab_model::fs::FsKind;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fs::File;
@@ -48,6 +49,19 @@ impl BackingKind {
             BackingKind::MemfdHugetlb => "memfd-hugetlb",
             BackingKind::Anon => "anon",
         }
+    }
+
+    /// The model's filesystem for this backing: the one its scenarios are lowered for.
+    pub fn model_fs(self) -> FsKind {
+        let name = match self {
+            BackingKind::Ext4 => "ext4",
+            BackingKind::Xfs => "xfs",
+            BackingKind::Btrfs => "btrfs",
+            BackingKind::Tmpfs => "tmpfs",
+            BackingKind::Hugetlbfs | BackingKind::MemfdHugetlb => "hugetlbfs",
+            BackingKind::Memfd | BackingKind::Anon => "memfd",
+        };
+        FsKind::from_name(name).expect("the model has every backing's filesystem")
     }
 
     pub fn from_name(s: &str) -> Option<BackingKind> {
@@ -234,5 +248,38 @@ impl Drop for Lab {
         // Close the backings' mount fds before the sandbox unmounts them (an open fd keeps a mount
         // busy).
         self.backings.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BackingKind, ALL};
+    use pinlab_model::fs::{FsKind, ProbeBacking, FILESYSTEMS};
+
+    /// A filesystem's own backing lowers its scenarios for that same filesystem: the two maps
+    /// (`FsRules::probe` in the model, `BackingKind::model_fs` here) agree both ways, so a
+    /// scenario probed on its own backing is never re-targeted behind the user's back.
+    #[test]
+    fn each_filesystem_s_own_backing_maps_back_to_it() {
+        let mut made = 0;
+        for (i, fs) in FILESYSTEMS.iter().enumerate() {
+            let kind = match fs.probe {
+                ProbeBacking::Ext4 => BackingKind::Ext4,
+                ProbeBacking::Xfs => BackingKind::Xfs,
+                ProbeBacking::Btrfs => BackingKind::Btrfs,
+                ProbeBacking::Tmpfs => BackingKind::Tmpfs,
+                ProbeBacking::Hugetlbfs => BackingKind::Hugetlbfs,
+                ProbeBacking::Memfd => BackingKind::Memfd,
+                ProbeBacking::Skip(why) => {
+                    assert!(!why.is_empty(), "{}: a skip says why", fs.name);
+                    continue;
+                }
+            };
+            assert_eq!(kind.model_fs(), FsKind(i as u8), "{}", fs.name);
+            made += 1;
+        }
+        // Every backing but the pin matrix's extra ones (huge memfd, anonymous memory) is some
+        // filesystem's own.
+        assert_eq!(made, ALL.len() - 2);
     }
 }

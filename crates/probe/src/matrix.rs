@@ -3,7 +3,7 @@
 //! PROT_READ/PROT_READ|PROT_WRITE × pin method. Each cell is a small litmus scenario, so the
 //! kernel runs it and the model of `upstream` predicts it through the same path as any scenario.
 
-use crate::run::model_fs;
+use crate::lab::BackingKind;
 
 /// One cell: where, how, and the scenario that does it.
 #[derive(Clone, Debug)]
@@ -59,7 +59,10 @@ pub fn cell_text(backing: &str, shared: bool, writable: bool, method: &str) -> S
     let fs = if backing == "anon" {
         "tmpfs"
     } else {
-        model_fs(backing)
+        BackingKind::from_name(backing)
+            .expect("a backing of BACKINGS")
+            .model_fs()
+            .name()
     };
     let prot = if writable { "rw" } else { "ro" };
     let mut t = format!(

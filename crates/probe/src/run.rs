@@ -7,7 +7,7 @@ use crate::obs::{compare, Observations};
 use crate::predict::predict;
 use crate::schedule::Schedule;
 use pinlab_model::design::Design;
-use pinlab_model::fs::FsKind;
+use pinlab_model::fs::{FsKind, ProbeBacking};
 use pinlab_model::scenario::Scenario;
 pub use pinlab_probe_data::{Compared, Entry, Outcome};
 
@@ -28,30 +28,19 @@ pub enum Order {
     Explain(String),
 }
 
-/// The model's filesystem for a backing: the name the scenario is re-parsed with.
-pub fn model_fs(backing: &str) -> &'static str {
-    match backing {
-        "ext4" => "ext4",
-        "xfs" => "xfs",
-        "btrfs" => "btrfs",
-        "tmpfs" => "tmpfs",
-        "hugetlbfs" | "memfd-hugetlb" => "hugetlbfs",
-        _ => "memfd",
-    }
-}
-
-/// The backing a scenario runs on by default: its own filesystem's.
+/// The backing a scenario runs on by default: the one its filesystem names (`FsRules::probe`).
 pub fn own_backing(sc: &Scenario) -> Result<&'static str, NotRun> {
-    Ok(match sc.fs.kind.name() {
-        "ext4" => "ext4",
-        "xfs" => "xfs",
-        "btrfs" => "btrfs",
-        "tmpfs" => "tmpfs",
-        "hugetlbfs" => "hugetlbfs",
-        "memfd" => "memfd",
-        other if other.ends_with("-dax") => return Err(NotRun::NeedsPmem),
-        other => return Err(NotRun::NoBacking(other)),
-    })
+    use crate::lab::BackingKind as K;
+    Ok(match sc.fs.kind.rules().probe {
+        ProbeBacking::Ext4 => K::Ext4,
+        ProbeBacking::Xfs => K::Xfs,
+        ProbeBacking::Btrfs => K::Btrfs,
+        ProbeBacking::Tmpfs => K::Tmpfs,
+        ProbeBacking::Hugetlbfs => K::Hugetlbfs,
+        ProbeBacking::Memfd => K::Memfd,
+        ProbeBacking::Skip(why) => return Err(NotRun::Skip(why)),
+    }
+    .name())
 }
 
 /// The scenario lowered for filesystem `fs` instead of its own (the rest as written); the
@@ -161,8 +150,7 @@ pub fn probe(
                 b?;
                 let kind = BackingKind::from_name(&backing)
                     .ok_or_else(|| NotRun::UnknownBacking(backing.clone()))?;
-                let fs = FsKind::from_name(model_fs(&backing))
-                    .expect("the model has each backing's filesystem");
+                let fs = kind.model_fs();
                 let sc = retarget(input, fs)?;
                 let schedule = schedule_for(&sc, order)?;
                 entry.schedule = schedule

@@ -9,7 +9,8 @@ use super::generic::{
     GENERIC_INODE_OPS,
 };
 use super::{
-    AddressSpaceOps, FileOperations, FsRules, KernelWork, SuperOperations, Unprepared, VmOperations,
+    AddressSpaceOps, FileOperations, FsRules, KernelWork, ProbeBacking, SuperOperations,
+    Unprepared, VmOperations,
 };
 use crate::history::{Event, Loss};
 use crate::property::Property;
@@ -30,6 +31,7 @@ pub static BTRFS: FsRules = FsRules {
     kernel_threads: &[BTRFS_FIXUP],
     unprepared: Unprepared::CowFixup,
     warn_dirty_without_buffers: false,
+    probe: ProbeBacking::Btrfs,
     a_ops: &BTRFS_AOPS,
     vm_ops: &BTRFS_VM_OPS,
     f_ops: &BTRFS_FILE_OPS,

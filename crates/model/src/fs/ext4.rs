@@ -9,7 +9,10 @@ use super::generic::{
     generic_end_io, generic_file_write_iter, generic_freeze_fs, generic_writepage_start,
     GENERIC_INODE_OPS,
 };
-use super::{AddressSpaceOps, FileOperations, FsRules, SuperOperations, Unprepared, VmOperations};
+use super::{
+    AddressSpaceOps, FileOperations, FsRules, ProbeBacking, SuperOperations, Unprepared,
+    VmOperations,
+};
 use crate::history::{Event, Loss};
 use crate::property::Property;
 use crate::state::pg;
@@ -28,6 +31,7 @@ pub static EXT4: FsRules = FsRules {
     kernel_threads: &[],
     unprepared: Unprepared::WarnAndSkip,
     warn_dirty_without_buffers: true,
+    probe: ProbeBacking::Ext4,
     a_ops: &EXT4_AOPS,
     vm_ops: &EXT4_VM_OPS,
     f_ops: &EXT4_FILE_OPS,

@@ -1,6 +1,6 @@
 use super::generic::GENERIC_INODE_OPS;
 use super::shmem::{SHMEM_AOPS, SHMEM_FILE_OPS, SHMEM_SOPS, SHMEM_VM_OPS};
-use super::{FsRules, Unprepared};
+use super::{FsRules, ProbeBacking, Unprepared};
 
 /// hugetlbfs: memory only; one litmus page stands for one huge page. Its operations are
 /// shmem's as far as the model goes (hugetlbfs_file_operations has no ->write_iter).
@@ -16,6 +16,7 @@ pub static HUGETLBFS: FsRules = FsRules {
     kernel_threads: &[],
     unprepared: Unprepared::WriteIfMapped,
     warn_dirty_without_buffers: false,
+    probe: ProbeBacking::Hugetlbfs,
     a_ops: &SHMEM_AOPS,
     vm_ops: &SHMEM_VM_OPS,
     f_ops: &SHMEM_FILE_OPS,

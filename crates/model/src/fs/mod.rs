@@ -193,11 +193,34 @@ pub struct FsRules {
     /// Declared contract for the oracle: `a_ops.dirty_folio` warns when the folio has no
     /// buffers (ext4_dirty_folio: WARN_ON_ONCE(!folio_buffers(folio))).
     pub warn_dirty_without_buffers: bool,
+    /// What `pinlab probe` runs this filesystem's scenarios on by default (`ProbeBacking`).
+    pub probe: ProbeBacking,
     pub(crate) a_ops: &'static AddressSpaceOps,
     pub(crate) vm_ops: &'static VmOperations,
     pub(crate) f_ops: &'static FileOperations,
     pub(crate) i_ops: &'static InodeOperations,
     pub(crate) s_ops: &'static SuperOperations,
+}
+
+/// The backing the probe (crates/probe, `pinlab probe`) makes for a filesystem's scenarios on a
+/// running kernel. The probe matches it exhaustively: a filesystem it cannot make is an explicit,
+/// reported skip, never another filesystem by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeBacking {
+    /// A loop-mounted ext4 image.
+    Ext4,
+    /// A loop-mounted xfs image.
+    Xfs,
+    /// A loop-mounted btrfs image.
+    Btrfs,
+    /// A tmpfs mount of the probe's own.
+    Tmpfs,
+    /// A hugetlbfs mount of the probe's own (2 MiB pages).
+    Hugetlbfs,
+    /// memfd_create(MFD_ALLOW_SEALING).
+    Memfd,
+    /// The probe cannot make it; the reason is what it reports for every such scenario.
+    Skip(&'static str),
 }
 
 impl FsRules {

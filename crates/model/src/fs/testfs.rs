@@ -12,7 +12,10 @@ use super::generic::{
     fs_tolerant_discards, generic_end_io, generic_file_write_iter, generic_freeze_fs,
     generic_writepage_start, GENERIC_INODE_OPS,
 };
-use super::{AddressSpaceOps, FileOperations, FsRules, SuperOperations, Unprepared, VmOperations};
+use super::{
+    AddressSpaceOps, FileOperations, FsRules, ProbeBacking, SuperOperations, Unprepared,
+    VmOperations,
+};
 use crate::history::Event;
 use crate::state::pg;
 use crate::trace::Call;
@@ -30,6 +33,7 @@ pub static TESTFS: FsRules = FsRules {
     kernel_threads: &[],
     unprepared: Unprepared::WriteIfMapped,
     warn_dirty_without_buffers: false,
+    probe: ProbeBacking::Skip("testfs is a filesystem of the unit tests only"),
     a_ops: &TESTFS_AOPS,
     vm_ops: &TESTFS_VM_OPS,
     f_ops: &TESTFS_FILE_OPS,

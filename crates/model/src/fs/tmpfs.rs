@@ -1,6 +1,6 @@
 use super::generic::GENERIC_INODE_OPS;
 use super::shmem::{SHMEM_AOPS, SHMEM_FILE_OPS, SHMEM_SOPS, SHMEM_VM_OPS};
-use super::{FsRules, Unprepared};
+use super::{FsRules, ProbeBacking, Unprepared};
 
 /// tmpfs/shmem: memory only, no ->page_mkwrite, nothing to write back (no swap modelled).
 /// `memfd` is the same shmem with seals.
@@ -16,6 +16,7 @@ pub static TMPFS: FsRules = FsRules {
     kernel_threads: &[],
     unprepared: Unprepared::WriteIfMapped,
     warn_dirty_without_buffers: false,
+    probe: ProbeBacking::Tmpfs,
     a_ops: &SHMEM_AOPS,
     vm_ops: &SHMEM_VM_OPS,
     f_ops: &SHMEM_FILE_OPS,

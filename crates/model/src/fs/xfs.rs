@@ -8,7 +8,10 @@ use super::generic::{
     GENERIC_INODE_OPS,
 };
 use super::iomap::iomap_writepage_map;
-use super::{AddressSpaceOps, FileOperations, FsRules, SuperOperations, Unprepared, VmOperations};
+use super::{
+    AddressSpaceOps, FileOperations, FsRules, ProbeBacking, SuperOperations, Unprepared,
+    VmOperations,
+};
 
 pub static XFS: FsRules = FsRules {
     name: "xfs",
@@ -22,6 +25,7 @@ pub static XFS: FsRules = FsRules {
     kernel_threads: &[],
     unprepared: Unprepared::WriteIfMapped,
     warn_dirty_without_buffers: false,
+    probe: ProbeBacking::Xfs,
     a_ops: &XFS_AOPS,
     vm_ops: &XFS_VM_OPS,
     f_ops: &XFS_FILE_OPS,

@@ -1,5 +1,5 @@
 use super::dax::{DAX_AOPS, DAX_FILE_OPS, DAX_INODE_OPS, DAX_SOPS, DAX_VM_OPS};
-use super::{FsRules, Unprepared};
+use super::{FsRules, ProbeBacking, Unprepared};
 
 /// XFS mounted with -o dax on persistent memory.
 pub static XFS_DAX: FsRules = FsRules {
@@ -14,6 +14,7 @@ pub static XFS_DAX: FsRules = FsRules {
     kernel_threads: &[],
     unprepared: Unprepared::WriteIfMapped,
     warn_dirty_without_buffers: false,
+    probe: ProbeBacking::Skip("fs-DAX needs persistent memory (a /dev/pmem device); the probe only uses devices it creates"),
     a_ops: &DAX_AOPS,
     vm_ops: &DAX_VM_OPS,
     f_ops: &DAX_FILE_OPS,
