@@ -185,8 +185,8 @@ fn expand<'a>(ops: &'a [OpSpec], budget: &mut usize, out: &mut Vec<&'a OpSpec>) 
 ///
 /// Return: the litmus file, named `random`.
 pub fn render(s: &Spec, shape: &Shape) -> String {
-    let fs = FILESYSTEMS[s.fs % FILESYSTEMS.len()].name;
-    let dax = fs.ends_with("-dax");
+    let rules = FILESYSTEMS[s.fs % FILESYSTEMS.len()];
+    let (fs, dax) = (rules.name, rules.dax);
     let mut t = format!("litmus random\nfs {fs} blocks={}", s.blocks);
     if s.integrity {
         t.push_str(" integrity");
@@ -298,7 +298,7 @@ pub fn render(s: &Spec, shape: &Shape) -> String {
                     let p = p % map_pages[m as usize];
                     format!("load m{m}[{p}] -> r{}", reg(false))
                 }
-                OpSpec::Write(f, p, v) if fs != "hugetlbfs" => {
+                OpSpec::Write(f, p, v) if rules.write_syscall => {
                     format!(
                         "write f{}[{}] = {}",
                         f % nfiles,
@@ -306,7 +306,7 @@ pub fn render(s: &Spec, shape: &Shape) -> String {
                         value(v, shape)
                     )
                 }
-                OpSpec::Read(f, p) if fs != "hugetlbfs" => {
+                OpSpec::Read(f, p) if rules.write_syscall => {
                     let (f, p) = (f % nfiles, p % shape.file_pages);
                     format!("read f{f}[{p}] -> r{}", reg(false))
                 }
@@ -385,7 +385,7 @@ pub fn render(s: &Spec, shape: &Shape) -> String {
     t.push_str(&threads);
     if let Some((q, c)) = &s.cond {
         let names = Names {
-            fs,
+            fs: rules,
             nfiles: s.files.len() as u8,
             map_pages: &map_pages,
             regs: &regs,
@@ -402,7 +402,7 @@ pub fn render(s: &Spec, shape: &Shape) -> String {
 
 /// What a condition may name, once the ops are rendered.
 struct Names<'a> {
-    fs: &'a str,
+    fs: &'static pinlab_model::fs::FsRules,
     nfiles: u8,
     map_pages: &'a [u8],
     /// Per register `r1`..: whether a `seal` writes it.
@@ -434,13 +434,13 @@ impl Names<'_> {
     }
 
     fn atom(&self, a: &AtomSpec) -> Option<String> {
-        let memory_only = matches!(self.fs, "tmpfs" | "memfd" | "hugetlbfs");
+        let memory_only = !self.fs.backing;
         let file = |f: u8| (self.nfiles > 0).then(|| f % self.nfiles);
         Some(match *a {
             AtomSpec::Disk(f, p, v) if !memory_only => {
                 format!("disk f{}[{}] = {}", file(f)?, p % 8, value(v, self.shape))
             }
-            AtomSpec::Cache(f, p, v) if !self.fs.ends_with("-dax") => {
+            AtomSpec::Cache(f, p, v) if !self.fs.dax => {
                 format!("cache f{}[{}] = {}", file(f)?, p % 8, self.or_none(v))
             }
             AtomSpec::File(f, p, v) => {
