@@ -59,10 +59,23 @@ pub struct Difference {
 pub enum Outcome {
     Agree(Compared),
     Disagree(Compared),
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+        /// Skipped only because the probe is not root (not in the JSON: `reason` says it).
+        #[serde(skip)]
+        not_root: bool,
+    },
 }
 
 impl Outcome {
+    /// Skipped for `reason`, which is not the lack of root.
+    pub fn skipped(reason: String) -> Outcome {
+        Outcome::Skipped {
+            reason,
+            not_root: false,
+        }
+    }
+
     pub fn word(&self) -> &'static str {
         match self {
             Outcome::Agree(_) => "agree",

@@ -2,15 +2,16 @@
 //! or setting up the lab failed. A run that meets one is `skipped` with this as its reason (its
 //! text is the reason's, word for word), never counted as agreeing or disagreeing.
 
-/// How the reason of a run skipped because the probe is not root starts.
-pub const NOT_ROOT: &str = "not root: ";
+/// How the reason of a run skipped because the probe is not root starts (in the JSON too, where
+/// the reason is all a reader has).
+const NOT_ROOT: &str = "not root: ";
 
 /// What stopped the lab from setting a backing up. `Clone`: a backing's failure is remembered
 /// and given again to every run that asks for it, so a causing `io::Error` is kept as its text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Unavailable {
-    /// The probe is not root and `what` needs it (`NOT_ROOT` starts the text: the CLI counts these
-    /// runs instead of listing each).
+    /// The probe is not root and `what` needs it (the CLI counts these runs instead of listing
+    /// each: `NotRun::is_not_root`).
     #[error("{prefix}{what} needs root (run the probe as root, as CI does)", prefix = NOT_ROOT)]
     NotRoot { what: &'static str },
     /// A program the lab runs is not on PATH; `package` is Debian's that has it.
@@ -62,7 +63,29 @@ pub enum NotRun {
     Schedule(#[from] BadSchedule),
     #[error(transparent)]
     Unavailable(#[from] Unavailable),
+    /// The kernel side could not run it: the scenario needs what the probe cannot make (an
+    /// integrity device, a schedule the kernel cannot follow), setting it up failed, or a stop
+    /// signal came.
+    #[error("{0}")]
+    Kernel(String),
     /// The probe runs on Linux only.
     #[error("the probe runs on Linux only")]
     NotLinux,
+}
+
+impl NotRun {
+    /// The run needed root and the probe is not: the CLI counts these instead of listing each.
+    pub fn is_not_root(&self) -> bool {
+        matches!(self, NotRun::Unavailable(Unavailable::NotRoot { .. }))
+    }
+}
+
+/// A run that did not happen is `skipped`, with the reason's text.
+impl From<NotRun> for pinlab_probe_data::Outcome {
+    fn from(e: NotRun) -> Self {
+        pinlab_probe_data::Outcome::Skipped {
+            not_root: e.is_not_root(),
+            reason: e.to_string(),
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! a write to a frozen filesystem, blocks only that thread), in the schedule's order, each with a
 //! time bound; then the same observables the model is asked about.
 
+use crate::error::NotRun;
 use crate::lab::{Backing, BackingKind, Lab};
 use crate::obs::{Obs, Observations};
 use crate::predict::{blocked_name, drive, observables, Executor};
@@ -722,13 +723,13 @@ pub fn run(
     bounds: Bounds,
     stop: Arc<AtomicBool>,
     tag: usize,
-) -> Result<KernelRun, String> {
+) -> Result<KernelRun, NotRun> {
     if let Some(why) = inexpressible(sc, kind, schedule) {
-        return Err(why);
+        return Err(NotRun::Kernel(why));
     }
-    let backing = lab.backing(kind).map_err(|e| e.to_string())?;
+    let backing = lab.backing(kind)?;
     let dir = lab.dir();
-    let env = Arc::new(build(lab, sc, kind, backing, &dir, tag)?);
+    let env = Arc::new(build(lab, sc, kind, backing, &dir, tag).map_err(NotRun::Kernel)?);
     let n = sc.threads.len();
     let mut tx = Vec::new();
     let mut done = Vec::new();
@@ -786,7 +787,7 @@ pub fn run(
     drop(env);
     let notes = obs.1;
     if stop.load(Ordering::SeqCst) {
-        return Err("interrupted".into());
+        return Err(NotRun::Kernel("interrupted".into()));
     }
     Ok(KernelRun { obs: obs.0, notes })
 }

@@ -3,7 +3,6 @@
 //! the probe's own, memfds, and anonymous memory.
 
 use crate::error::Unavailable;
-pub use crate::error::NOT_ROOT;
 use crate::sandbox::Sandbox;
 use crate::sys;
 use pinlab_model::fs::FsKind;

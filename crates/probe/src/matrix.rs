@@ -184,21 +184,13 @@ pub fn run(
             backing: c.backing.to_string(),
             schedule: vec![],
             schedule_notes: vec![],
-            outcome: Outcome::Skipped {
-                reason: String::new(),
-            },
+            outcome: Outcome::skipped(String::new()),
         };
         e.outcome = match pinlab_litmus::parse(&name, &c.text) {
-            Err(d) => Outcome::Skipped {
-                reason: format!(
-                    "the model cannot express this cell: {}",
-                    d.render(&c.text)
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .trim_start_matches("error: ")
-                ),
-            },
+            Err(d) => Outcome::skipped(format!(
+                "the model cannot express this cell: {}",
+                d.errors.first().map_or("", |e| e.message.as_str())
+            )),
             Ok(sc) => {
                 let kind = crate::lab::BackingKind::from_name(c.backing).expect("a backing");
                 let schedule = crate::schedule::Schedule::sequential(&sc);

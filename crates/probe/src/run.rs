@@ -142,9 +142,7 @@ pub fn probe(
                 backing: backing.clone(),
                 schedule: vec![],
                 schedule_notes: vec![],
-                outcome: Outcome::Skipped {
-                    reason: String::new(),
-                },
+                outcome: Outcome::skipped(String::new()),
             };
             let r = (|| -> Result<Outcome, NotRun> {
                 b?;
@@ -170,9 +168,7 @@ pub fn probe(
                     tag,
                 ))
             })();
-            entry.outcome = r.unwrap_or_else(|e| Outcome::Skipped {
-                reason: e.to_string(),
-            });
+            entry.outcome = r.unwrap_or_else(|e| e.into());
             progress(&entry, t0.elapsed().as_secs_f64());
             out.push(entry);
         }
@@ -194,15 +190,13 @@ pub fn run_one(
     tag: usize,
 ) -> Outcome {
     if depends_on_space(sc, schedule, design) {
-        return Outcome::Skipped {
-            reason: format!(
-                "along this order the model runs out of space (blocks={}); the probe does not fill the real filesystem to match",
-                sc.fs.blocks
-            ),
-        };
+        return Outcome::skipped(format!(
+            "along this order the model runs out of space (blocks={}); the probe does not fill the real filesystem to match",
+            sc.fs.blocks
+        ));
     }
     match crate::kernel::run(lab, sc, kind, schedule, bounds, stop, tag) {
         Ok(k) => judge(sc, schedule, design, k.obs, k.notes),
-        Err(reason) => Outcome::Skipped { reason },
+        Err(e) => e.into(),
     }
 }

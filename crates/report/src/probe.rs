@@ -60,7 +60,7 @@ pub fn probe_text(header: &ProbeHeader, entries: &[Entry]) -> String {
         let (word, detail) = match &e.outcome {
             Outcome::Agree(_) => ("agree", String::new()),
             Outcome::Disagree(_) => ("DISAGREE", String::new()),
-            Outcome::Skipped { reason } => ("skipped", reason.clone()),
+            Outcome::Skipped { reason, .. } => ("skipped", reason.clone()),
         };
         out.push_str(&format!("{:<46} {:<13} {word}", e.scenario, e.backing));
         if !detail.is_empty() {

@@ -222,8 +222,7 @@ fn worker(
     let quiet = crate::output::quiet();
     let mut not_root = 0usize;
     let mut progress = |e: &Entry, secs: f64| {
-        if matches!(&e.outcome, Outcome::Skipped { reason } if reason.starts_with(pinlab_probe::lab::NOT_ROOT))
-        {
+        if matches!(&e.outcome, Outcome::Skipped { not_root: true, .. }) {
             not_root += 1;
             return;
         }
