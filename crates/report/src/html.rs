@@ -142,7 +142,43 @@ fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
         r#"<dt>verdict</dt><dd><span class="verdict v-{kind}">{sym} {}</span></dd>"#,
         esc(&r.verdict.text())
     );
-    let expect = match c.expect {
+    let expect = expect_html(c);
+    let _ = writeln!(o, "<dt>expected</dt><dd>{expect}</dd>");
+    let props: Vec<Property> = r.violated.iter().collect();
+    // Several properties violated: a trace each, linked from the list (`#ID-PROPERTY`).
+    let per_property = props.len() > 1;
+    violated_html(&mut o, &props, per_property, id);
+    if let Some(ct) = condition_text(sc, r) {
+        let _ = writeln!(
+            o,
+            "<dt>final condition</dt><dd><code>{}</code></dd>",
+            esc(&ct)
+        );
+    }
+    let st = &r.stats;
+    let _ = writeln!(
+        o,
+        "<dt>explored</dt><dd>{} states, {} transitions, depth {}, {} final states{}</dd>",
+        st.states,
+        st.transitions,
+        st.max_depth,
+        st.final_states,
+        if st.hung_states > 0 {
+            format!(", {} hung", st.hung_states)
+        } else {
+            String::new()
+        }
+    );
+    o.push_str("</dl>\n");
+    traces_html(&mut o, row, c, &props, per_property, id);
+    o.push_str("</template>\n");
+    o
+}
+
+/// How the cell's result stands against the scenario's `expect` line for its design.
+fn expect_html(c: &Cell) -> String {
+    let r = &c.result;
+    match c.expect {
         Some(e) if c.agrees() == Some(true) => format!(
             "agrees with <code>expect {}: {}</code> (line {})",
             esc(&e.design),
@@ -169,16 +205,16 @@ fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
             )
         }
         None => "no expect line for this design".into(),
-    };
-    let _ = writeln!(o, "<dt>expected</dt><dd>{expect}</dd>");
-    let props: Vec<Property> = r.violated.iter().collect();
-    // Several properties violated: a trace each, linked from the list (`#ID-PROPERTY`).
-    let per_property = props.len() > 1;
+    }
+}
+
+/// The properties violated, each with its meaning; linked to its own trace when there are several.
+fn violated_html(o: &mut String, props: &[Property], per_property: bool, id: &str) {
     if props.is_empty() {
         o.push_str("<dt>properties violated</dt><dd>none</dd>\n");
     } else {
         o.push_str("<dt>properties violated</dt><dd><ul>");
-        for p in &props {
+        for p in props {
             if per_property {
                 let _ = write!(
                     o,
@@ -197,28 +233,19 @@ fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
         }
         o.push_str("</ul></dd>\n");
     }
-    if let Some(ct) = condition_text(sc, r) {
-        let _ = writeln!(
-            o,
-            "<dt>final condition</dt><dd><code>{}</code></dd>",
-            esc(&ct)
-        );
-    }
-    let st = &r.stats;
-    let _ = writeln!(
-        o,
-        "<dt>explored</dt><dd>{} states, {} transitions, depth {}, {} final states{}</dd>",
-        st.states,
-        st.transitions,
-        st.max_depth,
-        st.final_states,
-        if st.hung_states > 0 {
-            format!(", {} hung", st.hung_states)
-        } else {
-            String::new()
-        }
-    );
-    o.push_str("</dl>\n");
+}
+
+/// The shortest trace (one per property when several are violated), as text and as a sequence
+/// diagram, or why there is nothing to explain.
+fn traces_html(
+    o: &mut String,
+    row: &Row,
+    c: &Cell,
+    props: &[Property],
+    per_property: bool,
+    id: &str,
+) {
+    let (sc, r) = (row.scenario, &c.result);
     let traces: Vec<_> = if per_property {
         props
             .iter()
@@ -267,8 +294,6 @@ fn cell_detail(row: &Row, c: &Cell, id: &str) -> String {
             esc(&why[1..])
         );
     }
-    o.push_str("</template>\n");
-    o
 }
 
 /// A scenario's litmus text, shown under each of its cells' details (one copy per scenario,
@@ -334,6 +359,23 @@ fn design_section(d: &Design, rows: &[Row], col: usize) -> String {
 /// The whole report.
 pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> String {
     let mut o = String::new();
+    head(&mut o, rows, designs, meta);
+    legend(&mut o);
+    let templates = matrix(&mut o, rows, designs, meta);
+    o.push_str("<section id=\"designs\"><h2>Designs</h2>\n<p>Each design is a way of tracking pinned pages combined with a way of handling them; the presets are the designs the seed threads proposed, and <code>upstream</code> is Linux as it is.</p>\n");
+    for (i, d) in designs.iter().enumerate() {
+        o.push_str(&design_section(d, rows, i));
+    }
+    o.push_str("</section>\n");
+
+    statistics(&mut o, rows, designs, meta);
+    o.push_str(&templates);
+    let _ = writeln!(o, "<script>{SCRIPT}</script>\n</body>\n</html>");
+    o
+}
+
+/// The document's head, title and introduction, with the inputs that failed.
+fn head(o: &mut String, rows: &[Row], designs: &[Design], meta: &ReportMeta) {
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(
@@ -363,8 +405,11 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
         );
     }
     o.push_str("<nav><a href=\"#matrix-section\">matrix</a><a href=\"#designs\">designs</a><a href=\"#statistics\">statistics</a></nav>\n");
+}
 
-    // Legend: symbol, colour and words, so it reads in greyscale too.
+/// The legend: each verdict kind's symbol, colour and words (so it reads in greyscale too), and
+/// the properties' abbreviations.
+fn legend(o: &mut String) {
     o.push_str(
         "<section id=\"matrix-section\"><h2>Designs × scenarios</h2>\n<div class=\"legend\">",
     );
@@ -388,7 +433,11 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
         }
     }
     o.push_str("<span><strong>!</strong> and a black frame: the verdict or the condition's answer disagrees with the scenario's <code>expect</code> line; <strong>?</strong>: no expect line</span></div>\n");
+}
 
+/// The matrix, a row per scenario and a cell per design; returns the templates of every cell's
+/// detail and every scenario's source, which the page shows on a click.
+fn matrix(o: &mut String, rows: &[Row], designs: &[Design], meta: &ReportMeta) -> String {
     o.push_str(
         "<div class=\"wrap\"><table id=\"matrix\">\n<thead><tr><th class=\"scn\">scenario</th>",
     );
@@ -440,12 +489,11 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
     o.push_str("</tbody></table></div>\n");
     o.push_str("<section id=\"detail\" aria-live=\"polite\"><p class=\"hint\">Click a cell of the matrix to see its verdict and trace here.</p></section>\n</section>\n");
 
-    o.push_str("<section id=\"designs\"><h2>Designs</h2>\n<p>Each design is a way of tracking pinned pages combined with a way of handling them; the presets are the designs the seed threads proposed, and <code>upstream</code> is Linux as it is.</p>\n");
-    for (i, d) in designs.iter().enumerate() {
-        o.push_str(&design_section(d, rows, i));
-    }
-    o.push_str("</section>\n");
+    templates
+}
 
+/// The run's statistics: checks, states, memory, expect-line agreement, limits hit, time.
+fn statistics(o: &mut String, rows: &[Row], designs: &[Design], meta: &ReportMeta) {
     let (states, transitions) = crate::totals(rows);
     let checks: usize = rows.iter().map(|r| r.cells.len()).sum();
     let mismatches = rows
@@ -484,7 +532,4 @@ pub fn report_html(rows: &[Row], designs: &[Design], meta: &ReportMeta) -> Strin
         esc(meta.version)
     );
     o.push_str("</dl></section>\n");
-    o.push_str(&templates);
-    let _ = writeln!(o, "<script>{SCRIPT}</script>\n</body>\n</html>");
-    o
 }
