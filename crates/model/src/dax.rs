@@ -79,12 +79,7 @@ impl Ctx<'_, '_, '_> {
                     .pte(map, page)
                     .block(b)
                     .frame(fr)
-                    .change(Change::Pte {
-                        map: map as u8,
-                        page,
-                        frame: fr,
-                        writable: false,
-                    })
+                    .pte_set(map, page, fr, false)
                 });
             }
         }
@@ -117,7 +112,7 @@ impl Ctx<'_, '_, '_> {
                         .pte(map, page)
                         .frame(fr)
                         .change(Change::Extent { file: file as u8, page, block: fr })
-                        .change(Change::Pte { map: map as u8, page, frame: fr, writable: true })
+                        .pte_set(map, page, fr, true)
                 });
             } else {
                 self.s.ptes[pi].writable = true;
@@ -126,7 +121,7 @@ impl Ctx<'_, '_, '_> {
                         .arrow(Arrow::Fault)
                         .block(fr)
                         .pte(map, page)
-                        .change(Change::Pte { map: map as u8, page, frame: fr, writable: true })
+                        .pte_set(map, page, fr, true)
                 });
             }
             return Ok(fr);
@@ -158,12 +153,7 @@ impl Ctx<'_, '_, '_> {
             .arrow(Arrow::Fault)
             .pte(map, page)
             .frame(new)
-            .change(Change::Pte {
-                map: map as u8,
-                page,
-                frame: new,
-                writable: write,
-            })
+            .pte_set(map, page, new, write)
         });
         Ok(new)
     }

@@ -265,12 +265,7 @@ impl Ctx<'_, '_, '_> {
                             .arrow(Arrow::Fault)
                             .pte(map, page)
                             .frame(fr)
-                            .change(Change::Pte {
-                                map: map as u8,
-                                page,
-                                frame: fr,
-                                writable: true,
-                            })
+                            .pte_set(map, page, fr, true)
                     });
                 } else {
                     // gup_must_unshare(): a read-only long-term pin must not hold the zero page,
@@ -281,7 +276,7 @@ impl Ctx<'_, '_, '_> {
                             .arrow(Arrow::Fault)
                             .pte(map, page)
                             .frame(fr)
-                            .change(Change::Pte { map: map as u8, page, frame: fr, writable: false })
+                            .pte_set(map, page, fr, false)
                     });
                 }
                 Ok(fr)
@@ -326,12 +321,7 @@ impl Ctx<'_, '_, '_> {
                     .arrow(Arrow::Fault)
                     .pte(map, page)
                     .frame(fr)
-                    .change(Change::Pte {
-                        map: map as u8,
-                        page,
-                        frame: fr,
-                        writable,
-                    })
+                    .pte_set(map, page, fr, writable)
             });
         }
         if !(write || unshare) || self.s.ptes[pi].writable {
@@ -358,12 +348,7 @@ impl Ctx<'_, '_, '_> {
                     flag: pg::DIRTY,
                     set: true,
                 })
-                .change(Change::Pte {
-                    map: map as u8,
-                    page,
-                    frame: fr,
-                    writable: true,
-                })
+                .pte_set(map, page, fr, true)
             });
             Ok(fr)
         } else if self.s.frames[fr as usize].owner == Owner::Anon {
@@ -398,12 +383,7 @@ impl Ctx<'_, '_, '_> {
                 .frame(fr)
                 .frame(new)
                 .pte(map, page)
-                .change(Change::Pte {
-                    map: map as u8,
-                    page,
-                    frame: new,
-                    writable: write,
-                })
+                .pte_set(map, page, new, write)
             });
             Ok(new)
         }

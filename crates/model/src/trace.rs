@@ -160,6 +160,16 @@ impl Call {
         })
     }
 
+    /// The change that `map`'s PTE of `page` now maps `frame`, writable or not.
+    pub fn pte_set(self, map: usize, page: u8, frame: u8, writable: bool) -> Call {
+        self.change(Change::Pte {
+            map: map as u8,
+            page,
+            frame,
+            writable,
+        })
+    }
+
     pub fn change(mut self, c: Change) -> Call {
         self.changes.push(c);
         self
