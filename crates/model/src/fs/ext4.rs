@@ -7,13 +7,12 @@ use super::buffer::{
 use super::generic::{
     filemap_fault, filemap_page_mkwrite, filemap_read, filemap_release_folio, fs_tolerant_discards,
     generic_end_io, generic_file_write_iter, generic_freeze_fs, generic_writepage_start,
-    GENERIC_INODE_OPS,
+    writepage_drop, GENERIC_INODE_OPS,
 };
 use super::{
     AddressSpaceOps, FileOperations, FsRules, ProbeBacking, SuperOperations, Unprepared,
     VmOperations,
 };
-use crate::history::{Event, Loss};
 use crate::property::Property;
 use crate::state::pg;
 use crate::trace::Call;
@@ -114,11 +113,7 @@ pub(crate) fn ext4_writepage_map(
             )
             .file_page(file, page)
         });
-        c.data_lost(fr, file, page, Loss::Dropped);
-        c.emit(|| Event::WritebackSkip {
-            frame: fr,
-            redirtied: false,
-        });
+        writepage_drop(c, fr, file, page);
         return None;
     }
     block_map_blocks(c, fr, file, page)

@@ -136,6 +136,16 @@ pub(crate) static GENERIC_INODE_OPS: InodeOperations = InodeOperations {
 /// No ->freeze_fs work beyond freeze_super()'s sync.
 pub(crate) fn generic_freeze_fs(_: &mut Ctx<'_, '_, '_>) {}
 
+/// The folio leaves writeback unwritten and clean, its data lost: how ext4's warn-and-skip,
+/// iomap's hole and fs-tolerant's discard all end (folio_clear_dirty_for_io without a bio).
+pub(crate) fn writepage_drop(c: &mut Ctx<'_, '_, '_>, fr: u8, file: usize, page: u8) {
+    c.data_lost(fr, file, page, Loss::Dropped);
+    c.emit(|| Event::WritebackSkip {
+        frame: fr,
+        redirtied: false,
+    });
+}
+
 /// The fs-tolerant design at ->writepages (Kara, seed 002): a tolerant filesystem "sensibly
 /// handle[s] only a case when underlying storage is already allocated / reserved, in all other
 /// cases ... just discarding the data". `rewrite_needs_new_block`: a COW filesystem, where an
@@ -158,11 +168,7 @@ pub(crate) fn fs_tolerant_discards(
             c.call(|| {
                     Call::new("writepages", format!("fs-tolerant: {name}[{page}] was dirtied behind the filesystem's back and has no storage allocated or reserved: data discarded")).file_page(file, page)
                 });
-            c.data_lost(fr, file, page, Loss::Dropped);
-            c.emit(|| Event::WritebackSkip {
-                frame: fr,
-                redirtied: false,
-            });
+            writepage_drop(c, fr, file, page);
             return true;
         }
     }

@@ -1,8 +1,7 @@
 //! iomap's buffered writeback (fs/iomap/buffered-io.c), which xfs uses.
 
 use super::buffer::block_map_blocks;
-use super::generic::fs_tolerant_discards;
-use crate::history::{Event, Loss};
+use super::generic::{fs_tolerant_discards, writepage_drop};
 use crate::state::{pg, NONE};
 use crate::trace::Call;
 use crate::world::Ctx;
@@ -29,11 +28,7 @@ pub(crate) fn iomap_writepage_map(
             )
             .file_page(file, page)
         });
-        c.data_lost(fr, file, page, Loss::Dropped);
-        c.emit(|| Event::WritebackSkip {
-            frame: fr,
-            redirtied: false,
-        });
+        writepage_drop(c, fr, file, page);
         return None;
     }
     block_map_blocks(c, fr, file, page)
